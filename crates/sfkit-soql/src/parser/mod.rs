@@ -20,39 +20,13 @@ use crate::lexer::{Kind, Token, tokenize};
 
 /// Words that can never be an alias or a bare field name. Salesforce documents the first group;
 /// the rest would make clauses ambiguous (`FROM Account For` must not read `For` as an alias).
+#[rustfmt::skip]
 const RESERVED: &[&str] = &[
-    "AND",
-    "ASC",
-    "DESC",
-    "EXCLUDES",
-    "FIRST",
-    "FROM",
-    "GROUP",
-    "HAVING",
-    "IN",
-    "INCLUDES",
-    "LAST",
-    "LIKE",
-    "LIMIT",
-    "NOT",
-    "NULL",
-    "NULLS",
-    "OR",
-    "SELECT",
-    "USING",
-    "WHERE",
-    "WITH",
-    "ORDER",
-    "FOR",
-    "UPDATE",
-    "TRUE",
-    "FALSE",
-    "ELSE",
-    "END",
-    "WHEN",
-    "THEN",
-    "RETURNING",
-    "FIND",
+    "AND", "ASC", "DESC", "EXCLUDES", "FIRST", "FROM", "GROUP", "HAVING", "IN", "INCLUDES",
+    "LAST", "LIKE", "LIMIT", "NOT", "NULL", "NULLS", "OR", "SELECT", "USING", "WHERE", "WITH",
+    // Not on Salesforce's list, but each would make a clause ambiguous or an error unclear.
+    "ORDER", "FOR", "UPDATE", "TRUE", "FALSE", "ELSE", "END", "WHEN", "THEN", "RETURNING",
+    "FIND", "AS",
 ];
 
 pub(crate) fn parse_query(src: &str, opts: &ParseOptions) -> Result<Query, Error> {
