@@ -169,7 +169,7 @@ fn write_time(f: &mut fmt::Formatter<'_>, t: NaiveTime) -> fmt::Result {
     let nanos = t.nanosecond();
     if nanos == 0 {
         Ok(())
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         write!(f, ".{:03}", nanos / 1_000_000)
     } else {
         let digits = format!("{nanos:09}");

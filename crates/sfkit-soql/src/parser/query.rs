@@ -26,7 +26,7 @@ impl Parser<'_> {
         self.expect_kw("SELECT")?;
         let select = self.select_list(kind)?;
         self.expect_kw("FROM")?;
-        let from = self.from_clause(kind)?;
+        let from = self.parse_from(kind)?;
         let mut q = Query::select_from(std::iter::empty::<&str>(), "");
         q.select = select;
         q.from = from;
@@ -197,7 +197,7 @@ impl Parser<'_> {
         Ok(fields)
     }
 
-    fn from_clause(&mut self, kind: QueryKind) -> Result<FromClause, Error> {
+    fn parse_from(&mut self, kind: QueryKind) -> Result<FromClause, Error> {
         let t = self.peek();
         let is_clause =
             (self.is_kw(t, "ORDER") || self.is_kw(t, "GROUP")) && self.is_kw(self.peek_at(1), "BY");
