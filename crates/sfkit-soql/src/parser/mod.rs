@@ -211,10 +211,16 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A name: any identifier that is not reserved.
+    /// A name: an identifier that is not reserved here. `Group` and `Order` are objects and
+    /// relationships too (`SELECT Group.Name FROM GroupMember`), so they count as names unless
+    /// BY follows; so does any word followed by a dot.
     fn name(&mut self, what: &str) -> Result<String, Error> {
-        let t = self.peek();
-        if t.kind == Kind::Ident && !self.is_reserved(t, self.peek_at(1)) {
+        let (t, next) = (self.peek(), self.peek_at(1));
+        let object_word =
+            (self.is_kw(t, "GROUP") || self.is_kw(t, "ORDER")) && !self.is_kw(next, "BY");
+        if t.kind == Kind::Ident
+            && (!self.is_reserved(t, next) || object_word || next.kind == Kind::Dot)
+        {
             self.pos += 1;
             Ok(self.text(t).to_owned())
         } else {
