@@ -27,9 +27,9 @@
 //! assert_eq!(q.to_string(), "SELECT id, name FROM account WHERE name = 'O\\'Brien' LIMIT 5");
 //!
 //! // Building a query from user input: the printer escapes the value.
-//! let mut q = sfkit_soql::Query::select_from(["Id", "Name"], "Account");
+//! let mut q = sfkit_soql::Query::select_from(["Id", "Name"], "Account")?;
 //! q.where_clause = Some(Condition::predicate(Predicate::Compare {
-//!     lhs: Expr::field(FieldPath::new("Name")),
+//!     lhs: Expr::field(FieldPath::parse("Name")?),
 //!     op: CompareOp::Eq,
 //!     rhs: Value::string("x' OR Name != '"),
 //! }));

@@ -16,11 +16,19 @@ pub struct FieldPath {
 }
 
 impl FieldPath {
-    /// A one-segment path.
+    /// A one-segment path from a name the program itself spells (`"Name"`, `"Industry"`). It is
+    /// not checked: for a name that comes from outside, use [`FieldPath::parse`].
     pub fn new(name: impl Into<String>) -> Self {
         FieldPath {
             segments: vec![name.into()],
         }
+    }
+
+    /// A path from text such as `Account.Owner.Name`, checked to be API names that SOQL can
+    /// carry (letters, digits and underscores, not a reserved word), so that printing it can
+    /// never inject syntax.
+    pub fn parse(text: &str) -> Result<Self, crate::Error> {
+        crate::parser::parse_field_path(text)
     }
 
     /// The last segment: the field itself.

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::expr::write_list;
 use super::{Condition, Expr, FieldPath, Value, value::BindVariable};
+use crate::Error;
 
 /// A SOQL query: the top-level statement, a child-relationship subquery in a SELECT list, or
 /// the subquery of a semi-join or anti-join. Clauses appear in Salesforce's fixed order.
@@ -42,28 +43,11 @@ pub struct Query {
 }
 
 impl Query {
-    /// A query selecting `fields` from `sobject` with no other clause. Build the rest by setting
-    /// fields; the printer escapes every value, so no user text is ever pasted into SOQL.
-    pub fn select_from<I, S>(fields: I, sobject: &str) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
+    /// A query with just SELECT and FROM; set the other clauses by assigning fields.
+    pub fn new(select: Vec<SelectItem>, from: FromClause) -> Self {
         Query {
-            select: fields
-                .into_iter()
-                .map(|f| SelectItem::Expr {
-                    expr: Expr::field(FieldPath {
-                        segments: f.as_ref().split('.').map(str::to_owned).collect(),
-                    }),
-                    alias: None,
-                })
-                .collect(),
-            from: FromClause {
-                sobject: FieldPath::new(sobject),
-                alias: None,
-                related: Vec::new(),
-            },
+            select,
+            from,
             using_scope: None,
             where_clause: None,
             with: Vec::new(),
@@ -75,6 +59,42 @@ impl Query {
             for_clause: None,
             update: None,
         }
+    }
+
+    /// A query selecting `fields` (API names or dotted paths) from `sobject`, each checked to be
+    /// a name SOQL can carry, so text from outside cannot smuggle syntax in. Values added later
+    /// (in WHERE and so on) are escaped by the printer.
+    pub fn select_from<I, S>(fields: I, sobject: &str) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let select = fields
+            .into_iter()
+            .map(|f| {
+                Ok(SelectItem::Expr {
+                    expr: Expr::field(FieldPath::parse(f.as_ref())?),
+                    alias: None,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let sobject = FieldPath::parse(sobject)?;
+        if sobject.segments.len() != 1 {
+            return Err(Error::at(
+                &sobject.to_string(),
+                0,
+                "an object API name without dots",
+                crate::error::describe(&sobject.to_string()),
+            ));
+        }
+        Ok(Query::new(
+            select,
+            FromClause {
+                sobject,
+                alias: None,
+                related: Vec::new(),
+            },
+        ))
     }
 
     /// True for an aggregate query (`COUNT()`, GROUP BY, or an aggregate in the SELECT list).

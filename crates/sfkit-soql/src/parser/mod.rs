@@ -36,6 +36,14 @@ pub(crate) fn parse_query(src: &str, opts: &ParseOptions) -> Result<Query, Error
     Ok(q)
 }
 
+pub(crate) fn parse_field_path(src: &str) -> Result<crate::ast::FieldPath, Error> {
+    let opts = ParseOptions::default();
+    let mut p = Parser::new(src, &opts)?;
+    let path = p.field_path("a field API name such as Name or Account.Owner.Name")?;
+    p.expect_end("the end of the field name")?;
+    Ok(path)
+}
+
 pub(crate) fn parse_search(src: &str, opts: &ParseOptions) -> Result<Search, Error> {
     let mut p = Parser::new(src, opts)?;
     let s = p.search()?;

@@ -27,9 +27,7 @@ impl Parser<'_> {
         let select = self.select_list(kind)?;
         self.expect_kw("FROM")?;
         let from = self.parse_from(kind)?;
-        let mut q = Query::select_from(std::iter::empty::<&str>(), "");
-        q.select = select;
-        q.from = from;
+        let mut q = Query::new(select, from);
         if self.peek_kw("USING") && self.is_kw(self.peek_at(1), "SCOPE") {
             self.pos += 2;
             q.using_scope = Some(self.ident_text("a scope (mine, everything, team, ...)")?);
