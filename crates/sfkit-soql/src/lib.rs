@@ -67,7 +67,7 @@ pub struct ParseOptions {
     pub allow_comments: bool,
     /// Maximum nesting of parentheses, subqueries and function calls.
     pub recursion_limit: usize,
-    /// Maximum statement length in bytes.
+    /// Maximum statement length in characters (Salesforce's default is 100,000).
     pub max_length: usize,
 }
 
@@ -101,9 +101,9 @@ impl ParseOptions {
         self
     }
 
-    /// Set the maximum statement length in bytes.
-    pub fn max_length(mut self, bytes: usize) -> Self {
-        self.max_length = bytes;
+    /// Set the maximum statement length in characters.
+    pub fn max_length(mut self, chars: usize) -> Self {
+        self.max_length = chars;
         self
     }
 }

@@ -61,13 +61,20 @@ pub(crate) struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(src: &'a str, opts: &'a ParseOptions) -> Result<Self, Error> {
-        if src.len() > opts.max_length {
-            return Err(Error::at(
-                src,
-                opts.max_length,
-                format!("a statement of at most {} characters", opts.max_length),
-                format!("{} characters", src.chars().count()),
-            ));
+        // Salesforce counts the limit in characters. Bytes bound characters from above, so the
+        // count is only taken for inputs that might be over.
+        let max = opts.max_length;
+        if src.len() > max {
+            let count = src.chars().count();
+            if count > max {
+                let offset = src.char_indices().nth(max).map_or(src.len(), |(i, _)| i);
+                return Err(Error::at(
+                    src,
+                    offset,
+                    format!("a statement of at most {max} characters"),
+                    format!("{count} characters"),
+                ));
+            }
         }
         let tokens = tokenize(src, opts.allow_comments)?;
         Ok(Parser {

@@ -39,8 +39,10 @@ struct SearchParser<'p, 'a> {
 impl<'a> Parser<'a> {
     /// Parses `text`, which starts at byte `base` of the source.
     pub(super) fn search_expr(&mut self, text: &str, base: usize) -> Result<SearchExpr, Error> {
-        let toks = lex(text)
+        let mut toks = lex(text)
             .map_err(|(at, expected, found)| Error::at(self.src, base + at, expected, found))?;
+        // The end has a position too: errors there point after the last term, not at the start.
+        toks.push((Tok::End, text.len()));
         let mut sp = SearchParser {
             parser: self,
             toks,
