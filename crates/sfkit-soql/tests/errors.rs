@@ -811,3 +811,12 @@ fn random_bytes_never_panic() {
         parse_every_way(&format!("FIND {{{text}}}"));
     }
 }
+
+#[test]
+fn count_with_no_field_takes_no_group_by() {
+    assert_query_errors(&[(
+        "SELECT COUNT() FROM Account GROUP BY Name",
+        "Expected no GROUP BY after COUNT() (count per group with COUNT(field)), found 'GROUP' at line 1, column 29",
+    )]);
+    assert!(sfkit_soql::parse_query("SELECT Name, COUNT(Id) FROM Account GROUP BY Name").is_ok());
+}

@@ -17,7 +17,7 @@ const OPERATORS: &str =
 impl Parser<'_> {
     /// A whole condition at one level of parentheses.
     pub(super) fn condition(&mut self, place: Place) -> Result<Condition, Error> {
-        if self.peek_kw("NOT") {
+        if self.peek_not() {
             self.bump();
             let inner = self.operand(place)?;
             let next = self.peek();
@@ -38,7 +38,7 @@ impl Parser<'_> {
         let other = if op == "AND" { "OR" } else { "AND" };
         let mut items = vec![first];
         while self.eat_kw(op) {
-            if self.peek_kw("NOT") {
+            if self.peek_not() {
                 return Err(self.unexpected(&format!(
                     "a condition after {op} (put NOT and its operand in parentheses: {op} (NOT a))"
                 )));
@@ -55,6 +55,11 @@ impl Parser<'_> {
         } else {
             Condition::Or(items)
         })
+    }
+
+    /// True at the operator NOT; `NOT.x` is a path (names before a dot may be reserved words).
+    fn peek_not(&self) -> bool {
+        self.peek_kw("NOT") && self.peek_at(1).kind != Kind::Dot
     }
 
     /// `( condition )` or a single field expression.

@@ -215,6 +215,14 @@ impl<'a> Parser<'a> {
             && matches!(next.kind, Kind::Number | Kind::Colon | Kind::Minus)
     }
 
+    /// True if `t`, followed by `next`, is an identifier that [`Parser::name`] accepts.
+    fn is_name(&self, t: Token, next: Token) -> bool {
+        let object_word =
+            (self.is_kw(t, "GROUP") || self.is_kw(t, "ORDER")) && !self.is_kw(next, "BY");
+        t.kind == Kind::Ident
+            && (!self.is_reserved(t, next) || object_word || next.kind == Kind::Dot)
+    }
+
     /// An identifier that may serve as an alias here, consumed.
     fn alias(&mut self) -> Option<String> {
         let t = self.peek();
@@ -231,11 +239,7 @@ impl<'a> Parser<'a> {
     /// BY follows; so does any word followed by a dot.
     fn name(&mut self, what: &str) -> Result<String, Error> {
         let (t, next) = (self.peek(), self.peek_at(1));
-        let object_word =
-            (self.is_kw(t, "GROUP") || self.is_kw(t, "ORDER")) && !self.is_kw(next, "BY");
-        if t.kind == Kind::Ident
-            && (!self.is_reserved(t, next) || object_word || next.kind == Kind::Dot)
-        {
+        if self.is_name(t, next) {
             self.pos += 1;
             Ok(self.text(t).to_owned())
         } else {

@@ -39,6 +39,12 @@ impl Parser<'_> {
             q.with.push(self.with_clause()?);
         }
         if self.peek_kw("GROUP") && self.is_kw(self.peek_at(1), "BY") {
+            let bare_count = matches!(q.select.as_slice(), [SelectItem::Expr { expr: Expr::Call(c), .. }]
+                if c.function == Function::Count && c.args.is_empty());
+            if bare_count {
+                return Err(self
+                    .unexpected("no GROUP BY after COUNT() (count per group with COUNT(field))"));
+            }
             self.pos += 2;
             q.group_by = Some(self.group_by()?);
             if self.eat_kw("HAVING") {
@@ -184,11 +190,8 @@ impl Parser<'_> {
 
     fn path_list(&mut self) -> Result<Vec<crate::ast::FieldPath>, Error> {
         let mut fields = vec![self.field_path("a field")?];
-        while self.peek().kind == Kind::Comma && self.peek_at(1).kind == Kind::Ident {
-            let next = self.peek_at(1);
-            if self.is_reserved(next, self.peek_at(2)) {
-                break;
-            }
+        // Every field after a comma is read as the first one is (`THEN Id, Group.Name`).
+        while self.peek().kind == Kind::Comma && self.is_name(self.peek_at(1), self.peek_at(2)) {
             self.bump();
             fields.push(self.field_path("a field")?);
         }
