@@ -6,6 +6,7 @@
 // A command-line program talks on stdout and stderr by design.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod emulator;
 mod soql;
 
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ enum Command {
         #[command(subcommand)]
         action: soql::Action,
     },
+    /// Run the local Salesforce org (OAuth, REST, SOQL) until Ctrl-C.
+    Emulator(emulator::EmulatorArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Soql { action } => soql::run(soql::Language::Soql, action),
         Command::Sosl { action } => soql::run(soql::Language::Sosl, action),
+        Command::Emulator(args) => emulator::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,276 @@
+//! The HTTP face of the org: routing, sessions, limits and Salesforce-shaped answers.
+
+pub(crate) mod oauth;
+mod rest;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use rusqlite::OptionalExtension;
+use serde_json::Value as Json;
+
+use crate::api_error::ApiError;
+use crate::soql::Plan;
+use crate::store::{Actor, Store, VIEWER_USERNAME};
+
+/// The newest API version served; every version from 20.0 up to it works.
+pub const LATEST_VERSION: &str = "66.0";
+const OLDEST_VERSION: u32 = 20;
+const LATEST_MAJOR: u32 = 66;
+
+/// Shared state of a running org.
+pub(crate) struct OrgState {
+    pub(crate) store: Arc<Store>,
+    /// The base URL clients use (`http://127.0.0.1:PORT`).
+    pub(crate) base_url: String,
+    pub(crate) token_ttl: Duration,
+    pub(crate) daily_limit: u64,
+    pub(crate) api_used: AtomicU64,
+    pub(crate) cursors: Mutex<HashMap<String, Cursor>>,
+    pub(crate) viewer_id: Option<String>,
+}
+
+/// An open query locator.
+pub(crate) struct Cursor {
+    pub(crate) plan: Arc<Plan>,
+    /// Row ids of the records after the first page.
+    pub(crate) rest: Vec<i64>,
+    /// How many records the first page held.
+    pub(crate) first: usize,
+    pub(crate) total: usize,
+    pub(crate) batch: usize,
+    pub(crate) user_id: String,
+    pub(crate) touched: Instant,
+}
+
+/// How long an idle locator lives.
+pub(crate) const CURSOR_TTL: Duration = Duration::from_secs(15 * 60);
+/// Open locators per user; the oldest is dropped past this.
+pub(crate) const CURSORS_PER_USER: usize = 10;
+
+pub(crate) type State = Arc<OrgState>;
+
+/// Builds the router.
+pub(crate) fn router(state: State) -> Router {
+    let inner = Router::new()
+        .merge(oauth::routes())
+        .merge(rest::routes())
+        .fallback(|| async { error_response(&ApiError::not_found()) })
+        .with_state(state);
+    Router::new()
+        .fallback_service(inner)
+        .layer(middleware::from_fn(normalize_path))
+}
+
+/// Clients differ on trailing slashes (`/query/?q=` and `/query?q=`): accept both.
+async fn normalize_path(mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+        let pq = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_owned(),
+        };
+        if let Ok(uri) = pq.parse::<Uri>() {
+            *req.uri_mut() = uri;
+        }
+    }
+    next.run(req).await
+}
+
+/// A JSON answer with Salesforce's content type.
+pub(crate) fn json_response(status: StatusCode, body: &Json) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    r
+}
+
+/// An error answer: status plus the error array.
+pub(crate) fn error_response(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(
+        status,
+        &serde_json::to_value(&e.items).unwrap_or(Json::Null),
+    )
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) actor: Actor,
+}
+
+impl FromRequestParts<State> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &State) -> Result<Self, Self::Rejection> {
+        let invalid = || {
+            error_response(&ApiError::new(
+                401,
+                "INVALID_SESSION_ID",
+                "Session expired or invalid",
+            ))
+        };
+        let token = bearer(&parts.headers).ok_or_else(invalid)?;
+        let st = state.clone();
+        let found = run_blocking(move || lookup_session(&st, &token))
+            .await
+            .map_err(|e| error_response(&e))?;
+        let actor = found.ok_or_else(invalid)?;
+        // Every authenticated call counts against the daily budget.
+        let used = state.api_used.fetch_add(1, Ordering::Relaxed) + 1;
+        if used > state.daily_limit {
+            state.api_used.fetch_sub(1, Ordering::Relaxed);
+            return Err(with_limit_info(
+                error_response(&ApiError::new(
+                    403,
+                    "REQUEST_LIMIT_EXCEEDED",
+                    "TotalRequests Limit exceeded.",
+                )),
+                state,
+            ));
+        }
+        Ok(Session { actor })
+    }
+}
+
+/// The token of an `Authorization: Bearer ...` or `Authorization: OAuth ...` header.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("Bearer") || scheme.eq_ignore_ascii_case("OAuth"))
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+fn lookup_session(state: &OrgState, token: &str) -> Result<Option<Actor>, ApiError> {
+    let conn = state.store.reader();
+    let row: Option<(String, Option<i64>)> = conn
+        .query_row(
+            "SELECT user_id, expires_at FROM sessions WHERE token = ?1 AND kind = 'access'",
+            [token],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((user_id, expires)) = row else {
+        return Ok(None);
+    };
+    if expires.is_some_and(|e| e <= chrono::Utc::now().timestamp_millis()) {
+        return Ok(None);
+    }
+    let read_only = state.viewer_id.as_deref() == Some(user_id.as_str());
+    Ok(Some(Actor { user_id, read_only }))
+}
+
+/// Adds `Sforce-Limit-Info` to an answer.
+pub(crate) fn with_limit_info(mut r: Response, state: &OrgState) -> Response {
+    let used = state.api_used.load(Ordering::Relaxed);
+    if let Ok(v) = HeaderValue::from_str(&format!("api-usage={used}/{}", state.daily_limit)) {
+        r.headers_mut().insert("Sforce-Limit-Info", v);
+    }
+    r
+}
+
+/// Runs SQLite work on a blocking thread.
+pub(crate) async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| {
+        Err(ApiError::new(
+            500,
+            "UNKNOWN_EXCEPTION",
+            "An unexpected error occurred.",
+        ))
+    })
+}
+
+/// `vNN.N` from a path segment, checked against the versions served.
+pub(crate) fn version(segment: &str) -> Result<String, ApiError> {
+    let v = segment.strip_prefix('v').ok_or_else(ApiError::not_found)?;
+    let (major, minor) = v.split_once('.').ok_or_else(ApiError::not_found)?;
+    let major: u32 = major.parse().map_err(|_| ApiError::not_found())?;
+    if minor != "0" || !(OLDEST_VERSION..=LATEST_MAJOR).contains(&major) {
+        return Err(ApiError::not_found());
+    }
+    Ok(format!("{major}.0"))
+}
+
+/// Mints an access token for a user, valid for the org's TTL.
+pub(crate) fn mint_access_token(
+    state: &OrgState,
+    user_id: &str,
+    client_id: &str,
+) -> Result<String, ApiError> {
+    let token = new_token(state.store.org_id());
+    let now = chrono::Utc::now().timestamp_millis();
+    let ttl = i64::try_from(state.token_ttl.as_millis()).unwrap_or(i64::MAX);
+    let w = state.store.writer();
+    w.conn.execute(
+        "INSERT INTO sessions (token, user_id, kind, client_id, expires_at, created_at) VALUES (?1, ?2, 'access', ?3, ?4, ?5)",
+        rusqlite::params![token, user_id, client_id, now.saturating_add(ttl), now],
+    )?;
+    Ok(token)
+}
+
+/// `00D...!` followed by random URL-safe characters: the shape clients (and the Salesforce CLI's
+/// redaction) recognise.
+pub(crate) fn new_token(org_id: &str) -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
+    let mut rng = rand::rng();
+    let tail: String = (0..96)
+        .map(|_| {
+            char::from(
+                CHARS
+                    .get(rng.random_range(0..CHARS.len()))
+                    .copied()
+                    .unwrap_or(b'A'),
+            )
+        })
+        .collect();
+    format!("{}!{tail}", crate::ids::short(org_id))
+}
+
+/// The viewer user's id, to mark its sessions read-only.
+pub(crate) fn viewer_id(store: &Store) -> Option<String> {
+    store.user_id(VIEWER_USERNAME).ok().flatten()
+}
+
+/// A response to a request whose body is not JSON.
+pub(crate) fn parse_body(body: &[u8]) -> Result<Json, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "JSON_PARSER_ERROR",
+            "The HTTP entity body is required, but this request has no entity body.",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            "JSON_PARSER_ERROR",
+            format!("{e} at [line:{}, column:{}]", e.line(), e.column()),
+        )
+    })
+}
+
+/// Empty 204.
+pub(crate) fn no_content() -> Response {
+    Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::empty())
+        .unwrap_or_default()
+}
+
+pub(crate) use oauth::issue_refresh;

@@ -1,0 +1,341 @@
+//! OAuth 2.0: the token endpoint (password, client_credentials, refresh_token), revoke,
+//! userinfo and the identity URL. Errors use OAuth's `{error, error_description}` shape.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State as AxState};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use base64::Engine as _;
+use rusqlite::OptionalExtension;
+use serde_json::json;
+
+use super::{State, error_response, json_response, mint_access_token, new_token, run_blocking};
+use crate::api_error::ApiError;
+use crate::store::ADMIN_USERNAME;
+
+use crate::{CLIENT_ID, CLIENT_SECRET, PASSWORD};
+
+pub(super) fn routes() -> Router<State> {
+    Router::new()
+        .route("/services/oauth2/token", post(token))
+        .route("/services/oauth2/revoke", post(revoke))
+        .route("/services/oauth2/userinfo", get(userinfo))
+        .route("/id/{org}/{user}", get(identity))
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    json_response(
+        status,
+        &json!({"error": error, "error_description": description}),
+    )
+}
+
+fn form(body: &[u8]) -> HashMap<String, String> {
+    url::form_urlencoded_parse(body)
+}
+
+mod url {
+    use std::collections::HashMap;
+
+    /// `application/x-www-form-urlencoded` into a map (the last value of a repeated key wins).
+    pub(super) fn form_urlencoded_parse(body: &[u8]) -> HashMap<String, String> {
+        let text = String::from_utf8_lossy(body);
+        text.split('&')
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (decode(k), decode(v))
+            })
+            .collect()
+    }
+
+    fn decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    let hex = bytes
+                        .get(i + 1..i + 3)
+                        .and_then(|h| std::str::from_utf8(h).ok());
+                    match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                        Some(v) => {
+                            out.push(v);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+/// Client id and secret from the form or from HTTP Basic authentication.
+fn client(
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> (Option<String>, Option<String>) {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|b| String::from_utf8(b).ok());
+    if let Some((id, secret)) = basic.as_deref().and_then(|b| b.split_once(':')) {
+        return (Some(id.to_owned()), Some(secret.to_owned()));
+    }
+    (
+        params.get("client_id").cloned(),
+        params.get("client_secret").cloned(),
+    )
+}
+
+async fn token(AxState(state): AxState<State>, headers: HeaderMap, body: Bytes) -> Response {
+    let params = form(&body);
+    let (client_id, client_secret) = client(&params, &headers);
+    if client_id.as_deref() != Some(CLIENT_ID) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_id",
+            "client identifier invalid",
+        );
+    }
+    if client_secret.as_deref().is_some_and(|s| s != CLIENT_SECRET) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client",
+            "invalid client credentials",
+        );
+    }
+    let grant = params.get("grant_type").cloned().unwrap_or_default();
+    let st = state.clone();
+    let result = run_blocking(move || -> Result<Result<serde_json::Value, (String, String)>, ApiError> {
+        let fail = |e: &str, d: &str| Ok(Err((e.to_owned(), d.to_owned())));
+        let (user_id, refresh) = match grant.as_str() {
+            "password" => {
+                let username = params.get("username").cloned().unwrap_or_default();
+                let password = params.get("password").cloned().unwrap_or_default();
+                match st.store.user_id(&username)? {
+                    Some(id) if password == PASSWORD => (id, false),
+                    _ => return fail("invalid_grant", "authentication failure"),
+                }
+            }
+            "client_credentials" => {
+                if client_secret.is_none() {
+                    return fail("invalid_client", "invalid client credentials");
+                }
+                match st.store.user_id(ADMIN_USERNAME)? {
+                    Some(id) => (id, false),
+                    None => return fail("invalid_grant", "authentication failure"),
+                }
+            }
+            "refresh_token" => {
+                let rt = params.get("refresh_token").cloned().unwrap_or_default();
+                let conn = st.store.reader();
+                let found: Option<String> = conn
+                    .query_row("SELECT user_id FROM sessions WHERE token = ?1 AND kind = 'refresh'", [&rt], |r| r.get(0))
+                    .optional()?;
+                drop(conn);
+                match found {
+                    Some(id) => (id, false),
+                    None => return fail("invalid_grant", "expired access/refresh token"),
+                }
+            }
+            "" => return fail("unsupported_grant_type", "grant type not supported"),
+            _ => return fail("unsupported_grant_type", "grant type not supported"),
+        };
+        let access = mint_access_token(&st, &user_id, CLIENT_ID)?;
+        let issued_at = chrono::Utc::now().timestamp_millis().to_string();
+        let mut body = json!({
+            "access_token": access,
+            "instance_url": st.base_url,
+            "id": format!("{}/id/{}/{}", st.base_url, st.store.org_id(), user_id),
+            "token_type": "Bearer",
+            "issued_at": issued_at,
+            "scope": "api refresh_token id full",
+            "signature": base64::engine::general_purpose::STANDARD.encode(format!("{user_id}{issued_at}")),
+        });
+        if let (true, serde_json::Value::Object(m)) = (refresh, &mut body) {
+            m.insert("refresh_token".into(), json!(new_refresh(&st, &user_id)?));
+        }
+        Ok(Ok(body))
+    })
+    .await;
+    match result {
+        Ok(Ok(body)) => json_response(StatusCode::OK, &body),
+        Ok(Err((e, d))) => oauth_error(StatusCode::BAD_REQUEST, &e, &d),
+        Err(e) => error_response(&e),
+    }
+}
+
+fn new_refresh(state: &super::OrgState, user_id: &str) -> Result<String, ApiError> {
+    let token = new_token(state.store.org_id()).replacen('!', "", 1);
+    let now = chrono::Utc::now().timestamp_millis();
+    state.store.writer().conn.execute(
+        "INSERT INTO sessions (token, user_id, kind, client_id, expires_at, created_at) VALUES (?1, ?2, 'refresh', ?3, NULL, ?4)",
+        rusqlite::params![token, user_id, CLIENT_ID, now],
+    )?;
+    Ok(token)
+}
+
+/// Issues a refresh token for a user (for flows that grant one).
+pub(crate) fn issue_refresh(state: &super::OrgState, user_id: &str) -> Result<String, ApiError> {
+    new_refresh(state, user_id)
+}
+
+async fn revoke(AxState(state): AxState<State>, body: Bytes) -> Response {
+    let params = form(&body);
+    let token = params.get("token").cloned().unwrap_or_default();
+    let st = state.clone();
+    let result = run_blocking(move || {
+        let n = st
+            .store
+            .writer()
+            .conn
+            .execute("DELETE FROM sessions WHERE token = ?1", [&token])?;
+        Ok(n)
+    })
+    .await;
+    match result {
+        Ok(0) => oauth_error(StatusCode::BAD_REQUEST, "invalid_token", "invalid token"),
+        Ok(_) => json_response(StatusCode::OK, &json!({})),
+        Err(e) => error_response(&e),
+    }
+}
+
+/// The user fields identity answers need.
+struct UserRow {
+    username: String,
+    email: Option<String>,
+    first: Option<String>,
+    last: Option<String>,
+    name: Option<String>,
+}
+
+fn user_json(state: &super::OrgState, user_id: &str) -> Result<Option<UserRow>, ApiError> {
+    let conn = state.store.reader();
+    let row: Option<UserRow> = conn
+        .query_row(
+            "SELECT \"Username\", \"Email\", \"FirstName\", \"LastName\", \"Name\" FROM \"o_user\" WHERE \"Id\" = ?1",
+            [user_id],
+            |r| {
+                Ok(UserRow { username: r.get(0)?, email: r.get(1)?, first: r.get(2)?, last: r.get(3)?, name: r.get(4)? })
+            },
+        )
+        .optional()?;
+    Ok(row)
+}
+
+async fn userinfo(AxState(state): AxState<State>, session: super::Session) -> Response {
+    let st = state.clone();
+    let user_id = session.actor.user_id.clone();
+    match run_blocking(move || user_json(&st, &user_id)).await {
+        Ok(Some(u)) => {
+            let id_url = format!(
+                "{}/id/{}/{}",
+                state.base_url,
+                state.store.org_id(),
+                session.actor.user_id
+            );
+            json_response(
+                StatusCode::OK,
+                &json!({
+                    "sub": id_url,
+                    "user_id": session.actor.user_id,
+                    "organization_id": state.store.org_id(),
+                    "preferred_username": u.username,
+                    "nickname": u.username,
+                    "name": u.name,
+                    "email": u.email,
+                    "email_verified": true,
+                    "given_name": u.first,
+                    "family_name": u.last,
+                    "zoneinfo": "GMT",
+                    "active": true,
+                    "user_type": "STANDARD",
+                    "language": "en_US",
+                    "locale": "en_US",
+                    "utcOffset": 0,
+                    "urls": urls(&state.base_url, &session.actor.user_id),
+                }),
+            )
+        }
+        Ok(None) => error_response(&ApiError::not_found()),
+        Err(e) => error_response(&e),
+    }
+}
+
+fn urls(base: &str, user_id: &str) -> serde_json::Value {
+    json!({
+        "rest": format!("{base}/services/data/v{{version}}/"),
+        "sobjects": format!("{base}/services/data/v{{version}}/sobjects/"),
+        "search": format!("{base}/services/data/v{{version}}/search/"),
+        "query": format!("{base}/services/data/v{{version}}/query/"),
+        "profile": format!("{base}/{user_id}"),
+        "custom_domain": base,
+    })
+}
+
+async fn identity(
+    AxState(state): AxState<State>,
+    Path((org, user)): Path<(String, String)>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    // jsforce passes the token as `oauth_token`; others send the Authorization header.
+    let token = super::bearer(&headers).or_else(|| {
+        uri.query()
+            .and_then(|q| form(q.as_bytes()).get("oauth_token").cloned())
+    });
+    let invalid = || error_response(&ApiError::new(403, "Bad_OAuth_Token", "Bad_OAuth_Token"));
+    let Some(token) = token else { return invalid() };
+    let st = state.clone();
+    let session = run_blocking(move || super::lookup_session(&st, &token)).await;
+    let Ok(Some(actor)) = session else {
+        return invalid();
+    };
+    if actor.user_id != user || org != state.store.org_id() {
+        return invalid();
+    }
+    let st = state.clone();
+    let uid = user.clone();
+    match run_blocking(move || user_json(&st, &uid)).await {
+        Ok(Some(u)) => json_response(
+            StatusCode::OK,
+            &json!({
+                "id": format!("{}/id/{}/{}", state.base_url, org, user),
+                "asserted_user": true,
+                "user_id": user,
+                "organization_id": org,
+                "username": u.username,
+                "nick_name": u.username,
+                "display_name": u.name,
+                "email": u.email,
+                "first_name": u.first,
+                "last_name": u.last,
+                "active": true,
+                "user_type": "STANDARD",
+                "language": "en_US",
+                "locale": "en_US",
+                "utcOffset": 0,
+                "urls": urls(&state.base_url, &user),
+            }),
+        ),
+        Ok(None) => error_response(&ApiError::not_found()),
+        Err(e) => error_response(&e),
+    }
+}

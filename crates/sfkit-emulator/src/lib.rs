@@ -1,0 +1,257 @@
+//! sfkit's local Salesforce org.
+//!
+//! A server that real Salesforce clients cannot tell from Salesforce for what it covers: OAuth,
+//! the REST API's sObject, query and limits resources, with data in SQLite.
+//!
+//! # Design
+//!
+//! * [`schema`] declares the sObject types (the standard ones ship as a TOML file; custom ones
+//!   come from the user's files). Every type is one SQLite table, one column per field.
+//! * The store runs SQLite off the async threads: one writer connection behind a mutex and the
+//!   WAL journal, so readers never block the writer and a killed process loses no commit.
+//! * SOQL is parsed by `sfkit-soql` and compiled to one SQLite statement per query (joins for
+//!   parent paths, a batched statement per child subquery); nothing is evaluated row by row.
+//! * The HTTP layer (axum) shapes every answer, error included, as Salesforce does.
+
+#![recursion_limit = "256"]
+
+pub mod api_error;
+pub mod ids;
+pub mod schema;
+mod soql;
+pub mod store;
+
+/// Everything that can go wrong starting or running the org.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A schema file is invalid.
+    #[error("schema: {0}")]
+    Schema(String),
+    /// SQLite failed.
+    #[error("storage: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// Reading or writing a file or socket failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+mod http;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+pub use http::LATEST_VERSION;
+pub use store::{ADMIN_USERNAME, VIEWER_USERNAME};
+
+/// The local connected app's client id.
+pub const CLIENT_ID: &str = "sfkit-local";
+/// The local connected app's secret.
+pub const CLIENT_SECRET: &str = "sfkit-local-secret";
+/// The password of both local users.
+pub const PASSWORD: &str = "sfkit-local";
+
+/// How to start an org.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct OrgConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// Where data persist; `None` keeps nothing (a temporary directory removed on shutdown).
+    pub data_dir: Option<PathBuf>,
+    /// Access tokens expire after this long.
+    pub token_ttl: Duration,
+    /// The daily API request budget.
+    pub daily_api_limit: u64,
+    /// Extra schema files: (TOML text, name for errors).
+    pub schemas: Vec<(String, String)>,
+}
+
+impl Default for OrgConfig {
+    fn default() -> Self {
+        OrgConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            token_ttl: Duration::from_secs(2 * 60 * 60),
+            daily_api_limit: 1_000_000,
+            schemas: Vec::new(),
+        }
+    }
+}
+
+impl OrgConfig {
+    /// Listen on `addr`.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Keep data in `dir`.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Expire access tokens after `ttl`.
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// Allow `n` API requests a day.
+    pub fn daily_api_limit(mut self, n: u64) -> Self {
+        self.daily_api_limit = n;
+        self
+    }
+
+    /// Add a schema file's text.
+    pub fn schema(mut self, text: impl Into<String>, origin: impl Into<String>) -> Self {
+        self.schemas.push((text.into(), origin.into()));
+        self
+    }
+}
+
+/// The local org.
+#[derive(Debug)]
+pub struct Org;
+
+/// A running org.
+pub struct OrgHandle {
+    url: String,
+    state: Arc<http::OrgState>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for OrgHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrgHandle")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Org {
+    /// Opens the data, binds the address and serves until the handle is shut down.
+    pub async fn start(config: OrgConfig) -> Result<OrgHandle, Error> {
+        let mut schema = schema::Schema::standard()?;
+        for (text, origin) in &config.schemas {
+            schema.add_file(text, origin)?;
+        }
+        let schema = Arc::new(schema);
+        let dir = config.data_dir.clone();
+        let store = tokio::task::spawn_blocking(move || store::Store::open(dir.as_deref(), schema))
+            .await
+            .map_err(|e| Error::Io {
+                context: "opening the store".into(),
+                source: std::io::Error::other(e.to_string()),
+            })??;
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| Error::Io {
+                context: format!("binding {}", config.addr),
+                source,
+            })?;
+        let local = listener.local_addr().map_err(|source| Error::Io {
+            context: "reading the bound address".into(),
+            source,
+        })?;
+        let url = format!("http://{local}");
+        let viewer_id = http::viewer_id(&store);
+        let state = Arc::new(http::OrgState {
+            store: Arc::new(store),
+            base_url: url.clone(),
+            token_ttl: config.token_ttl,
+            daily_limit: config.daily_api_limit,
+            api_used: AtomicU64::new(0),
+            cursors: Default::default(),
+            viewer_id,
+        });
+        let app = http::router(state.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "the org's server stopped");
+            }
+        });
+        Ok(OrgHandle {
+            url,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+}
+
+impl OrgHandle {
+    /// The base URL, e.g. `http://127.0.0.1:8443`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The Organization id.
+    pub fn org_id(&self) -> &str {
+        self.state.store.org_id()
+    }
+
+    /// The data store, for seeding and inspection.
+    pub fn store(&self) -> &Arc<store::Store> {
+        &self.state.store
+    }
+
+    /// An access token for a user (`admin@sfkit.local`, `viewer@sfkit.local`).
+    pub fn mint_token(&self, username: &str) -> Result<String, api_error::ApiError> {
+        let user_id = self.state.store.user_id(username)?.ok_or_else(|| {
+            api_error::ApiError::new(400, "INVALID_LOGIN", format!("no such user: {username}"))
+        })?;
+        http::mint_access_token(&self.state, &user_id, CLIENT_ID)
+    }
+
+    /// A refresh token for a user.
+    pub fn mint_refresh_token(&self, username: &str) -> Result<String, api_error::ApiError> {
+        let user_id = self.state.store.user_id(username)?.ok_or_else(|| {
+            api_error::ApiError::new(400, "INVALID_LOGIN", format!("no such user: {username}"))
+        })?;
+        http::issue_refresh(&self.state, &user_id)
+    }
+
+    /// Stops serving, letting in-flight requests finish.
+    pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
+
+    async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Serves until the handle is shut down from elsewhere or the task ends.
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for OrgHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,694 @@
+//! SOQL to SQLite: resolves names against the schema, turns parent paths into LEFT JOINs and
+//! conditions into SQL with bound parameters (no value is ever pasted into SQL text), and
+//! records the shape of the JSON each row becomes.
+
+use chrono::{NaiveDate, NaiveTime};
+use rusqlite::types::Value as Sql;
+use sfkit_soql::{
+    CompareOp, Condition, Expr, FieldPath, Function, FunctionCall, InOperand, IncludesOp,
+    LikeOperand, LikePart, Predicate, Query, Value,
+};
+
+use super::dates;
+use crate::api_error::ApiError;
+use crate::schema::{Field, FieldType, SObjectType, Schema};
+
+/// What the compiler needs to know about the request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Env<'a> {
+    pub(crate) schema: &'a Schema,
+    pub(crate) today: NaiveDate,
+    pub(crate) fiscal_start: u32,
+    /// queryAll: include deleted rows.
+    pub(crate) all_rows: bool,
+}
+
+/// A LEFT JOIN for one relationship path.
+#[derive(Debug, Clone)]
+pub(crate) struct Join {
+    /// Lower-cased path from the root, e.g. `account.owner`.
+    key: String,
+    /// One alias per target type (several for polymorphic references).
+    pub(crate) targets: Vec<(String, String)>,
+    /// The relationship's API name (`Account`), the JSON key.
+    pub(crate) relationship: String,
+}
+
+/// How a selected value becomes JSON.
+#[derive(Debug, Clone)]
+pub(crate) enum Out {
+    /// A column, shown under `key`.
+    Column {
+        key: String,
+        col: usize,
+        kind: FieldType,
+    },
+    /// A parent record: `null` when its id column is null, else an object.
+    Parent {
+        key: String,
+        id_col: usize,
+        items: Vec<Out>,
+    },
+    /// A child subquery, by index.
+    Child { key: String, index: usize },
+}
+
+pub(crate) struct Compiler<'a> {
+    pub(crate) env: Env<'a>,
+    pub(crate) root: &'a SObjectType,
+    alias: Option<String>,
+    pub(crate) joins: Vec<Join>,
+    pub(crate) params: Vec<Sql>,
+    /// Result columns (SQL expressions), in order.
+    pub(crate) columns: Vec<String>,
+    next_alias: usize,
+    prefix: String,
+}
+
+/// A resolved field path.
+pub(crate) struct Resolved<'a> {
+    pub(crate) sql: String,
+    pub(crate) field: &'a Field,
+    /// Indexes into `joins` along the path.
+    pub(crate) chain: Vec<usize>,
+}
+
+pub(crate) fn no_such_column(name: &str, object: &str) -> ApiError {
+    ApiError::bad_request(
+        "INVALID_FIELD",
+        format!(
+            "No such column '{name}' on entity '{object}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."
+        ),
+    )
+}
+
+fn bad_relationship(name: &str) -> ApiError {
+    ApiError::bad_request(
+        "INVALID_FIELD",
+        format!(
+            "Didn't understand relationship '{name}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."
+        ),
+    )
+}
+
+pub(crate) fn malformed(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("MALFORMED_QUERY", message)
+}
+
+impl<'a> Compiler<'a> {
+    /// A compiler for a query over `root`; table aliases start with `prefix`.
+    pub(crate) fn new(
+        env: Env<'a>,
+        root: &'a SObjectType,
+        alias: Option<&str>,
+        prefix: &str,
+    ) -> Self {
+        Compiler {
+            env,
+            root,
+            alias: alias.map(str::to_ascii_lowercase),
+            joins: Vec::new(),
+            params: Vec::new(),
+            columns: Vec::new(),
+            next_alias: 1,
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    pub(crate) fn root_alias(&self) -> String {
+        format!("{}0", self.prefix)
+    }
+
+    /// The FROM ... LEFT JOIN ... text.
+    pub(crate) fn tables_sql(&self) -> String {
+        let mut s = format!("{} {}", self.root.table(), self.root_alias());
+        for j in &self.joins {
+            for (alias, ty) in &j.targets {
+                if let Some(t) = self.env.schema.get(ty) {
+                    s.push_str(&format!(
+                        " LEFT JOIN {} {alias} ON {alias}.\"Id\" = {}",
+                        t.table(),
+                        self.fk_sql(j)
+                    ));
+                }
+            }
+        }
+        s
+    }
+
+    fn fk_sql(&self, j: &Join) -> String {
+        // The join's key records the referencing column as its last element: `path|fk_expr`.
+        j.key
+            .split_once('|')
+            .map(|(_, fk)| fk.to_owned())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn push_column(&mut self, sql: String) -> usize {
+        self.columns.push(sql);
+        self.columns.len() - 1
+    }
+
+    pub(crate) fn bind(&mut self, v: Sql) -> String {
+        self.params.push(v);
+        format!("?{}", self.params.len())
+    }
+
+    /// Resolves a field path to SQL, adding joins for its relationships.
+    pub(crate) fn resolve(&mut self, path: &FieldPath) -> Result<Resolved<'a>, ApiError> {
+        let mut segs: &[String] = &path.segments;
+        if segs.len() > 1 {
+            let first = segs
+                .first()
+                .map(|s| s.to_ascii_lowercase())
+                .unwrap_or_default();
+            let is_self = self.alias.as_deref() == Some(first.as_str())
+                || first.eq_ignore_ascii_case(&self.root.name);
+            if is_self && self.root.relationship(&first).is_none() {
+                segs = segs.get(1..).unwrap_or_default();
+            }
+        }
+        let Some((last, rels)) = segs.split_last() else {
+            return Err(malformed("empty field path"));
+        };
+        if rels.len() > 5 {
+            return Err(malformed(
+                "SOQL statements cannot query more than 5 levels of relationships from child to parent",
+            ));
+        }
+        let mut types: Vec<(String, &'a SObjectType)> = vec![(self.root_alias(), self.root)];
+        let mut chain = Vec::new();
+        let mut key = String::new();
+        for rel in rels {
+            let (parent_alias, parent) = types
+                .first()
+                .cloned()
+                .ok_or_else(|| bad_relationship(rel))?;
+            let field = parent
+                .relationship(rel)
+                .ok_or_else(|| bad_relationship(rel))?;
+            key.push('.');
+            key.push_str(&rel.to_ascii_lowercase());
+            let fk = format!("{parent_alias}.\"{}\"", field.name);
+            let full_key = format!("{key}|{fk}");
+            let index = match self.joins.iter().position(|j| j.key == full_key) {
+                Some(i) => i,
+                None => {
+                    let mut targets = Vec::new();
+                    for ty in &field.reference_to {
+                        if self.env.schema.get(ty).is_some() {
+                            let alias = format!("{}{}", self.prefix, self.next_alias);
+                            self.next_alias += 1;
+                            targets.push((alias, ty.clone()));
+                        }
+                    }
+                    self.joins.push(Join {
+                        key: full_key,
+                        targets,
+                        relationship: field
+                            .relationship_name
+                            .clone()
+                            .unwrap_or_else(|| rel.clone()),
+                    });
+                    self.joins.len() - 1
+                }
+            };
+            chain.push(index);
+            let join = self.joins.get(index).ok_or_else(|| bad_relationship(rel))?;
+            types = join
+                .targets
+                .iter()
+                .filter_map(|(a, t)| self.env.schema.get(t).map(|o| (a.clone(), o)))
+                .collect();
+        }
+        let mut found: Option<&'a Field> = None;
+        let mut exprs = Vec::new();
+        for (alias, ty) in &types {
+            if let Some(f) = ty.field(last) {
+                found.get_or_insert(f);
+                exprs.push(format!("{alias}.\"{}\"", f.name));
+            }
+        }
+        let field = found.ok_or_else(|| {
+            no_such_column(
+                last,
+                types
+                    .first()
+                    .map_or(self.root.name.as_str(), |(_, t)| t.name.as_str()),
+            )
+        })?;
+        let sql = if exprs.len() == 1 {
+            exprs.remove(0)
+        } else {
+            format!("COALESCE({})", exprs.join(", "))
+        };
+        Ok(Resolved { sql, field, chain })
+    }
+
+    /// The SQL of a join's record id (for nullness and attributes).
+    pub(crate) fn join_id_sql(&self, index: usize) -> String {
+        let ids: Vec<String> = self
+            .joins
+            .get(index)
+            .map(|j| {
+                j.targets
+                    .iter()
+                    .map(|(a, _)| format!("{a}.\"Id\""))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if ids.len() == 1 {
+            ids.concat()
+        } else {
+            format!("COALESCE({})", ids.join(", "))
+        }
+    }
+
+    pub(crate) fn join(&self, index: usize) -> Option<&Join> {
+        self.joins.get(index)
+    }
+
+    /// SQL for an expression on the left of a condition, a GROUP BY or ORDER BY key, or a
+    /// selected function; with the type its values have.
+    pub(crate) fn expr(
+        &mut self,
+        e: &Expr,
+        aggregates_ok: bool,
+    ) -> Result<(String, FieldType, Option<&'a Field>), ApiError> {
+        match e {
+            Expr::Field { path } => {
+                let r = self.resolve(path)?;
+                Ok((r.sql, r.field.kind, Some(r.field)))
+            }
+            Expr::Call(call) => self.call(call, aggregates_ok),
+            Expr::Literal { .. } => Err(malformed("unexpected literal")),
+        }
+    }
+
+    fn call(
+        &mut self,
+        call: &FunctionCall,
+        aggregates_ok: bool,
+    ) -> Result<(String, FieldType, Option<&'a Field>), ApiError> {
+        use Function as F;
+        let arg = call.args.first();
+        if call.function.is_aggregate() && !aggregates_ok {
+            return Err(malformed(format!(
+                "Aggregate functions are not allowed here: {call}"
+            )));
+        }
+        let inner = |c: &mut Self| -> Result<(String, FieldType, Option<&'a Field>), ApiError> {
+            match arg {
+                Some(a) => c.expr(a, false),
+                None => Err(malformed(format!("{} needs a field", call.function.name()))),
+            }
+        };
+        match call.function {
+            F::Count if arg.is_none() => Ok(("COUNT(*)".into(), FieldType::Int, None)),
+            F::Count => Ok((format!("COUNT({})", inner(self)?.0), FieldType::Int, None)),
+            F::CountDistinct => Ok((
+                format!("COUNT(DISTINCT {})", inner(self)?.0),
+                FieldType::Int,
+                None,
+            )),
+            F::Sum => Ok((format!("SUM({})", inner(self)?.0), FieldType::Double, None)),
+            F::Avg => Ok((format!("AVG({})", inner(self)?.0), FieldType::Double, None)),
+            F::Min | F::Max => {
+                let (sql, kind, field) = inner(self)?;
+                let f = if call.function == F::Min {
+                    "MIN"
+                } else {
+                    "MAX"
+                };
+                Ok((format!("{f}({sql})"), kind, field))
+            }
+            F::Grouping => Err(malformed(
+                "GROUPING() is only allowed with GROUP BY ROLLUP or CUBE",
+            )),
+            F::ToLabel | F::ConvertCurrency | F::ConvertTimezone | F::Format => inner(self),
+            F::CalendarYear
+            | F::CalendarMonth
+            | F::CalendarQuarter
+            | F::DayInMonth
+            | F::DayInWeek
+            | F::DayInYear
+            | F::DayOnly
+            | F::FiscalMonth
+            | F::FiscalQuarter
+            | F::FiscalYear
+            | F::HourInDay
+            | F::WeekInMonth
+            | F::WeekInYear => {
+                let (sql, kind, _) = inner(self)?;
+                let date = match kind {
+                    FieldType::Datetime => format!("datetime({sql} / 1000, 'unixepoch')"),
+                    FieldType::Date => sql,
+                    _ => {
+                        return Err(malformed(format!(
+                            "{} needs a date or dateTime field",
+                            call.function.name()
+                        )));
+                    }
+                };
+                let fy = i64::from(self.env.fiscal_start.clamp(1, 12));
+                let month = format!("CAST(strftime('%m', {date}) AS INTEGER)");
+                let fiscal_month = format!("((({month}) - {fy} + 12) % 12 + 1)");
+                let sql = match call.function {
+                    F::CalendarYear => format!("CAST(strftime('%Y', {date}) AS INTEGER)"),
+                    F::CalendarMonth => month,
+                    F::CalendarQuarter => format!("(({month} + 2) / 3)"),
+                    F::DayInMonth => format!("CAST(strftime('%d', {date}) AS INTEGER)"),
+                    F::DayInWeek => format!("(CAST(strftime('%w', {date}) AS INTEGER) + 1)"),
+                    F::DayInYear => format!("CAST(strftime('%j', {date}) AS INTEGER)"),
+                    F::DayOnly => return Ok((format!("date({date})"), FieldType::Date, None)),
+                    F::HourInDay => format!("CAST(strftime('%H', {date}) AS INTEGER)"),
+                    F::WeekInMonth => {
+                        format!("((CAST(strftime('%d', {date}) AS INTEGER) - 1) / 7 + 1)")
+                    }
+                    F::WeekInYear => {
+                        format!("((CAST(strftime('%j', {date}) AS INTEGER) - 1) / 7 + 1)")
+                    }
+                    F::FiscalMonth => fiscal_month,
+                    F::FiscalQuarter => format!("(({fiscal_month} + 2) / 3)"),
+                    _ => format!(
+                        "(CAST(strftime('%Y', {date}) AS INTEGER) + CASE WHEN {fy} > 1 AND {month} >= {fy} THEN 1 ELSE 0 END)"
+                    ),
+                };
+                Ok((sql, FieldType::Int, None))
+            }
+            F::Distance | F::Geolocation | F::Formula => Err(malformed(format!(
+                "{}() is not supported by the local org",
+                call.function.name()
+            ))),
+        }
+    }
+
+    /// SQL for a WHERE or HAVING condition.
+    pub(crate) fn condition(&mut self, c: &Condition, having: bool) -> Result<String, ApiError> {
+        match c {
+            Condition::And(items) | Condition::Or(items) => {
+                let op = if matches!(c, Condition::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
+                let parts = items
+                    .iter()
+                    .map(|i| self.condition(i, having))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(format!("({})", parts.join(op)))
+            }
+            Condition::Not(inner) => Ok(format!(
+                "(NOT COALESCE({}, 0))",
+                self.condition(inner, having)?
+            )),
+            Condition::Predicate(p) => self.predicate(p, having),
+        }
+    }
+
+    fn predicate(&mut self, p: &Predicate, having: bool) -> Result<String, ApiError> {
+        match p {
+            Predicate::Compare { lhs, op, rhs } => {
+                let (col, kind, field) = self.expr(lhs, having)?;
+                self.compare(&col, kind, field, *op, rhs)
+            }
+            Predicate::Like { lhs, pattern } => {
+                let (col, kind, field) = self.expr(lhs, having)?;
+                if !kind.is_text() || kind == FieldType::Id {
+                    return Err(ApiError::bad_request(
+                        "INVALID_FIELD",
+                        format!(
+                            "invalid operator on {} field: LIKE",
+                            field.map_or("this", |f| f.name.as_str())
+                        ),
+                    ));
+                }
+                let LikeOperand::Pattern(pattern) = pattern else {
+                    return Err(malformed("bind variables are not SOQL over the API"));
+                };
+                let mut sql_pattern = String::new();
+                for part in pattern.parts() {
+                    match part {
+                        LikePart::Text(t) => {
+                            for ch in t.chars() {
+                                if matches!(ch, '%' | '_' | '\\') {
+                                    sql_pattern.push('\\');
+                                }
+                                sql_pattern.push(ch);
+                            }
+                        }
+                        LikePart::AnyChars => sql_pattern.push('%'),
+                        LikePart::OneChar => sql_pattern.push('_'),
+                    }
+                }
+                let b = self.bind(Sql::Text(sql_pattern));
+                Ok(format!("({col} LIKE {b} ESCAPE '\\')"))
+            }
+            Predicate::In { lhs, negated, rhs } => {
+                let (col, kind, field) = self.expr(lhs, having)?;
+                let inner = match rhs {
+                    InOperand::List(values) => {
+                        let mut parts = Vec::new();
+                        for v in values {
+                            parts.push(self.compare(&col, kind, field, CompareOp::Eq, v)?);
+                        }
+                        format!("({})", parts.join(" OR "))
+                    }
+                    InOperand::SubQuery(q) => format!("({col} IN ({}))", self.semi_join(q)?),
+                    InOperand::Bind(_) => {
+                        return Err(malformed("bind variables are not SOQL over the API"));
+                    }
+                };
+                Ok(if *negated {
+                    format!("(NOT COALESCE({inner}, 0))")
+                } else {
+                    inner
+                })
+            }
+            Predicate::Includes { lhs, op, values } => {
+                let (col, kind, field) = self.expr(lhs, having)?;
+                if kind != FieldType::Multipicklist {
+                    return Err(ApiError::bad_request(
+                        "INVALID_FIELD",
+                        format!(
+                            "includes or excludes operator only valid on multipicklist field: {}",
+                            field.map_or("", |f| f.name.as_str())
+                        ),
+                    ));
+                }
+                let mut any = Vec::new();
+                for v in values {
+                    let Value::String(s) = v else {
+                        return Err(malformed("INCLUDES and EXCLUDES take quoted values"));
+                    };
+                    let mut all = Vec::new();
+                    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                        let escaped: String = part
+                            .chars()
+                            .flat_map(|c| {
+                                if matches!(c, '%' | '_' | '\\') {
+                                    vec!['\\', c]
+                                } else {
+                                    vec![c]
+                                }
+                            })
+                            .collect();
+                        let b = self.bind(Sql::Text(format!("%;{escaped};%")));
+                        all.push(format!("(';' || {col} || ';' LIKE {b} ESCAPE '\\')"));
+                    }
+                    if !all.is_empty() {
+                        any.push(format!("({})", all.join(" AND ")));
+                    }
+                }
+                let cond = if any.is_empty() {
+                    "0".to_owned()
+                } else {
+                    format!("({})", any.join(" OR "))
+                };
+                Ok(match op {
+                    IncludesOp::Includes => cond,
+                    IncludesOp::Excludes => format!("(NOT COALESCE({cond}, 0))"),
+                })
+            }
+        }
+    }
+
+    /// `col op value` with Salesforce's typing and null rules.
+    fn compare(
+        &mut self,
+        col: &str,
+        kind: FieldType,
+        field: Option<&Field>,
+        op: CompareOp,
+        v: &Value,
+    ) -> Result<String, ApiError> {
+        if matches!(v, Value::Null) {
+            return match op {
+                CompareOp::Eq => Ok(format!("({col} IS NULL)")),
+                CompareOp::Ne => Ok(format!("({col} IS NOT NULL)")),
+                _ => Ok("0".into()),
+            };
+        }
+        if let (Value::DateLiteral(lit), FieldType::Date | FieldType::Datetime) = (v, kind) {
+            let (start, end) = dates::range(*lit, self.env.today, self.env.fiscal_start);
+            let (s, e) = if kind == FieldType::Date {
+                (
+                    Sql::Text(start.format("%Y-%m-%d").to_string()),
+                    Sql::Text(end.format("%Y-%m-%d").to_string()),
+                )
+            } else {
+                (
+                    Sql::Integer(day_millis(start)),
+                    Sql::Integer(day_millis(end)),
+                )
+            };
+            let (s, e) = (self.bind(s), self.bind(e));
+            return Ok(match op {
+                CompareOp::Eq => format!("({col} >= {s} AND {col} < {e})"),
+                CompareOp::Ne => format!("({col} < {s} OR {col} >= {e} OR {col} IS NULL)"),
+                CompareOp::Lt => format!("({col} < {s})"),
+                CompareOp::Le => format!("({col} < {e})"),
+                CompareOp::Gt => format!("({col} >= {e})"),
+                CompareOp::Ge => format!("({col} >= {s})"),
+            });
+        }
+        let value = self.typed(kind, field, v)?;
+        let b = self.bind(value);
+        let sql_op = match op {
+            CompareOp::Eq => "=",
+            CompareOp::Ne => return Ok(format!("({col} != {b} OR {col} IS NULL)")),
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        };
+        Ok(format!("({col} {sql_op} {b})"))
+    }
+
+    /// The stored form of a literal compared with a value of `kind`, or INVALID_FIELD.
+    fn typed(&self, kind: FieldType, field: Option<&Field>, v: &Value) -> Result<Sql, ApiError> {
+        let name = field.map_or("expression", |f| f.name.as_str());
+        let mismatch = |ty: &str, quoted: bool| {
+            ApiError::bad_request(
+                "INVALID_FIELD",
+                format!(
+                    "value of filter criterion for field '{name}' must be of type {ty} and should {}be enclosed in quotes",
+                    if quoted { "" } else { "not " }
+                ),
+            )
+        };
+        match kind {
+            FieldType::Id | FieldType::Reference => match v {
+                // Ids match in either length; anything else simply matches nothing.
+                Value::String(s) => Ok(Sql::Text(
+                    crate::ids::normalize(s).unwrap_or_else(|| s.clone()),
+                )),
+                _ => Err(mismatch("id", true)),
+            },
+            k if k.is_text() => match v {
+                Value::String(s) => Ok(Sql::Text(s.clone())),
+                _ => Err(mismatch("string", true)),
+            },
+            FieldType::Boolean => match v {
+                Value::Boolean(b) => Ok(Sql::Integer(i64::from(*b))),
+                _ => Err(mismatch("boolean", false)),
+            },
+            FieldType::Int | FieldType::Double | FieldType::Currency | FieldType::Percent => {
+                match v {
+                    Value::Number(n) if kind == FieldType::Int && n.is_integer() => n
+                        .as_str()
+                        .parse::<i64>()
+                        .map(Sql::Integer)
+                        .map_err(|_| mismatch("int", false)),
+                    Value::Number(n) => Ok(Sql::Real(n.to_f64())),
+                    Value::Currency(c) => Ok(Sql::Real(c.amount.to_f64())),
+                    _ => Err(mismatch(
+                        if kind == FieldType::Int {
+                            "int"
+                        } else {
+                            "double"
+                        },
+                        false,
+                    )),
+                }
+            }
+            FieldType::Date => match v {
+                Value::Date(d) => Ok(Sql::Text(d.format("%Y-%m-%d").to_string())),
+                _ => Err(mismatch("date", false)),
+            },
+            FieldType::Datetime => match v {
+                Value::DateTime(dt) => Ok(Sql::Integer(dt.to_utc().and_utc().timestamp_millis())),
+                _ => Err(mismatch("dateTime", false)),
+            },
+            FieldType::Time => match v {
+                Value::Time(t) => Ok(Sql::Text(t.format("%H:%M:%S%.3f").to_string())),
+                _ => Err(mismatch("time", false)),
+            },
+            _ => Err(mismatch("string", true)),
+        }
+    }
+
+    /// A semi-join or anti-join subquery as SQL selecting one column.
+    fn semi_join(&mut self, q: &Query) -> Result<String, ApiError> {
+        let name = q.from.sobject.to_string();
+        let object = self
+            .env
+            .schema
+            .get(&name)
+            .ok_or_else(|| invalid_type(&name))?;
+        let [
+            sfkit_soql::SelectItem::Expr {
+                expr: Expr::Field { path },
+                ..
+            },
+        ] = q.select.as_slice()
+        else {
+            return Err(malformed(
+                "a semi-join subquery selects exactly one Id or reference field",
+            ));
+        };
+        let prefix = format!("{}s{}", self.prefix, self.next_alias);
+        self.next_alias += 1;
+        let mut sub = Compiler::new(self.env, object, q.from.alias.as_deref(), &prefix);
+        sub.params = std::mem::take(&mut self.params);
+        let r = sub.resolve(path)?;
+        if !matches!(r.field.kind, FieldType::Id | FieldType::Reference) {
+            self.params = std::mem::take(&mut sub.params);
+            return Err(malformed(
+                "a semi-join subquery selects exactly one Id or reference field",
+            ));
+        }
+        let mut wheres = Vec::new();
+        if !self.env.all_rows {
+            wheres.push(format!("{}.\"IsDeleted\" = 0", sub.root_alias()));
+        }
+        if let Some(w) = &q.where_clause {
+            wheres.push(sub.condition(w, false)?);
+        }
+        let sql = format!(
+            "SELECT {} FROM {}{}",
+            r.sql,
+            sub.tables_sql(),
+            if wheres.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", wheres.join(" AND "))
+            }
+        );
+        self.params = std::mem::take(&mut sub.params);
+        Ok(sql)
+    }
+}
+
+pub(crate) fn invalid_type(name: &str) -> ApiError {
+    ApiError::bad_request(
+        "INVALID_TYPE",
+        format!(
+            "sObject type '{name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."
+        ),
+    )
+}
+
+fn day_millis(d: NaiveDate) -> i64 {
+    d.and_time(NaiveTime::MIN).and_utc().timestamp_millis()
+}

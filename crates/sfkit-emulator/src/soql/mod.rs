@@ -1,0 +1,737 @@
+//! SOQL execution: parse with sfkit-soql, compile to SQLite ([`compile`]), run, and shape rows
+//! as Salesforce's JSON. A query runs as one statement; the first batch of rows becomes JSON and
+//! the rest are kept as row ids behind a query locator, fetched a batch at a time by a second
+//! statement that joins on those ids. Child subqueries run as one statement per batch of
+//! parents.
+
+mod compile;
+pub(crate) mod dates;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, params_from_iter};
+use serde_json::{Map, Value as Json};
+use sfkit_soql::{
+    Expr, FieldsGroup, GroupByKind, NullsOrder, OrderByItem, Query, RowCount, SelectItem,
+    SortDirection,
+};
+
+pub(crate) use compile::Env;
+use compile::{Compiler, Out, invalid_type, malformed};
+
+use crate::api_error::ApiError;
+use crate::schema::{FieldType, SObjectType, Schema};
+use crate::store::values::to_json;
+
+/// A compiled query, kept behind a locator to fetch later batches.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    root: String,
+    /// `SELECT rowid, cols FROM json_each(?1) ... ORDER BY p.key`.
+    page_sql: String,
+    ncols: usize,
+    out: Vec<Out>,
+    children: Vec<ChildPlan>,
+}
+
+#[derive(Debug)]
+struct ChildPlan {
+    sql: String,
+    params: Vec<Sql>,
+    out: Vec<Out>,
+    root: String,
+    limit: Option<u64>,
+}
+
+/// The first batch of a query's answer.
+pub(crate) struct FirstPage {
+    pub(crate) total_size: usize,
+    pub(crate) records: Vec<Json>,
+    /// Row ids of the records not yet returned.
+    pub(crate) rest: Vec<i64>,
+    pub(crate) plan: Option<Arc<Plan>>,
+}
+
+/// Runs a query; `batch` is the page size.
+pub(crate) fn execute(
+    conn: &Connection,
+    env: Env<'_>,
+    soql: &str,
+    batch: usize,
+    version: &str,
+) -> Result<FirstPage, ApiError> {
+    let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
+    let name = q.from.sobject.to_string();
+    let root = env.schema.get(&name).ok_or_else(|| invalid_type(&name))?;
+    if let Some(RowCount::Literal(n)) = q.offset
+        && n > 2000
+    {
+        return Err(ApiError::bad_request(
+            "NUMBER_OUTSIDE_VALID_RANGE",
+            format!("Maximum SOQL offset allowed is 2000, but was {n}"),
+        ));
+    }
+    if q.is_aggregate() {
+        return aggregate(conn, env, root, &q);
+    }
+    let mut c = Compiler::new(env, root, q.from.alias.as_deref(), "t");
+    let root_alias = c.root_alias();
+    c.push_column(format!("{root_alias}.\"Id\""));
+    let mut out = Vec::new();
+    let mut children = Vec::new();
+    for item in &q.select {
+        select_item(&mut c, &mut out, &mut children, item, &q, version)?;
+    }
+    let mut wheres = Vec::new();
+    if !env.all_rows {
+        wheres.push(format!("{root_alias}.\"IsDeleted\" = 0"));
+    }
+    if let Some(w) = &q.where_clause {
+        wheres.push(c.condition(w, false)?);
+    }
+    let order = order_by(&mut c, &q.order_by, false)?;
+    let cols = c.columns.join(", ");
+    let from = c.tables_sql();
+    let mut sql = format!("SELECT {root_alias}.rowid, {cols} FROM {from}");
+    if !wheres.is_empty() {
+        sql.push_str(&format!(" WHERE {}", wheres.join(" AND ")));
+    }
+    sql.push_str(&format!(
+        " ORDER BY {}",
+        if order.is_empty() {
+            format!("{root_alias}.rowid")
+        } else {
+            format!("{order}, {root_alias}.rowid")
+        }
+    ));
+    push_limits(&mut sql, &q)?;
+    let page_from = from.replacen(
+        &format!("{} {root_alias}", root.table()),
+        &format!(
+            "json_each(?1) AS p JOIN {} {root_alias} ON {root_alias}.rowid = p.value",
+            root.table()
+        ),
+        1,
+    );
+    let plan = Arc::new(Plan {
+        root: root.name.clone(),
+        page_sql: format!("SELECT {root_alias}.rowid, {cols} FROM {page_from} ORDER BY p.key"),
+        ncols: c.columns.len(),
+        out,
+        children,
+    });
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(params_from_iter(c.params.iter()))?;
+    let ncols = c.columns.len();
+    let mut first = Vec::new();
+    let mut rest = Vec::new();
+    let mut total = 0usize;
+    while let Some(r) = rows.next()? {
+        total += 1;
+        let rowid: i64 = r.get(0)?;
+        if first.len() < batch {
+            let vals = (0..ncols)
+                .map(|i| r.get::<_, Sql>(i + 1))
+                .collect::<Result<Vec<_>, _>>()?;
+            first.push(vals);
+        } else {
+            rest.push(rowid);
+        }
+    }
+    let records = shape(conn, env.schema, &plan, first, version)?;
+    Ok(FirstPage {
+        total_size: total,
+        records,
+        rest,
+        plan: Some(plan),
+    })
+}
+
+/// Fetches a later batch by row ids.
+pub(crate) fn fetch(
+    conn: &Connection,
+    schema: &Schema,
+    plan: &Plan,
+    rowids: &[i64],
+    version: &str,
+) -> Result<Vec<Json>, ApiError> {
+    let ids = Json::from(rowids.to_vec()).to_string();
+    let mut stmt = conn.prepare_cached(&plan.page_sql)?;
+    let mut rows = stmt.query([ids])?;
+    let ncols = plan.ncols;
+    let mut batch = Vec::new();
+    while let Some(r) = rows.next()? {
+        let vals = (0..ncols)
+            .map(|i| r.get::<_, Sql>(i + 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        batch.push(vals);
+    }
+    drop(rows);
+    shape(conn, schema, plan, batch, version)
+}
+
+fn push_limits(sql: &mut String, q: &Query) -> Result<(), ApiError> {
+    match &q.limit {
+        Some(RowCount::Literal(n)) => sql.push_str(&format!(" LIMIT {n}")),
+        Some(RowCount::Bind(_)) => {
+            return Err(malformed("bind variables are not SOQL over the API"));
+        }
+        None if q.offset.is_some() => sql.push_str(" LIMIT -1"),
+        None => {}
+    }
+    match &q.offset {
+        Some(RowCount::Literal(n)) => sql.push_str(&format!(" OFFSET {n}")),
+        Some(RowCount::Bind(_)) => {
+            return Err(malformed("bind variables are not SOQL over the API"));
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// MALFORMED_QUERY in Salesforce's layout: the query, a caret, the row and column.
+pub(crate) fn parse_error(soql: &str, e: &sfkit_soql::Error) -> ApiError {
+    let line = soql
+        .lines()
+        .nth(e.line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    let pad = " ".repeat(e.column.saturating_sub(1) as usize);
+    malformed(format!(
+        "\n{line}\n{pad}^\nERROR at Row:{}:Column:{}\nunexpected token: {} (expected {})",
+        e.line, e.column, e.found, e.expected
+    ))
+}
+
+fn order_by(
+    c: &mut Compiler<'_>,
+    items: &[OrderByItem],
+    aggregates_ok: bool,
+) -> Result<String, ApiError> {
+    let mut parts = Vec::new();
+    for item in items {
+        let (sql, _, _) = c.expr(&item.expr, aggregates_ok)?;
+        let dir = match item.direction {
+            Some(SortDirection::Desc) => " DESC",
+            _ => " ASC",
+        };
+        let nulls = match (item.nulls, item.direction) {
+            (Some(NullsOrder::First), _) => " NULLS FIRST",
+            (Some(NullsOrder::Last), _) => " NULLS LAST",
+            (None, Some(SortDirection::Desc)) => " NULLS LAST",
+            (None, _) => " NULLS FIRST",
+        };
+        parts.push(format!("{sql}{dir}{nulls}"));
+    }
+    Ok(parts.join(", "))
+}
+
+/// Adds one SELECT item's columns and output nodes.
+fn select_item(
+    c: &mut Compiler<'_>,
+    out: &mut Vec<Out>,
+    children: &mut Vec<ChildPlan>,
+    item: &SelectItem,
+    q: &Query,
+    version: &str,
+) -> Result<(), ApiError> {
+    match item {
+        SelectItem::Expr {
+            expr: Expr::Field { path },
+            ..
+        } => {
+            let r = c.resolve(path)?;
+            let (field_name, kind, sql, chain) =
+                (r.field.name.clone(), r.field.kind, r.sql, r.chain);
+            let col = c.push_column(sql);
+            let mut level = out;
+            for index in chain {
+                let Some(join) = c.join(index) else { continue };
+                let key = join.relationship.clone();
+                let pos = level
+                    .iter()
+                    .position(|o| matches!(o, Out::Parent { key: k, .. } if *k == key));
+                let pos = match pos {
+                    Some(p) => p,
+                    None => {
+                        let id_col = c.push_column(c.join_id_sql(index));
+                        level.push(Out::Parent {
+                            key,
+                            id_col,
+                            items: Vec::new(),
+                        });
+                        level.len() - 1
+                    }
+                };
+                level = match level.get_mut(pos) {
+                    Some(Out::Parent { items, .. }) => items,
+                    _ => return Err(malformed("internal: parent node")),
+                };
+            }
+            if !level
+                .iter()
+                .any(|o| matches!(o, Out::Column { key, .. } if *key == field_name))
+            {
+                level.push(Out::Column {
+                    key: field_name,
+                    col,
+                    kind,
+                });
+            }
+        }
+        SelectItem::Expr {
+            expr: Expr::Call(call),
+            alias,
+        } => {
+            // toLabel, FORMAT and convertCurrency show the field's own value under its name.
+            let (sql, kind, field) = c.expr(&Expr::Call(call.clone()), false)?;
+            let key = alias
+                .clone()
+                .or_else(|| field.map(|f| f.name.clone()))
+                .unwrap_or_else(|| "expr0".into());
+            let col = c.push_column(sql);
+            out.push(Out::Column { key, col, kind });
+        }
+        SelectItem::Expr {
+            expr: Expr::Literal { .. },
+            ..
+        } => return Err(malformed("unexpected literal in SELECT")),
+        SelectItem::Fields { group } => {
+            if matches!(group, FieldsGroup::All | FieldsGroup::Custom)
+                && !matches!(q.limit, Some(RowCount::Literal(n)) if n <= 200)
+            {
+                return Err(malformed(
+                    "The SOQL FIELDS function must have a LIMIT defined; FIELDS(ALL) and FIELDS(CUSTOM) need LIMIT 200 or less",
+                ));
+            }
+            let root = c.root;
+            let alias = c.root_alias();
+            for f in &root.fields {
+                let custom = f.name.ends_with("__c");
+                let wanted = match group {
+                    FieldsGroup::All => true,
+                    FieldsGroup::Standard => !custom,
+                    FieldsGroup::Custom => custom,
+                };
+                if wanted
+                    && !out
+                        .iter()
+                        .any(|o| matches!(o, Out::Column { key, .. } if *key == f.name))
+                {
+                    let col = c.push_column(format!("{alias}.\"{}\"", f.name));
+                    out.push(Out::Column {
+                        key: f.name.clone(),
+                        col,
+                        kind: f.kind,
+                    });
+                }
+            }
+        }
+        SelectItem::SubQuery { query } => {
+            let plan = child_plan(c.env, c.root, query, version)?;
+            out.push(Out::Child {
+                key: plan.0,
+                index: children.len(),
+            });
+            children.push(plan.1);
+        }
+        SelectItem::TypeOf(_) => {
+            return Err(malformed("TYPEOF is not supported by the local org yet"));
+        }
+    }
+    Ok(())
+}
+
+fn child_plan(
+    env: Env<'_>,
+    parent: &SObjectType,
+    q: &Query,
+    version: &str,
+) -> Result<(String, ChildPlan), ApiError> {
+    let rel_name = q.from.sobject.field();
+    let rel = parent.child_relationship(rel_name).ok_or_else(|| {
+        ApiError::bad_request(
+            "INVALID_TYPE",
+            format!(
+                "Didn't understand relationship '{rel_name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."
+            ),
+        )
+    })?;
+    let child = env
+        .schema
+        .get(&rel.child)
+        .ok_or_else(|| invalid_type(&rel.child))?;
+    let mut c = Compiler::new(env, child, q.from.alias.as_deref(), "c");
+    let alias = c.root_alias();
+    c.push_column(format!("{alias}.\"Id\""));
+    let mut out = Vec::new();
+    let mut nested = Vec::new();
+    for item in &q.select {
+        if matches!(item, SelectItem::SubQuery { .. }) {
+            return Err(malformed(
+                "nested child subqueries are not supported by the local org yet",
+            ));
+        }
+        select_item(&mut c, &mut out, &mut nested, item, q, version)?;
+    }
+    let mut wheres = Vec::new();
+    if !env.all_rows {
+        wheres.push(format!("{alias}.\"IsDeleted\" = 0"));
+    }
+    if let Some(w) = &q.where_clause {
+        wheres.push(c.condition(w, false)?);
+    }
+    let order = order_by(&mut c, &q.order_by, false)?;
+    let ids_param = c.params.len() + 1;
+    wheres.push(format!(
+        "{alias}.\"{}\" IN (SELECT value FROM json_each(?{ids_param}))",
+        rel.field
+    ));
+    let sql = format!(
+        "SELECT {alias}.\"{}\", {} FROM {} WHERE {} ORDER BY {}",
+        rel.field,
+        c.columns.join(", "),
+        c.tables_sql(),
+        wheres.join(" AND "),
+        if order.is_empty() {
+            format!("{alias}.rowid")
+        } else {
+            format!("{order}, {alias}.rowid")
+        }
+    );
+    let limit = match q.limit {
+        Some(RowCount::Literal(n)) => Some(n),
+        _ => None,
+    };
+    Ok((
+        rel.name.clone(),
+        ChildPlan {
+            sql,
+            params: c.params,
+            out,
+            root: child.name.clone(),
+            limit,
+        },
+    ))
+}
+
+/// Builds the JSON records of a batch, running child subqueries for it.
+fn shape(
+    conn: &Connection,
+    schema: &Schema,
+    plan: &Plan,
+    rows: Vec<Vec<Sql>>,
+    version: &str,
+) -> Result<Vec<Json>, ApiError> {
+    let parent_ids: Vec<String> = rows
+        .iter()
+        .filter_map(|r| match r.first() {
+            Some(Sql::Text(id)) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut child_rows: Vec<HashMap<String, Vec<Json>>> = Vec::new();
+    for cp in &plan.children {
+        let mut by_parent: HashMap<String, Vec<Json>> = HashMap::new();
+        if !parent_ids.is_empty() {
+            let mut params = cp.params.clone();
+            params.push(Sql::Text(Json::from(parent_ids.clone()).to_string()));
+            let mut stmt = conn.prepare_cached(&cp.sql)?;
+            let ncols = stmt.column_count().saturating_sub(1);
+            let mut rs = stmt.query(params_from_iter(params.iter()))?;
+            while let Some(r) = rs.next()? {
+                let parent: Option<String> = r.get(0)?;
+                let Some(parent) = parent else { continue };
+                let entry = by_parent.entry(parent).or_default();
+                if cp.limit.is_some_and(|l| entry.len() as u64 >= l) {
+                    continue;
+                }
+                let vals = (0..ncols)
+                    .map(|i| r.get::<_, Sql>(i + 1))
+                    .collect::<Result<Vec<_>, _>>()?;
+                entry.push(record(schema, &cp.root, &cp.out, &vals, &[], version));
+            }
+        }
+        child_rows.push(by_parent);
+    }
+    Ok(rows
+        .iter()
+        .map(|vals| {
+            let id = match vals.first() {
+                Some(Sql::Text(id)) => id.as_str(),
+                _ => "",
+            };
+            let kids: Vec<Option<Vec<Json>>> =
+                child_rows.iter_mut().map(|m| m.remove(id)).collect();
+            record(schema, &plan.root, &plan.out, vals, &kids, version)
+        })
+        .collect())
+}
+
+fn record(
+    schema: &Schema,
+    sobject: &str,
+    out: &[Out],
+    vals: &[Sql],
+    kids: &[Option<Vec<Json>>],
+    version: &str,
+) -> Json {
+    let id = match vals.first() {
+        Some(Sql::Text(id)) => id.clone(),
+        _ => String::new(),
+    };
+    let mut map = Map::new();
+    map.insert(
+        "attributes".into(),
+        crate::store::attributes_json(sobject, &id, version),
+    );
+    fill(schema, &mut map, out, vals, kids, version);
+    Json::Object(map)
+}
+
+fn fill(
+    schema: &Schema,
+    map: &mut Map<String, Json>,
+    out: &[Out],
+    vals: &[Sql],
+    kids: &[Option<Vec<Json>>],
+    version: &str,
+) {
+    for o in out {
+        match o {
+            Out::Column { key, col, kind } => {
+                let v = vals.get(*col).cloned().unwrap_or(Sql::Null);
+                map.insert(key.clone(), to_json(*kind, v));
+            }
+            Out::Parent { key, id_col, items } => {
+                let value = match vals.get(*id_col) {
+                    Some(Sql::Text(id)) => {
+                        let ty = schema
+                            .by_prefix(crate::ids::prefix(id))
+                            .map_or("", |t| t.name.as_str());
+                        let mut m = Map::new();
+                        m.insert(
+                            "attributes".into(),
+                            crate::store::attributes_json(ty, id, version),
+                        );
+                        fill(schema, &mut m, items, vals, &[], version);
+                        Json::Object(m)
+                    }
+                    _ => Json::Null,
+                };
+                map.insert(key.clone(), value);
+            }
+            Out::Child { key, index } => {
+                let value = match kids.get(*index) {
+                    Some(Some(records)) if !records.is_empty() => serde_json::json!({
+                        "totalSize": records.len(),
+                        "done": true,
+                        "records": records,
+                    }),
+                    _ => Json::Null,
+                };
+                map.insert(key.clone(), value);
+            }
+        }
+    }
+}
+
+/// Aggregate queries: COUNT(), GROUP BY (with ROLLUP and CUBE), HAVING. Rows are
+/// `AggregateResult`s; unaliased aggregates are named `expr0`, `expr1`, ...
+fn aggregate(
+    conn: &Connection,
+    env: Env<'_>,
+    root: &SObjectType,
+    q: &Query,
+) -> Result<FirstPage, ApiError> {
+    let mut c = Compiler::new(env, root, q.from.alias.as_deref(), "t");
+    let alias = c.root_alias();
+    let bare_count = matches!(q.select.as_slice(), [SelectItem::Expr { expr: Expr::Call(call), .. }] if call.args.is_empty());
+    let mut wheres = Vec::new();
+    if !env.all_rows {
+        wheres.push(format!("{alias}.\"IsDeleted\" = 0"));
+    }
+    // Columns first (joins they need), then WHERE.
+    let mut items: Vec<(String, String, FieldType)> = Vec::new();
+    let mut expr_n = 0;
+    if !bare_count {
+        for item in &q.select {
+            let SelectItem::Expr { expr, alias: a } = item else {
+                return Err(malformed(
+                    "only fields and aggregate functions can be selected in an aggregate query",
+                ));
+            };
+            let (sql, kind, field) = c.expr(expr, true)?;
+            let key = match (a, expr) {
+                (Some(a), _) => a.clone(),
+                (None, Expr::Field { .. }) => {
+                    field.map_or_else(|| "expr".to_owned(), |f| f.name.clone())
+                }
+                (None, _) => {
+                    let k = format!("expr{expr_n}");
+                    expr_n += 1;
+                    k
+                }
+            };
+            let kind = match expr {
+                Expr::Call(call)
+                    if matches!(
+                        call.function,
+                        sfkit_soql::Function::Count | sfkit_soql::Function::CountDistinct
+                    ) =>
+                {
+                    FieldType::Int
+                }
+                _ => kind,
+            };
+            items.push((key, sql, kind));
+        }
+    }
+    if let Some(w) = &q.where_clause {
+        wheres.push(c.condition(w, false)?);
+    }
+    let where_sql = if wheres.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", wheres.join(" AND "))
+    };
+    if bare_count {
+        let sql = format!("SELECT COUNT(*) FROM {}{where_sql}", c.tables_sql());
+        let n: i64 = conn.query_row(&sql, params_from_iter(c.params.iter()), |r| r.get(0))?;
+        let mut n = usize::try_from(n).unwrap_or(0);
+        if let Some(RowCount::Literal(l)) = q.limit {
+            n = n.min(usize::try_from(l).unwrap_or(usize::MAX));
+        }
+        return Ok(FirstPage {
+            total_size: n,
+            records: Vec::new(),
+            rest: Vec::new(),
+            plan: None,
+        });
+    }
+    let keys: Vec<String> = match &q.group_by {
+        Some(g) => g
+            .keys
+            .iter()
+            .map(|k| c.expr(k, false).map(|x| x.0))
+            .collect::<Result<_, _>>()?,
+        None => Vec::new(),
+    };
+    let having = match &q.having {
+        Some(h) => format!(" HAVING {}", c.condition(h, true)?),
+        None => String::new(),
+    };
+    let order = order_by(&mut c, &q.order_by, true)?;
+    let kind = q.group_by.as_ref().map_or(GroupByKind::Plain, |g| g.kind);
+    let sets: Vec<Vec<usize>> = match kind {
+        GroupByKind::Plain => vec![(0..keys.len()).collect()],
+        GroupByKind::Rollup => (0..=keys.len()).rev().map(|n| (0..n).collect()).collect(),
+        GroupByKind::Cube => {
+            let n = keys.len().min(8);
+            (0..(1usize << n))
+                .rev()
+                .map(|mask| (0..n).filter(|i| mask & (1 << i) != 0).collect())
+                .collect()
+        }
+    };
+    let cols: Vec<&str> = items.iter().map(|(_, sql, _)| sql.as_str()).collect();
+    let from = c.tables_sql();
+    let mut selects = Vec::new();
+    for set in &sets {
+        let projected: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, col)| {
+                let grouped_out = keys
+                    .iter()
+                    .enumerate()
+                    .any(|(k, key)| key == col && !set.contains(&k));
+                format!("{} AS a{i}", if grouped_out { "NULL" } else { col })
+            })
+            .collect();
+        let group = if set.is_empty() || keys.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " GROUP BY {}",
+                set.iter()
+                    .filter_map(|&k| keys.get(k).cloned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        selects.push(format!(
+            "SELECT {} FROM {from}{where_sql}{group}{having}",
+            projected.join(", ")
+        ));
+    }
+    // Each grouping set repeats the parameters, numbered anew.
+    let nparams = c.params.len();
+    let mut sql = String::new();
+    let mut params = Vec::new();
+    for (i, s) in selects.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        sql.push_str(&renumber(s, i * nparams));
+        params.extend(c.params.iter().cloned());
+    }
+    if !order.is_empty() && sets.len() == 1 {
+        sql.push_str(&format!(" ORDER BY {}", renumber(&order, 0)));
+    }
+    push_limits(&mut sql, q)?;
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    let mut records = Vec::new();
+    while let Some(r) = rows.next()? {
+        let mut m = Map::new();
+        m.insert(
+            "attributes".into(),
+            serde_json::json!({"type": "AggregateResult"}),
+        );
+        for (i, (key, _, kind)) in items.iter().enumerate() {
+            let v: Sql = r.get(i)?;
+            let v = match (kind, v) {
+                (FieldType::Double | FieldType::Currency | FieldType::Percent, Sql::Integer(n)) => {
+                    Sql::Real(n as f64)
+                }
+                (_, v) => v,
+            };
+            m.insert(key.clone(), to_json(*kind, v));
+        }
+        records.push(Json::Object(m));
+    }
+    Ok(FirstPage {
+        total_size: records.len(),
+        records,
+        rest: Vec::new(),
+        plan: None,
+    })
+}
+
+/// Shifts `?N` placeholders by `by`.
+fn renumber(sql: &str, by: usize) -> String {
+    if by == 0 {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut in_str = false;
+    while let Some(ch) = chars.next() {
+        out.push(ch);
+        if ch == '\'' {
+            in_str = !in_str;
+        }
+        if ch == '?' && !in_str {
+            let mut digits = String::new();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                digits.push(*d);
+                chars.next();
+            }
+            let n: usize = digits.parse().unwrap_or(0);
+            out.push_str(&(n + by).to_string());
+        }
+    }
+    out
+}

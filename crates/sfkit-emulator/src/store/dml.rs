@@ -1,0 +1,983 @@
+//! Record writes with Salesforce's validation, and record reads by id.
+//!
+//! Every write runs in one SQLite transaction: a failed request leaves no trace. Validation
+//! follows the schema and answers with Salesforce's error codes, messages (which quote field
+//! labels) and `fields` (which list API names).
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
+use serde_json::{Map, Value as Json};
+
+use super::values::{self, to_json, to_sql};
+use super::{ADMIN_USERNAME, Store, VIEWER_USERNAME, Writer};
+use crate::api_error::ApiError;
+use crate::ids;
+use crate::schema::{Field, FieldType, SObjectType, Schema};
+
+/// Who is writing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user's id.
+    pub user_id: String,
+    /// Read-only users may query but not write.
+    pub read_only: bool,
+}
+
+/// How to write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Skip the createable/updateable checks (seeding and bootstrap only).
+    pub system: bool,
+    /// Use this sequence number for the new id instead of the next one (bootstrap only).
+    pub(crate) reserved_seq: Option<u64>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn readonly_error() -> ApiError {
+    ApiError::with_fields(
+        400,
+        "INSUFFICIENT_ACCESS_OR_READONLY",
+        "insufficient access rights on object id",
+        vec![],
+    )
+}
+
+impl Store {
+    /// Creates a record; returns its id.
+    pub fn insert(
+        &self,
+        actor: &Actor,
+        sobject: &str,
+        fields: &Map<String, Json>,
+    ) -> Result<String, ApiError> {
+        let object = self.sobject(sobject)?;
+        let mut w = self.writer();
+        let Writer { conn, seq } = &mut *w;
+        let tx = conn.transaction()?;
+        let id = insert_in(
+            &tx,
+            seq,
+            &self.schema,
+            actor,
+            object,
+            fields,
+            WriteOptions::default(),
+        )?;
+        persist_seq(&tx, *seq)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Updates a record.
+    pub fn update(
+        &self,
+        actor: &Actor,
+        sobject: &str,
+        id: &str,
+        fields: &Map<String, Json>,
+    ) -> Result<(), ApiError> {
+        let object = self.sobject(sobject)?;
+        let mut w = self.writer();
+        let tx = w.conn.transaction()?;
+        update_in(
+            &tx,
+            &self.schema,
+            actor,
+            object,
+            id,
+            fields,
+            WriteOptions::default(),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Moves a record to the recycle bin.
+    pub fn delete(&self, actor: &Actor, sobject: &str, id: &str) -> Result<(), ApiError> {
+        let object = self.sobject(sobject)?;
+        let mut w = self.writer();
+        let tx = w.conn.transaction()?;
+        delete_in(&tx, actor, object, id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs `f` in one write transaction: committed if it returns `Ok`, rolled back otherwise.
+    pub fn write_batch<T>(
+        &self,
+        f: impl FnOnce(&mut Batch<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut w = self.writer();
+        let Writer { conn, seq } = &mut *w;
+        let tx = conn.transaction()?;
+        let mut batch = Batch {
+            tx: &tx,
+            seq,
+            schema: &self.schema,
+        };
+        let out = f(&mut batch)?;
+        persist_seq(&tx, *batch.seq)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// A record by id, with all fields or the ones named, shaped as REST returns it.
+    pub fn get(
+        &self,
+        sobject: &str,
+        id: &str,
+        fields: Option<&[String]>,
+        version: &str,
+    ) -> Result<Map<String, Json>, ApiError> {
+        let object = self.sobject(sobject)?;
+        let id = checked_id(object, id)?;
+        let selected: Vec<&Field> = match fields {
+            None => object.fields.iter().collect(),
+            Some(names) => {
+                let mut out = Vec::new();
+                for n in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+                    let f = object.field(n).ok_or_else(|| {
+                        ApiError::bad_request(
+                            "INVALID_FIELD",
+                            format!(
+                                "No such column '{n}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.",
+                                object.name
+                            ),
+                        )
+                    })?;
+                    if !out.iter().any(|x: &&Field| x.name == f.name) {
+                        out.push(f);
+                    }
+                }
+                out
+            }
+        };
+        let conn = self.reader();
+        let cols: Vec<String> = selected.iter().map(|f| format!("\"{}\"", f.name)).collect();
+        let sql = format!(
+            "SELECT \"IsDeleted\"{}{} FROM {} WHERE \"Id\" = ?1",
+            if cols.is_empty() { "" } else { ", " },
+            cols.join(", "),
+            object.table()
+        );
+        let row = conn
+            .query_row(&sql, [&id], |r| {
+                let deleted: bool = r.get(0)?;
+                let mut vals = Vec::with_capacity(selected.len());
+                for i in 0..selected.len() {
+                    vals.push(r.get::<_, Sql>(i + 1)?);
+                }
+                Ok((deleted, vals))
+            })
+            .optional()?;
+        let Some((deleted, vals)) = row else {
+            return Err(ApiError::not_found());
+        };
+        if deleted {
+            return Err(ApiError::with_fields(
+                404,
+                "ENTITY_IS_DELETED",
+                "entity is deleted",
+                vec![],
+            ));
+        }
+        let mut out = Map::new();
+        out.insert("attributes".into(), attributes(&object.name, &id, version));
+        for (f, v) in selected.iter().zip(vals) {
+            out.insert(f.name.clone(), to_json(f.kind, v));
+        }
+        Ok(out)
+    }
+}
+
+/// `{"type": ..., "url": ...}`.
+pub(crate) fn attributes(sobject: &str, id: &str, version: &str) -> Json {
+    serde_json::json!({
+        "type": sobject,
+        "url": format!("/services/data/v{version}/sobjects/{sobject}/{id}"),
+    })
+}
+
+/// Several writes in one transaction (collections, composite, seeding).
+pub struct Batch<'a> {
+    tx: &'a Connection,
+    seq: &'a mut u64,
+    schema: &'a Schema,
+}
+
+impl Batch<'_> {
+    /// Creates a record.
+    pub fn insert(
+        &mut self,
+        actor: &Actor,
+        sobject: &str,
+        fields: &Map<String, Json>,
+        opts: WriteOptions,
+    ) -> Result<String, ApiError> {
+        let object = self.schema.get(sobject).ok_or_else(ApiError::not_found)?;
+        insert_in(self.tx, self.seq, self.schema, actor, object, fields, opts)
+    }
+
+    /// Updates a record.
+    pub fn update(
+        &mut self,
+        actor: &Actor,
+        sobject: &str,
+        id: &str,
+        fields: &Map<String, Json>,
+    ) -> Result<(), ApiError> {
+        let object = self.schema.get(sobject).ok_or_else(ApiError::not_found)?;
+        update_in(
+            self.tx,
+            self.schema,
+            actor,
+            object,
+            id,
+            fields,
+            WriteOptions::default(),
+        )
+    }
+
+    /// Deletes a record.
+    pub fn delete(&mut self, actor: &Actor, sobject: &str, id: &str) -> Result<(), ApiError> {
+        let object = self.schema.get(sobject).ok_or_else(ApiError::not_found)?;
+        delete_in(self.tx, actor, object, id)
+    }
+
+    /// A savepoint: `f`'s writes are undone if it fails, and the batch goes on.
+    pub fn attempt<T>(
+        &mut self,
+        f: impl FnOnce(&mut Batch<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.tx.execute_batch("SAVEPOINT item")?;
+        let seq_before = *self.seq;
+        let out = f(self);
+        match &out {
+            Ok(_) => self.tx.execute_batch("RELEASE item")?,
+            Err(_) => {
+                self.tx.execute_batch("ROLLBACK TO item; RELEASE item")?;
+                *self.seq = seq_before;
+            }
+        }
+        out
+    }
+}
+
+fn persist_seq(tx: &Connection, seq: u64) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('seq', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [i64::try_from(seq).unwrap_or(i64::MAX)],
+    )?;
+    Ok(())
+}
+
+/// The 18-character id for a URL id of `object`, or Salesforce's error for it.
+pub(crate) fn checked_id(object: &SObjectType, raw: &str) -> Result<String, ApiError> {
+    let Some(id) = ids::normalize(raw) else {
+        return Err(ApiError::new(
+            404,
+            "NOT_FOUND",
+            format!("Provided external ID field does not exist or is not accessible: {raw}"),
+        ));
+    };
+    if ids::prefix(&id) != object.key_prefix {
+        return Err(ApiError::with_fields(
+            400,
+            "MALFORMED_ID",
+            format!("{} ID: id value of incorrect type: {raw}", object.label),
+            vec!["Id".into()],
+        ));
+    }
+    Ok(id)
+}
+
+/// Converts and checks the client's fields; returns the values to write, by field name.
+fn client_values(
+    object: &SObjectType,
+    fields: &Map<String, Json>,
+    creating: bool,
+    opts: WriteOptions,
+) -> Result<Vec<(usize, Sql)>, ApiError> {
+    let mut out = Vec::with_capacity(fields.len());
+    let mut not_writable = Vec::new();
+    for (key, value) in fields {
+        if key == "attributes" {
+            continue;
+        }
+        let Some(index) = object
+            .fields
+            .iter()
+            .position(|f| f.name.eq_ignore_ascii_case(key))
+        else {
+            return Err(ApiError::bad_request(
+                "INVALID_FIELD",
+                format!("No such column '{key}' on sobject of type {}", object.name),
+            ));
+        };
+        let Some(field) = object.fields.get(index) else {
+            continue;
+        };
+        if field.name == "Id" {
+            if creating {
+                return Err(ApiError::bad_request(
+                    "INVALID_FIELD",
+                    "The Id field should not be specified in the sobject data.",
+                ));
+            }
+            continue;
+        }
+        let writable = if creating {
+            field.createable
+        } else {
+            field.updateable
+        };
+        if !opts.system && (!writable || field.calculated) {
+            not_writable.push(field.name.clone());
+            continue;
+        }
+        let sql = to_sql(field, value).map_err(|()| {
+            ApiError::bad_request("JSON_PARSER_ERROR", values::type_mismatch(field, value))
+        })?;
+        out.push((index, sql));
+    }
+    if !not_writable.is_empty() {
+        return Err(ApiError::with_fields(
+            400,
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            format!(
+                "Unable to create/update fields: {}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
+                not_writable.join(", ")
+            ),
+            not_writable,
+        ));
+    }
+    Ok(out)
+}
+
+fn insert_in(
+    tx: &Connection,
+    seq: &mut u64,
+    schema: &Schema,
+    actor: &Actor,
+    object: &SObjectType,
+    fields: &Map<String, Json>,
+    opts: WriteOptions,
+) -> Result<String, ApiError> {
+    if actor.read_only && !opts.system {
+        return Err(readonly_error());
+    }
+    if !object.createable && !opts.system {
+        return Err(ApiError::bad_request(
+            "INVALID_TYPE",
+            format!("entity type {} does not support insert", object.name),
+        ));
+    }
+    let given = client_values(object, fields, true, opts)?;
+    let mut row: Vec<Sql> = vec![Sql::Null; object.fields.len()];
+    for (i, f) in object.fields.iter().enumerate() {
+        if let Some(slot) = row.get_mut(i) {
+            *slot = default_for(f, actor);
+        }
+    }
+    for (i, v) in given {
+        if let Some(slot) = row.get_mut(i) {
+            *slot = v;
+        }
+    }
+    let n = opts.reserved_seq.unwrap_or_else(|| {
+        let n = *seq;
+        *seq += 1;
+        n
+    });
+    let id = ids::mint(&object.key_prefix, n);
+    let now = Sql::Integer(now_ms());
+    set(object, &mut row, "Id", Sql::Text(id.clone()));
+    set(object, &mut row, "IsDeleted", Sql::Integer(0));
+    for name in ["CreatedDate", "LastModifiedDate", "SystemModstamp"] {
+        set(object, &mut row, name, now.clone());
+    }
+    for name in ["CreatedById", "LastModifiedById"] {
+        set(object, &mut row, name, Sql::Text(actor.user_id.clone()));
+    }
+    derive(tx, object, &mut row)?;
+    validate(tx, schema, object, &row, None)?;
+    let cols: Vec<String> = object
+        .fields
+        .iter()
+        .map(|f| format!("\"{}\"", f.name))
+        .collect();
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        object.table(),
+        cols.join(", "),
+        marks.join(", ")
+    );
+    tx.prepare_cached(&sql)?
+        .execute(params_from_iter(row.iter()))?;
+    Ok(id)
+}
+
+fn update_in(
+    tx: &Connection,
+    schema: &Schema,
+    actor: &Actor,
+    object: &SObjectType,
+    raw_id: &str,
+    fields: &Map<String, Json>,
+    opts: WriteOptions,
+) -> Result<(), ApiError> {
+    if actor.read_only && !opts.system {
+        return Err(readonly_error());
+    }
+    let id = checked_id(object, raw_id)?;
+    let mut row = load_row(tx, object, &id)?;
+    if row_bool(object, &row, "IsDeleted") {
+        return Err(ApiError::with_fields(
+            404,
+            "ENTITY_IS_DELETED",
+            "entity is deleted",
+            vec![],
+        ));
+    }
+    let before = row.clone();
+    for (i, v) in client_values(object, fields, false, opts)? {
+        if let Some(slot) = row.get_mut(i) {
+            *slot = v;
+        }
+    }
+    let now = Sql::Integer(now_ms());
+    set(object, &mut row, "LastModifiedDate", now.clone());
+    set(object, &mut row, "SystemModstamp", now);
+    set(
+        object,
+        &mut row,
+        "LastModifiedById",
+        Sql::Text(actor.user_id.clone()),
+    );
+    derive(tx, object, &mut row)?;
+    validate(tx, schema, object, &row, Some(&before))?;
+    let mut sets = Vec::new();
+    let mut params = Vec::new();
+    for (f, (new, old)) in object.fields.iter().zip(row.iter().zip(before.iter())) {
+        if new != old {
+            params.push(new.clone());
+            sets.push(format!("\"{}\" = ?{}", f.name, params.len()));
+        }
+    }
+    if sets.is_empty() {
+        return Ok(());
+    }
+    params.push(Sql::Text(id));
+    let sql = format!(
+        "UPDATE {} SET {} WHERE \"Id\" = ?{}",
+        object.table(),
+        sets.join(", "),
+        params.len()
+    );
+    tx.execute(&sql, params_from_iter(params.iter()))?;
+    Ok(())
+}
+
+fn delete_in(
+    tx: &Connection,
+    actor: &Actor,
+    object: &SObjectType,
+    raw_id: &str,
+) -> Result<(), ApiError> {
+    if actor.read_only {
+        return Err(readonly_error());
+    }
+    if !object.deletable {
+        return Err(ApiError::bad_request(
+            "INVALID_TYPE",
+            format!("entity type {} does not support delete", object.name),
+        ));
+    }
+    let id = checked_id(object, raw_id)?;
+    let deleted: Option<bool> = tx
+        .query_row(
+            &format!(
+                "SELECT \"IsDeleted\" FROM {} WHERE \"Id\" = ?1",
+                object.table()
+            ),
+            [&id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match deleted {
+        None => return Err(ApiError::not_found()),
+        Some(true) => {
+            return Err(ApiError::with_fields(
+                404,
+                "ENTITY_IS_DELETED",
+                "entity is deleted",
+                vec![],
+            ));
+        }
+        Some(false) => {}
+    }
+    let now = now_ms();
+    tx.execute(
+        &format!(
+            "UPDATE {} SET \"IsDeleted\" = 1, \"SystemModstamp\" = ?1, \"LastModifiedDate\" = ?1, \"LastModifiedById\" = ?2 WHERE \"Id\" = ?3",
+            object.table()
+        ),
+        rusqlite::params![now, actor.user_id, id],
+    )?;
+    Ok(())
+}
+
+fn load_row(tx: &Connection, object: &SObjectType, id: &str) -> Result<Vec<Sql>, ApiError> {
+    let cols: Vec<String> = object
+        .fields
+        .iter()
+        .map(|f| format!("\"{}\"", f.name))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM {} WHERE \"Id\" = ?1",
+        cols.join(", "),
+        object.table()
+    );
+    let row = tx
+        .query_row(&sql, [id], |r| {
+            (0..object.fields.len())
+                .map(|i| r.get::<_, Sql>(i))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .optional()?;
+    row.ok_or_else(ApiError::not_found)
+}
+
+fn index_of(object: &SObjectType, name: &str) -> Option<usize> {
+    object.fields.iter().position(|f| f.name == name)
+}
+
+fn set(object: &SObjectType, row: &mut [Sql], name: &str, value: Sql) {
+    if let Some(slot) = index_of(object, name).and_then(|i| row.get_mut(i)) {
+        *slot = value;
+    }
+}
+
+fn get<'r>(object: &SObjectType, row: &'r [Sql], name: &str) -> Option<&'r Sql> {
+    index_of(object, name).and_then(|i| row.get(i))
+}
+
+fn text(object: &SObjectType, row: &[Sql], name: &str) -> Option<String> {
+    match get(object, row, name) {
+        Some(Sql::Text(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn row_bool(object: &SObjectType, row: &[Sql], name: &str) -> bool {
+    matches!(get(object, row, name), Some(Sql::Integer(i)) if *i != 0)
+}
+
+/// The value a field gets when a create does not send one.
+fn default_for(f: &Field, actor: &Actor) -> Sql {
+    if f.name == "OwnerId" {
+        return Sql::Text(actor.user_id.clone());
+    }
+    if let Some(Ok(sql)) = f.default_value.as_ref().map(|v| to_sql(f, v)) {
+        return sql;
+    }
+    if let Some(p) = f.picklist.iter().find(|p| p.default_value) {
+        return Sql::Text(p.value.clone());
+    }
+    if f.kind == FieldType::Boolean {
+        return Sql::Integer(0);
+    }
+    Sql::Null
+}
+
+/// Fields the org computes: full names, an opportunity's state from its stage, closed flags,
+/// case numbers.
+fn derive(tx: &Connection, object: &SObjectType, row: &mut [Sql]) -> Result<(), ApiError> {
+    let calculated = |name: &str| object.field(name).is_some_and(|f| f.calculated);
+    if calculated("Name") && object.field("LastName").is_some() {
+        let first = text(object, row, "FirstName").filter(|s| !s.trim().is_empty());
+        let last = text(object, row, "LastName").unwrap_or_default();
+        let full = match first {
+            Some(f) => format!("{f} {last}"),
+            None => last,
+        };
+        set(object, row, "Name", Sql::Text(full));
+    }
+    match object.name.as_str() {
+        "Opportunity" => {
+            let stage = text(object, row, "StageName").unwrap_or_default();
+            let found: Option<(bool, bool, Option<f64>, Option<String>)> = tx
+                .query_row(
+                    "SELECT \"IsClosed\", \"IsWon\", \"DefaultProbability\", \"ForecastCategoryName\" FROM \"o_opportunitystage\" \
+                     WHERE (\"ApiName\" = ?1 OR \"MasterLabel\" = ?1) AND \"IsDeleted\" = 0 LIMIT 1",
+                    [&stage],
+                    |r| Ok((r.get::<_, Option<bool>>(0)?.unwrap_or(false), r.get::<_, Option<bool>>(1)?.unwrap_or(false), r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+                .unwrap_or(None);
+            let (closed, won, probability, forecast) = found.unwrap_or((false, false, None, None));
+            if calculated("IsClosed") {
+                set(object, row, "IsClosed", Sql::Integer(i64::from(closed)));
+            }
+            if calculated("IsWon") {
+                set(object, row, "IsWon", Sql::Integer(i64::from(won)));
+            }
+            let unset =
+                |row: &[Sql], name: &str| matches!(get(object, row, name), Some(Sql::Null) | None);
+            if let (true, Some(p)) = (unset(row, "Probability"), probability) {
+                set(object, row, "Probability", Sql::Real(p));
+            }
+            if let (true, Some(fc)) = (unset(row, "ForecastCategoryName") || closed, forecast) {
+                set(object, row, "ForecastCategoryName", Sql::Text(fc));
+            }
+            if calculated("ExpectedRevenue") {
+                let amount = match get(object, row, "Amount") {
+                    Some(Sql::Real(a)) => Some(*a),
+                    _ => None,
+                };
+                let p = match get(object, row, "Probability") {
+                    Some(Sql::Real(p)) => Some(*p),
+                    _ => None,
+                };
+                let expected = match (amount, p) {
+                    (Some(a), Some(p)) => Sql::Real(a * p / 100.0),
+                    _ => Sql::Null,
+                };
+                set(object, row, "ExpectedRevenue", expected);
+            }
+        }
+        "Task" if calculated("IsClosed") => {
+            let done =
+                text(object, row, "Status").is_some_and(|s| s.eq_ignore_ascii_case("Completed"));
+            set(object, row, "IsClosed", Sql::Integer(i64::from(done)));
+        }
+        "Case" => {
+            if calculated("IsClosed") {
+                let done =
+                    text(object, row, "Status").is_some_and(|s| s.eq_ignore_ascii_case("Closed"));
+                set(object, row, "IsClosed", Sql::Integer(i64::from(done)));
+            }
+            if calculated("CaseNumber")
+                && matches!(get(object, row, "CaseNumber"), Some(Sql::Null) | None)
+            {
+                let n: i64 = tx
+                    .query_row("SELECT COUNT(*) FROM \"o_case\"", [], |r| r.get(0))
+                    .unwrap_or(0);
+                set(
+                    object,
+                    row,
+                    "CaseNumber",
+                    Sql::Text(format!("{:08}", 1001 + n)),
+                );
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks a full row against the schema. `before` is the stored row on update: unchanged values
+/// are not re-checked.
+fn validate(
+    tx: &Connection,
+    schema: &Schema,
+    object: &SObjectType,
+    row: &[Sql],
+    before: Option<&[Sql]>,
+) -> Result<(), ApiError> {
+    let missing: Vec<String> = object
+        .fields
+        .iter()
+        .zip(row)
+        .filter(|(f, v)| !f.nillable && !f.calculated && matches!(v, Sql::Null) && f.name != "Id")
+        .filter(|(f, _)| f.createable || f.updateable)
+        .map(|(f, _)| f.name.clone())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::with_fields(
+            400,
+            "REQUIRED_FIELD_MISSING",
+            format!("Required fields are missing: [{}]", missing.join(", ")),
+            missing,
+        ));
+    }
+    for (i, (f, v)) in object.fields.iter().zip(row).enumerate() {
+        if before.and_then(|b| b.get(i)) == Some(v) {
+            continue;
+        }
+        let Sql::Text(s) = v else { continue };
+        let bad = |code: &str, message: String| {
+            ApiError::with_fields(400, code, message, vec![f.name.clone()])
+        };
+        if f.kind.is_text() && f.length > 0 && s.chars().count() > f.length as usize {
+            return Err(bad(
+                "STRING_TOO_LONG",
+                format!(
+                    "{}: data value too large: {} (max length={})",
+                    f.label, s, f.length
+                ),
+            ));
+        }
+        match f.kind {
+            FieldType::Picklist
+                if f.restricted_picklist
+                    && !f.picklist.iter().any(|p| p.active && p.value == *s) =>
+            {
+                return Err(bad(
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                    format!("{}: bad value for restricted picklist field: {s}", f.label),
+                ));
+            }
+            FieldType::Multipicklist if f.restricted_picklist => {
+                for part in s.split(';').filter(|p| !p.is_empty()) {
+                    if !f.picklist.iter().any(|p| p.active && p.value == part) {
+                        return Err(bad(
+                            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                            format!(
+                                "{}: bad value for restricted picklist field: {part}",
+                                f.label
+                            ),
+                        ));
+                    }
+                }
+            }
+            FieldType::Email if !valid_email(s) => {
+                return Err(bad(
+                    "INVALID_EMAIL_ADDRESS",
+                    format!("{}: invalid email address: {s}", f.label),
+                ));
+            }
+            FieldType::Reference if !f.name.ends_with("ById") => {
+                let Some(id) = ids::normalize(s) else {
+                    return Err(bad(
+                        "MALFORMED_ID",
+                        format!("{}: id value of incorrect type: {s}", f.label),
+                    ));
+                };
+                let target = schema.by_prefix(ids::prefix(&id)).filter(|t| {
+                    f.reference_to
+                        .iter()
+                        .any(|r| r.eq_ignore_ascii_case(&t.name))
+                });
+                let Some(target) = target else {
+                    return Err(bad(
+                        "FIELD_INTEGRITY_EXCEPTION",
+                        format!("{}: id value of incorrect type: {s}", f.label),
+                    ));
+                };
+                let exists: Option<i64> = tx
+                    .query_row(
+                        &format!(
+                            "SELECT 1 FROM {} WHERE \"Id\" = ?1 AND \"IsDeleted\" = 0",
+                            target.table()
+                        ),
+                        [&id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if exists.is_none() {
+                    return Err(bad(
+                        "INVALID_CROSS_REFERENCE_KEY",
+                        "invalid cross reference id".to_owned(),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        if f.unique && f.name != "Id" {
+            let id = row.first().cloned().unwrap_or(Sql::Null);
+            let collate = if f.case_sensitive { "BINARY" } else { "NOCASE" };
+            let other: Option<String> = tx
+                .query_row(
+                    &format!(
+                        "SELECT \"Id\" FROM {} WHERE \"{}\" = ?1 COLLATE {collate} AND \"IsDeleted\" = 0 AND \"Id\" IS NOT ?2 LIMIT 1",
+                        object.table(),
+                        f.name
+                    ),
+                    rusqlite::params![s, id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(other) = other {
+                return Err(bad(
+                    "DUPLICATE_VALUE",
+                    format!(
+                        "duplicate value found: {} duplicates value on record with id: {}",
+                        f.name,
+                        ids::short(&other)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+}
+
+/// Creates the org's fixed records on first open: the Organization, profiles, the two users,
+/// opportunity stages and lead statuses. Returns the org id.
+pub(super) fn bootstrap(w: &mut Writer, schema: &Schema) -> Result<String, crate::Error> {
+    let Writer { conn, seq } = w;
+    let tx = conn.transaction()?;
+    let org_prefix = schema
+        .get("Organization")
+        .map_or("00D", |o| o.key_prefix.as_str())
+        .to_owned();
+    let org_id = ids::mint(&org_prefix, 1);
+    let user_prefix = schema
+        .get("User")
+        .map_or("005", |o| o.key_prefix.as_str())
+        .to_owned();
+    // The admin creates everything, itself included: reserve its id first.
+    let admin_seq = *seq;
+    *seq += 1;
+    let admin_id = ids::mint(&user_prefix, admin_seq);
+    let system = Actor {
+        user_id: admin_id.clone(),
+        read_only: false,
+    };
+    let sys = WriteOptions {
+        system: true,
+        reserved_seq: None,
+    };
+    let mut batch = Batch {
+        tx: &tx,
+        seq,
+        schema,
+    };
+    let put_with = |batch: &mut Batch<'_>,
+                    sobject: &str,
+                    value: Json,
+                    opts: WriteOptions|
+     -> Result<Option<String>, crate::Error> {
+        let Some(object) = schema.get(sobject) else {
+            return Ok(None);
+        };
+        let Json::Object(map) = value else {
+            return Ok(None);
+        };
+        // Only the fields this schema declares: a trimmed schema still boots.
+        let fields: Map<String, Json> = map
+            .into_iter()
+            .filter(|(k, _)| object.field(k).is_some())
+            .collect();
+        batch
+            .insert(&system, sobject, &fields, opts)
+            .map(Some)
+            .map_err(|e| crate::Error::Schema(format!("bootstrapping {sobject}: {e}")))
+    };
+    let put =
+        |batch: &mut Batch<'_>, sobject: &str, value: Json| put_with(batch, sobject, value, sys);
+    let admin_profile = put(
+        &mut batch,
+        "Profile",
+        serde_json::json!({"Name": "System Administrator", "UserType": "Standard"}),
+    )?;
+    let viewer_profile = put(
+        &mut batch,
+        "Profile",
+        serde_json::json!({"Name": "Read Only", "UserType": "Standard"}),
+    )?;
+    let user = |username: &str, first: &str, last: &str, alias: &str, profile: &Option<String>| {
+        serde_json::json!({
+            "Username": username, "Email": username, "FirstName": first, "LastName": last,
+            "Alias": alias, "CommunityNickname": alias, "IsActive": true, "ProfileId": profile,
+            "UserType": "Standard", "TimeZoneSidKey": "GMT", "LocaleSidKey": "en_US",
+            "LanguageLocaleKey": "en_US", "EmailEncodingKey": "UTF-8",
+        })
+    };
+    let admin_opts = WriteOptions {
+        system: true,
+        reserved_seq: Some(admin_seq),
+    };
+    let admin = put_with(
+        &mut batch,
+        "User",
+        user(ADMIN_USERNAME, "Local", "Admin", "admin", &admin_profile),
+        admin_opts,
+    )?;
+    if admin.as_deref() != Some(admin_id.as_str()) {
+        return Err(crate::Error::Schema(
+            "the admin user must be the first record".into(),
+        ));
+    }
+    put(
+        &mut batch,
+        "User",
+        user(
+            VIEWER_USERNAME,
+            "Local",
+            "Viewer",
+            "viewer",
+            &viewer_profile,
+        ),
+    )?;
+    put(
+        &mut batch,
+        "Organization",
+        serde_json::json!({
+            "Name": "sfkit Local Org", "InstanceName": "LOCAL", "IsSandbox": false,
+            "OrganizationType": "Developer Edition", "NamespacePrefix": null,
+            "TimeZoneSidKey": "GMT", "DefaultLocaleSidKey": "en_US", "LanguageLocaleKey": "en_US",
+            "FiscalYearStartMonth": 1, "Country": "US",
+        }),
+    )?;
+    let stages = [
+        ("Prospecting", 10.0, "Pipeline", false, false),
+        ("Qualification", 10.0, "Pipeline", false, false),
+        ("Needs Analysis", 20.0, "Pipeline", false, false),
+        ("Value Proposition", 50.0, "Pipeline", false, false),
+        ("Id. Decision Makers", 60.0, "Pipeline", false, false),
+        ("Perception Analysis", 70.0, "Pipeline", false, false),
+        ("Proposal/Price Quote", 75.0, "Pipeline", false, false),
+        ("Negotiation/Review", 90.0, "Pipeline", false, false),
+        ("Closed Won", 100.0, "Closed", true, true),
+        ("Closed Lost", 0.0, "Omitted", true, false),
+    ];
+    for (i, (name, probability, forecast, closed, won)) in stages.iter().enumerate() {
+        put(
+            &mut batch,
+            "OpportunityStage",
+            serde_json::json!({
+                "ApiName": name, "MasterLabel": name, "IsActive": true, "IsClosed": closed, "IsWon": won,
+                "DefaultProbability": probability, "ForecastCategory": forecast,
+                "ForecastCategoryName": forecast, "SortOrder": i + 1,
+            }),
+        )?;
+    }
+    let statuses = [
+        ("Open - Not Contacted", false, true),
+        ("Working - Contacted", false, false),
+        ("Closed - Converted", true, false),
+        ("Closed - Not Converted", false, false),
+    ];
+    for (i, (name, converted, default)) in statuses.iter().enumerate() {
+        put(
+            &mut batch,
+            "LeadStatus",
+            serde_json::json!({"ApiName": name, "MasterLabel": name, "IsConverted": converted, "IsDefault": default, "SortOrder": i + 1}),
+        )?;
+    }
+    let next = *batch.seq;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('org_id', ?1)",
+        [&org_id],
+    )?;
+    persist_seq(&tx, next).map_err(|e| crate::Error::Schema(e.to_string()))?;
+    tx.commit()?;
+    Ok(org_id)
+}

@@ -1,0 +1,254 @@
+//! The org's data in SQLite.
+//!
+//! One table per sObject type (`o_account`, ...), one column per field, indexes on Id, the name
+//! field, external ids, references and SystemModstamp. The database runs in WAL mode with
+//! `synchronous=NORMAL`: a killed process loses no committed transaction. One writer connection
+//! sits behind a mutex (SQLite has one writer at a time anyway); a few reader connections serve
+//! queries concurrently. Every call runs on a blocking thread, never on the async workers.
+
+mod dml;
+pub(crate) mod values;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension};
+
+pub(crate) use dml::attributes as attributes_json;
+pub use dml::{Actor, Batch, WriteOptions};
+
+use crate::Error;
+use crate::api_error::ApiError;
+use crate::schema::{SObjectType, Schema};
+
+/// The users every org starts with.
+pub const ADMIN_USERNAME: &str = "admin@sfkit.local";
+/// The read-only user.
+pub const VIEWER_USERNAME: &str = "viewer@sfkit.local";
+
+/// The data store.
+pub struct Store {
+    schema: Arc<Schema>,
+    writer: Mutex<Writer>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    org_id: String,
+    path: PathBuf,
+    /// A temporary directory removed when the store is dropped (`--memory`).
+    temp_dir: Option<PathBuf>,
+}
+
+pub(crate) struct Writer {
+    pub(crate) conn: Connection,
+    /// The next id sequence number; persisted in `meta` by every write that takes one.
+    pub(crate) seq: u64,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("org_id", &self.org_id)
+            .finish_non_exhaustive()
+    }
+}
+
+const READERS: usize = 3;
+
+fn open_conn(path: &Path) -> Result<Connection, Error> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; \
+         PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000;",
+    )?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating if needed) the org in `dir`, or in a temporary directory removed on drop.
+    pub fn open(dir: Option<&Path>, schema: Arc<Schema>) -> Result<Self, Error> {
+        let (dir, temp_dir) = match dir {
+            Some(d) => (d.to_path_buf(), None),
+            None => {
+                let unique = format!("sfkit-org-{}-{}", std::process::id(), rand::random::<u64>());
+                let d = std::env::temp_dir().join(unique);
+                (d.clone(), Some(d))
+            }
+        };
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+            context: format!("creating {}", dir.display()),
+            source,
+        })?;
+        let path = dir.join("org.sqlite3");
+        let mut conn = open_conn(&path)?;
+        migrate(&mut conn, &schema)?;
+        let seq: u64 = conn
+            .query_row("SELECT value FROM meta WHERE key = 'seq'", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()?
+            .map_or(1, |v| u64::try_from(v).unwrap_or(1));
+        let org_id: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'org_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let mut writer = Writer { conn, seq };
+        let org_id = match org_id {
+            Some(id) => id,
+            None => dml::bootstrap(&mut writer, &schema)?,
+        };
+        let readers = (0..READERS)
+            .map(|_| open_conn(&path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Store {
+            schema,
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            org_id,
+            path,
+            temp_dir,
+        })
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.schema
+    }
+
+    /// The 18-character Organization id.
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The type with this name, or Salesforce's NOT_FOUND answer.
+    pub fn sobject(&self, name: &str) -> Result<&SObjectType, ApiError> {
+        self.schema.get(name).ok_or_else(ApiError::not_found)
+    }
+
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Writer> {
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A reader connection (round robin; waits if all are busy).
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+        for _ in 0..self.readers.len() {
+            let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+            if let Some(Ok(guard)) = self.readers.get(i).map(Mutex::try_lock) {
+                return guard;
+            }
+        }
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        match self.readers.get(i) {
+            Some(m) => m.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+            None => unreachable_reader(),
+        }
+    }
+
+    /// The user id for a username, if that user exists.
+    pub fn user_id(&self, username: &str) -> Result<Option<String>, ApiError> {
+        let conn = self.reader();
+        Ok(conn
+            .query_row(
+                "SELECT \"Id\" FROM \"o_user\" WHERE \"Username\" = ?1 AND \"IsDeleted\" = 0",
+                [username],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+#[allow(clippy::panic)]
+fn unreachable_reader() -> ! {
+    // READERS is a non-zero constant, so there is always a reader to lock.
+    panic!("the store has no reader connections")
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.temp_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Creates the metadata tables and one table per sObject type; adds columns for fields a newer
+/// schema declares.
+fn migrate(conn: &mut Connection, schema: &Schema) -> Result<(), Error> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
+         CREATE TABLE IF NOT EXISTS sessions (
+             token TEXT PRIMARY KEY, user_id TEXT NOT NULL, kind TEXT NOT NULL,
+             client_id TEXT NOT NULL, expires_at INTEGER, created_at INTEGER NOT NULL);
+         CREATE TABLE IF NOT EXISTS api_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL);",
+    )?;
+    for object in schema.objects() {
+        let table = object.table();
+        let existing: Vec<String> = {
+            let mut stmt = tx.prepare(&format!("PRAGMA table_info({table})"))?;
+            stmt.query_map([], |r| r.get::<_, String>(1))?
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        if existing.is_empty() {
+            let cols: Vec<String> = object
+                .fields
+                .iter()
+                .map(|f| {
+                    let collate = if f.kind.is_text()
+                        && !matches!(
+                            f.kind,
+                            crate::schema::FieldType::Id | crate::schema::FieldType::Reference
+                        ) {
+                        " COLLATE NOCASE"
+                    } else {
+                        ""
+                    };
+                    let extra = if f.name == "Id" {
+                        " NOT NULL UNIQUE"
+                    } else {
+                        ""
+                    };
+                    format!("\"{}\" {}{collate}{extra}", f.name, f.column_type())
+                })
+                .collect();
+            tx.execute_batch(&format!("CREATE TABLE {table} ({})", cols.join(", ")))?;
+        } else {
+            for f in &object.fields {
+                if !existing.iter().any(|c| c.eq_ignore_ascii_case(&f.name)) {
+                    tx.execute_batch(&format!(
+                        "ALTER TABLE {table} ADD COLUMN \"{}\" {}",
+                        f.name,
+                        f.column_type()
+                    ))?;
+                }
+            }
+        }
+        let lower = object.name.to_ascii_lowercase();
+        for f in &object.fields {
+            let indexed = f.name_field
+                || f.external_id
+                || f.unique
+                || f.kind == crate::schema::FieldType::Reference
+                || f.name == "SystemModstamp";
+            if indexed && f.name != "Id" {
+                tx.execute_batch(&format!(
+                    "CREATE INDEX IF NOT EXISTS \"i_{lower}_{}\" ON {table} (\"{}\")",
+                    f.name.to_ascii_lowercase(),
+                    f.name
+                ))?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

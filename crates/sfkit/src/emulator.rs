@@ -1,0 +1,142 @@
+//! `sfkit emulator`: run the local Salesforce org until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use sfkit_emulator::{
+    ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, Org, OrgConfig, PASSWORD, VIEWER_USERNAME,
+};
+
+#[derive(Debug, Args)]
+pub(crate) struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    addr: SocketAddr,
+    /// Directory the org's data live in (default: sfkit's data directory).
+    #[arg(long, value_name = "DIR", conflicts_with = "memory")]
+    data_dir: Option<PathBuf>,
+    /// Keep nothing: the data vanish when the org stops.
+    #[arg(long)]
+    memory: bool,
+    /// Extra schema files (TOML) declaring custom objects and fields.
+    #[arg(long, value_name = "FILE")]
+    schema: Vec<PathBuf>,
+    /// How long access tokens live, e.g. 30s, 15m, 2h.
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = parse_duration)]
+    token_ttl: Duration,
+    /// API requests allowed per day before REQUEST_LIMIT_EXCEEDED.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    daily_api_limit: u64,
+}
+
+/// `500ms`, `5s`, `15m`, `2h`, `1d`; a bare number is seconds.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 30s, 15m or 2h"))?;
+    let secs = |k: u64| n.checked_mul(k).map(Duration::from_secs);
+    let d = match unit {
+        "ms" => Some(Duration::from_millis(n)),
+        "" | "s" => secs(1),
+        "m" => secs(60),
+        "h" => secs(3600),
+        "d" => secs(86_400),
+        _ => None,
+    };
+    d.filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{s:?} is not a duration like 30s, 15m or 2h"))
+}
+
+/// sfkit's data directory: `$SFKIT_DATA_DIR`, else `$XDG_DATA_HOME/sfkit`, else
+/// `~/.local/share/sfkit`.
+pub(crate) fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("SFKIT_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(d).join("sfkit");
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => PathBuf::from(h).join(".local/share/sfkit"),
+        None => PathBuf::from(".sfkit"),
+    }
+}
+
+pub(crate) fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
+    let mut config = OrgConfig::default()
+        .addr(args.addr)
+        .token_ttl(args.token_ttl)
+        .daily_api_limit(args.daily_api_limit);
+    if !args.memory {
+        config = config.data_dir(
+            args.data_dir
+                .clone()
+                .unwrap_or_else(|| data_dir().join("org")),
+        );
+    }
+    for path in &args.schema {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading schema file {}", path.display()))?;
+        config = config.schema(text, path.display().to_string());
+    }
+    let org = Org::start(config).await.context("starting the local org")?;
+    println!("sfkit local org listening on {}", org.url());
+    println!(
+        "  users:     {ADMIN_USERNAME} (full access), {VIEWER_USERNAME} (read only); password {PASSWORD}"
+    );
+    println!("  OAuth app: client id {CLIENT_ID}, secret {CLIENT_SECRET}");
+    println!("  token URL: {}/services/oauth2/token", org.url());
+    match &args.data_dir_display() {
+        Some(d) => println!("  data:      {d}"),
+        None => println!("  data:      in memory (nothing is kept)"),
+    }
+    shutdown_signal().await;
+    println!("sfkit local org stopping");
+    org.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+impl EmulatorArgs {
+    fn data_dir_display(&self) -> Option<String> {
+        if self.memory {
+            return None;
+        }
+        Some(
+            self.data_dir
+                .clone()
+                .unwrap_or_else(|| data_dir().join("org"))
+                .display()
+                .to_string(),
+        )
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
