@@ -20,6 +20,7 @@ pub mod ids;
 pub mod schema;
 mod soql;
 pub mod store;
+pub mod tls;
 
 /// Everything that can go wrong starting or running the org.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +74,8 @@ pub struct OrgConfig {
     pub daily_api_limit: u64,
     /// Extra schema files: (TOML text, name for errors).
     pub schemas: Vec<(String, String)>,
+    /// Serve HTTPS with the org's own certificate authority.
+    pub tls: bool,
 }
 
 impl Default for OrgConfig {
@@ -83,6 +86,7 @@ impl Default for OrgConfig {
             token_ttl: Duration::from_secs(2 * 60 * 60),
             daily_api_limit: 1_000_000,
             schemas: Vec::new(),
+            tls: false,
         }
     }
 }
@@ -112,6 +116,12 @@ impl OrgConfig {
         self
     }
 
+    /// Serve HTTPS (the CA to trust is [`OrgHandle::ca_pem`]).
+    pub fn tls(mut self, yes: bool) -> Self {
+        self.tls = yes;
+        self
+    }
+
     /// Add a schema file's text.
     pub fn schema(mut self, text: impl Into<String>, origin: impl Into<String>) -> Self {
         self.schemas.push((text.into(), origin.into()));
@@ -126,6 +136,7 @@ pub struct Org;
 /// A running org.
 pub struct OrgHandle {
     url: String,
+    tls: Option<tls::TlsFiles>,
     state: Arc<http::OrgState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -164,7 +175,21 @@ impl Org {
             context: "reading the bound address".into(),
             source,
         })?;
-        let url = format!("http://{local}");
+        let tls_files = match config.tls {
+            true => {
+                let dir = store
+                    .path()
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_default();
+                Some(tls::load_or_create(&dir)?)
+            }
+            false => None,
+        };
+        let url = format!(
+            "{}://{local}",
+            if tls_files.is_some() { "https" } else { "http" }
+        );
         let viewer_id = http::viewer_id(&store);
         let state = Arc::new(http::OrgState {
             store: Arc::new(store),
@@ -177,16 +202,23 @@ impl Org {
         });
         let app = http::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "the org's server stopped");
+        let task = match &tls_files {
+            None => tokio::spawn(async move {
+                let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                    let _ = rx.await;
+                });
+                if let Err(e) = serve.await {
+                    tracing::error!(error = %e, "the org's server stopped");
+                }
+            }),
+            Some(files) => {
+                let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(files)?);
+                tokio::spawn(serve_tls(listener, acceptor, app, rx))
             }
-        });
+        };
         Ok(OrgHandle {
             url,
+            tls: tls_files,
             state,
             shutdown: Some(tx),
             task: Some(task),
@@ -194,7 +226,38 @@ impl Org {
     }
 }
 
+/// Accepts TLS connections until told to stop; connections already open finish on their own.
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    app: axum::Router,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => {
+                let Ok((tcp, _)) = accepted else { continue };
+                let (acceptor, app) = (acceptor.clone(), app.clone());
+                tokio::spawn(async move {
+                    let Ok(stream) = acceptor.accept(tcp).await else { return };
+                    let service = hyper_util::service::TowerToHyperService::new(app);
+                    let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                    if let Err(e) = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await {
+                        tracing::debug!(error = %e, "TLS connection ended with an error");
+                    }
+                });
+            }
+        }
+    }
+}
+
 impl OrgHandle {
+    /// The PEM file of the certificate authority clients must trust, when serving HTTPS.
+    pub fn ca_pem(&self) -> Option<&std::path::Path> {
+        self.tls.as_ref().map(|t| t.ca_pem.as_path())
+    }
+
     /// The base URL, e.g. `http://127.0.0.1:8443`.
     pub fn url(&self) -> &str {
         &self.url

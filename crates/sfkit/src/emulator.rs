@@ -22,6 +22,9 @@ pub(crate) struct EmulatorArgs {
     /// Keep nothing: the data vanish when the org stops.
     #[arg(long)]
     memory: bool,
+    /// Serve HTTPS with the org's own certificate authority (clients must trust its ca.pem).
+    #[arg(long)]
+    tls: bool,
     /// Extra schema files (TOML) declaring custom objects and fields.
     #[arg(long, value_name = "FILE")]
     schema: Vec<PathBuf>,
@@ -81,7 +84,8 @@ async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     let mut config = OrgConfig::default()
         .addr(args.addr)
         .token_ttl(args.token_ttl)
-        .daily_api_limit(args.daily_api_limit);
+        .daily_api_limit(args.daily_api_limit)
+        .tls(args.tls);
     if !args.memory {
         config = config.data_dir(
             args.data_dir
@@ -101,6 +105,12 @@ async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     );
     println!("  OAuth app: client id {CLIENT_ID}, secret {CLIENT_SECRET}");
     println!("  token URL: {}/services/oauth2/token", org.url());
+    if let Some(ca) = org.ca_pem() {
+        println!(
+            "  trust:     {} (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS or SSL_CERT_FILE)",
+            ca.display()
+        );
+    }
     match &args.data_dir_display() {
         Some(d) => println!("  data:      {d}"),
         None => println!("  data:      in memory (nothing is kept)"),
