@@ -1,7 +1,8 @@
 //! The HTTP face of the org: routing, sessions, limits and Salesforce-shaped answers.
 
+mod composite;
 pub(crate) mod oauth;
-mod rest;
+pub(crate) mod rest;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,6 +65,7 @@ pub(crate) fn router(state: State) -> Router {
     let inner = Router::new()
         .merge(oauth::routes())
         .merge(rest::routes())
+        .merge(composite::routes())
         .fallback(|| async { error_response(&ApiError::not_found()) })
         .with_state(state);
     Router::new()

@@ -38,6 +38,11 @@ fn form(body: &[u8]) -> HashMap<String, String> {
     url::form_urlencoded_parse(body)
 }
 
+/// A URL query string or form body as a map.
+pub(crate) fn form_map(body: &[u8]) -> HashMap<String, String> {
+    form(body)
+}
+
 mod url {
     use std::collections::HashMap;
 

@@ -409,7 +409,7 @@ async fn run_query(
     answer(&state, r)
 }
 
-fn store_cursor(state: &super::OrgState, cursor: Cursor) -> String {
+pub(crate) fn store_cursor(state: &super::OrgState, cursor: Cursor) -> String {
     let id = format!(
         "01g{}",
         &crate::ids::mint("01g", rand::random::<u32>().into())[3..15]

@@ -133,63 +133,8 @@ impl Store {
         version: &str,
     ) -> Result<Map<String, Json>, ApiError> {
         let object = self.sobject(sobject)?;
-        let id = checked_id(object, id)?;
-        let selected: Vec<&Field> = match fields {
-            None => object.fields.iter().collect(),
-            Some(names) => {
-                let mut out = Vec::new();
-                for n in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-                    let f = object.field(n).ok_or_else(|| {
-                        ApiError::bad_request(
-                            "INVALID_FIELD",
-                            format!(
-                                "No such column '{n}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.",
-                                object.name
-                            ),
-                        )
-                    })?;
-                    if !out.iter().any(|x: &&Field| x.name == f.name) {
-                        out.push(f);
-                    }
-                }
-                out
-            }
-        };
         let conn = self.reader();
-        let cols: Vec<String> = selected.iter().map(|f| format!("\"{}\"", f.name)).collect();
-        let sql = format!(
-            "SELECT \"IsDeleted\"{}{} FROM {} WHERE \"Id\" = ?1",
-            if cols.is_empty() { "" } else { ", " },
-            cols.join(", "),
-            object.table()
-        );
-        let row = conn
-            .query_row(&sql, [&id], |r| {
-                let deleted: bool = r.get(0)?;
-                let mut vals = Vec::with_capacity(selected.len());
-                for i in 0..selected.len() {
-                    vals.push(r.get::<_, Sql>(i + 1)?);
-                }
-                Ok((deleted, vals))
-            })
-            .optional()?;
-        let Some((deleted, vals)) = row else {
-            return Err(ApiError::not_found());
-        };
-        if deleted {
-            return Err(ApiError::with_fields(
-                404,
-                "ENTITY_IS_DELETED",
-                "entity is deleted",
-                vec![],
-            ));
-        }
-        let mut out = Map::new();
-        out.insert("attributes".into(), attributes(&object.name, &id, version));
-        for (f, v) in selected.iter().zip(vals) {
-            out.insert(f.name.clone(), to_json(f.kind, v));
-        }
-        Ok(out)
+        read_record(&conn, object, id, fields, version)
     }
 }
 
@@ -199,6 +144,45 @@ pub(crate) fn attributes(sobject: &str, id: &str, version: &str) -> Json {
         "type": sobject,
         "url": format!("/services/data/v{version}/sobjects/{sobject}/{id}"),
     })
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upserted {
+    /// No record matched: one was created with this id.
+    Created(String),
+    /// One record matched and was updated.
+    Updated(String),
+    /// Several matched; nothing was written.
+    Multiple(Vec<String>),
+}
+
+fn find_by(
+    tx: &Connection,
+    object: &SObjectType,
+    field: &str,
+    value: &str,
+    case_sensitive: bool,
+) -> Result<Vec<String>, ApiError> {
+    let value = if field == "Id" {
+        ids::normalize(value).unwrap_or_else(|| value.to_owned())
+    } else {
+        value.to_owned()
+    };
+    let collate = if case_sensitive || field == "Id" {
+        "BINARY"
+    } else {
+        "NOCASE"
+    };
+    let sql = format!(
+        "SELECT \"Id\" FROM {} WHERE \"{field}\" = ?1 COLLATE {collate} AND \"IsDeleted\" = 0 ORDER BY rowid LIMIT 50",
+        object.table()
+    );
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let ids = stmt
+        .query_map([value], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids)
 }
 
 /// Several writes in one transaction (collections, composite, seeding).
@@ -245,6 +229,110 @@ impl Batch<'_> {
     pub fn delete(&mut self, actor: &Actor, sobject: &str, id: &str) -> Result<(), ApiError> {
         let object = self.schema.get(sobject).ok_or_else(ApiError::not_found)?;
         delete_in(self.tx, actor, object, id)
+    }
+
+    /// The declared name of a type, or NOT_FOUND.
+    pub fn sobject_name(&self, name: &str) -> Result<String, ApiError> {
+        self.schema
+            .get(name)
+            .map(|o| o.name.clone())
+            .ok_or_else(ApiError::not_found)
+    }
+
+    /// The child type and its reference field for a child relationship of `parent`.
+    pub fn child_relationship(
+        &self,
+        parent: &str,
+        relationship: &str,
+    ) -> Result<(String, String), ApiError> {
+        let p = self.schema.get(parent).ok_or_else(ApiError::not_found)?;
+        let rel = p.child_relationship(relationship).ok_or_else(|| {
+            ApiError::bad_request(
+                "INVALID_FIELD",
+                format!("No such relationship {relationship} on {}", p.name),
+            )
+        })?;
+        Ok((rel.child.clone(), rel.field.clone()))
+    }
+
+    /// A record by id, seeing this batch's own writes.
+    pub fn get(
+        &self,
+        sobject: &str,
+        id: &str,
+        fields: Option<&[String]>,
+        version: &str,
+    ) -> Result<Map<String, Json>, ApiError> {
+        let object = self.schema.get(sobject).ok_or_else(ApiError::not_found)?;
+        read_record(self.tx, object, id, fields, version)
+    }
+
+    /// The connection of this batch's transaction (for queries that must see its writes).
+    pub(crate) fn conn(&self) -> &Connection {
+        self.tx
+    }
+
+    /// Creates or updates the record whose `field` equals `value` (an external id, or `Id`).
+    pub fn upsert(
+        &mut self,
+        actor: &Actor,
+        sobject: &str,
+        field: &str,
+        value: &str,
+        fields: &Map<String, Json>,
+        update_only: bool,
+    ) -> Result<Upserted, ApiError> {
+        let object = self.schema.get(sobject).ok_or_else(ApiError::not_found)?;
+        let key = object
+            .field(field)
+            .filter(|f| f.external_id || f.name == "Id")
+            .ok_or_else(|| {
+                ApiError::new(
+                    404,
+                    "NOT_FOUND",
+                    format!(
+                        "Provided external ID field does not exist or is not accessible: {field}"
+                    ),
+                )
+            })?;
+        let matches = find_by(self.tx, object, &key.name, value, key.case_sensitive)?;
+        let mut body = fields.clone();
+        match matches.as_slice() {
+            [] if update_only || key.name == "Id" => Err(ApiError::not_found()),
+            [] => {
+                body.insert(key.name.clone(), Json::String(value.to_owned()));
+                let opts = WriteOptions::default();
+                insert_in(self.tx, self.seq, self.schema, actor, object, &body, opts)
+                    .map(Upserted::Created)
+            }
+            [one] => {
+                // The key itself is not rewritten on update.
+                body.retain(|k, _| !k.eq_ignore_ascii_case(&key.name));
+                update_in(
+                    self.tx,
+                    self.schema,
+                    actor,
+                    object,
+                    one,
+                    &body,
+                    WriteOptions::default(),
+                )?;
+                Ok(Upserted::Updated(one.clone()))
+            }
+            many => Ok(Upserted::Multiple(many.to_vec())),
+        }
+    }
+
+    /// Ids of live records whose `field` equals `value`.
+    pub fn find_by(
+        &self,
+        sobject: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<Vec<String>, ApiError> {
+        let object = self.schema.get(sobject).ok_or_else(ApiError::not_found)?;
+        let f = object.field(field).ok_or_else(ApiError::not_found)?;
+        find_by(self.tx, object, &f.name, value, f.case_sensitive)
     }
 
     /// A savepoint: `f`'s writes are undone if it fails, and the batch goes on.
@@ -980,4 +1068,70 @@ pub(super) fn bootstrap(w: &mut Writer, schema: &Schema) -> Result<String, crate
     persist_seq(&tx, next).map_err(|e| crate::Error::Schema(e.to_string()))?;
     tx.commit()?;
     Ok(org_id)
+}
+
+/// A record by id from `conn`.
+pub(crate) fn read_record(
+    conn: &Connection,
+    object: &SObjectType,
+    id: &str,
+    fields: Option<&[String]>,
+    version: &str,
+) -> Result<Map<String, Json>, ApiError> {
+    let id = checked_id(object, id)?;
+    let selected: Vec<&Field> = match fields {
+        None => object.fields.iter().collect(),
+        Some(names) => {
+            let mut out = Vec::new();
+            for n in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+                let f = object.field(n).ok_or_else(|| {
+                    ApiError::bad_request(
+                        "INVALID_FIELD",
+                        format!(
+                            "No such column '{n}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.",
+                            object.name
+                        ),
+                    )
+                })?;
+                if !out.iter().any(|x: &&Field| x.name == f.name) {
+                    out.push(f);
+                }
+            }
+            out
+        }
+    };
+    let cols: Vec<String> = selected.iter().map(|f| format!("\"{}\"", f.name)).collect();
+    let sql = format!(
+        "SELECT \"IsDeleted\"{}{} FROM {} WHERE \"Id\" = ?1",
+        if cols.is_empty() { "" } else { ", " },
+        cols.join(", "),
+        object.table()
+    );
+    let row = conn
+        .query_row(&sql, [&id], |r| {
+            let deleted: bool = r.get(0)?;
+            let mut vals = Vec::with_capacity(selected.len());
+            for i in 0..selected.len() {
+                vals.push(r.get::<_, Sql>(i + 1)?);
+            }
+            Ok((deleted, vals))
+        })
+        .optional()?;
+    let Some((deleted, vals)) = row else {
+        return Err(ApiError::not_found());
+    };
+    if deleted {
+        return Err(ApiError::with_fields(
+            404,
+            "ENTITY_IS_DELETED",
+            "entity is deleted",
+            vec![],
+        ));
+    }
+    let mut out = Map::new();
+    out.insert("attributes".into(), attributes(&object.name, &id, version));
+    for (f, v) in selected.iter().zip(vals) {
+        out.insert(f.name.clone(), to_json(f.kind, v));
+    }
+    Ok(out)
 }

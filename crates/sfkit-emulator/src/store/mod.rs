@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension};
 
 pub(crate) use dml::attributes as attributes_json;
-pub use dml::{Actor, Batch, WriteOptions};
+pub use dml::{Actor, Batch, Upserted, WriteOptions};
 
 use crate::Error;
 use crate::api_error::ApiError;

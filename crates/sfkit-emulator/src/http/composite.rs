@@ -1,0 +1,1121 @@
+//! The composite family: composite (with references and allOrNone), composite batch, tree,
+//! graph, and sObject Collections; plus upsert and lookup by external id.
+//!
+//! Subrequests run inside one SQLite transaction, so allOrNone is exact: a failure rolls back
+//! every write of the request. Subrequests never go back through HTTP; they are dispatched here
+//! to the store, which is why only the resources composite allows (sObject rows, upsert, query)
+//! are accepted.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query as UrlQuery, State as AxState};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, patch, post};
+use serde_json::{Map, Value as Json, json};
+
+use super::{
+    Cursor, OrgState, Session, State, error_response, json_response, no_content, parse_body,
+    run_blocking, version, with_limit_info,
+};
+use crate::api_error::{ApiError, ApiErrorItem};
+use crate::soql::{self, Env};
+use crate::store::{Actor, Batch, Upserted};
+
+pub(super) fn routes() -> Router<State> {
+    Router::new()
+        .route(
+            "/services/data/{v}/sobjects/{ty}/{field}/{value}",
+            get(by_external_id)
+                .patch(upsert)
+                .delete(delete_by_external_id),
+        )
+        .route("/services/data/{v}/composite", post(composite))
+        .route("/services/data/{v}/composite/batch", post(batch))
+        .route("/services/data/{v}/composite/graph", post(graph))
+        .route("/services/data/{v}/composite/tree/{ty}", post(tree))
+        .route(
+            "/services/data/{v}/composite/sobjects",
+            post(collection_create)
+                .patch(collection_update)
+                .delete(collection_delete),
+        )
+        .route(
+            "/services/data/{v}/composite/sobjects/{ty}",
+            get(collection_retrieve).post(collection_retrieve_post),
+        )
+        .route(
+            "/services/data/{v}/composite/sobjects/{ty}/{field}",
+            patch(collection_upsert),
+        )
+}
+
+fn answer(state: &State, r: Result<Response, ApiError>) -> Response {
+    with_limit_info(r.unwrap_or_else(|e| error_response(&e)), state)
+}
+
+/// The outcome of one subrequest.
+#[derive(Debug, Clone)]
+struct Sub {
+    status: u16,
+    body: Json,
+    location: Option<String>,
+}
+
+impl Sub {
+    fn error(e: &ApiError) -> Self {
+        Sub {
+            status: e.status,
+            body: serde_json::to_value(&e.items).unwrap_or(Json::Null),
+            location: None,
+        }
+    }
+
+    fn ok(&self) -> bool {
+        self.status < 400
+    }
+}
+
+fn upsert_url(v: &str, ty: &str, id: &str) -> String {
+    format!("/services/data/v{v}/sobjects/{ty}/{id}")
+}
+
+/// Runs one REST call against the batch's transaction.
+fn dispatch(
+    state: &OrgState,
+    batch: &mut Batch<'_>,
+    actor: &Actor,
+    method: &str,
+    url: &str,
+    body: Option<&Json>,
+) -> Result<Sub, ApiError> {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let path = path.trim_start_matches('/').trim_end_matches('/');
+    let path = path.strip_prefix("services/data/").unwrap_or(path);
+    let (ver, rest) = path.split_once('/').ok_or_else(ApiError::not_found)?;
+    let v = version(ver)?;
+    let segs: Vec<&str> = rest.split('/').collect();
+    let params = super::oauth::form_map(query.as_bytes());
+    let fields_obj = || match body {
+        Some(Json::Object(m)) => Ok(m.clone()),
+        _ => Err(ApiError::bad_request(
+            "JSON_PARSER_ERROR",
+            "The HTTP entity body is required, but this request has no entity body.",
+        )),
+    };
+    let method = method.to_ascii_uppercase();
+    match (method.as_str(), segs.as_slice()) {
+        ("POST", ["sobjects", ty]) => {
+            let name = batch.sobject_name(ty)?;
+            let id = batch.insert(
+                actor,
+                &name,
+                &fields_obj()?,
+                crate::store::WriteOptions::default(),
+            )?;
+            Ok(Sub {
+                status: 201,
+                body: json!({"id": id, "success": true, "errors": []}),
+                location: Some(upsert_url(&v, &name, &id)),
+            })
+        }
+        ("GET", ["sobjects", ty, id]) => {
+            let fields: Option<Vec<String>> = params
+                .get("fields")
+                .map(|f| f.split(',').map(str::to_owned).collect());
+            let rec = batch.get(ty, id, fields.as_deref(), &v)?;
+            Ok(Sub {
+                status: 200,
+                body: Json::Object(rec),
+                location: None,
+            })
+        }
+        ("PATCH", ["sobjects", ty, id]) => {
+            batch.update(actor, ty, id, &fields_obj()?)?;
+            Ok(Sub {
+                status: 204,
+                body: Json::Null,
+                location: None,
+            })
+        }
+        ("DELETE", ["sobjects", ty, id]) => {
+            batch.delete(actor, ty, id)?;
+            Ok(Sub {
+                status: 204,
+                body: Json::Null,
+                location: None,
+            })
+        }
+        ("PATCH", ["sobjects", ty, field, value]) => {
+            let name = batch.sobject_name(ty)?;
+            let update_only = params.get("updateOnly").is_some_and(|v| v == "true");
+            upsert_sub(
+                batch,
+                actor,
+                &v,
+                &name,
+                field,
+                value,
+                &fields_obj()?,
+                update_only,
+            )
+        }
+        ("GET", ["sobjects", ty, field, value]) => {
+            let name = batch.sobject_name(ty)?;
+            let ids = batch.find_by(&name, field, value)?;
+            match ids.as_slice() {
+                [] => Err(ApiError::not_found()),
+                [one] => Ok(Sub {
+                    status: 200,
+                    body: Json::Object(batch.get(&name, one, None, &v)?),
+                    location: None,
+                }),
+                many => Ok(Sub {
+                    status: 300,
+                    body: json!(
+                        many.iter()
+                            .map(|i| upsert_url(&v, &name, i))
+                            .collect::<Vec<_>>()
+                    ),
+                    location: None,
+                }),
+            }
+        }
+        ("GET", ["query" | "queryAll", ..]) => {
+            let all = segs.first() == Some(&"queryAll");
+            let q = params.get("q").cloned().unwrap_or_default();
+            let body = run_query_on(state, batch, actor, &q, all, &v)?;
+            Ok(Sub {
+                status: 200,
+                body,
+                location: None,
+            })
+        }
+        _ => Err(ApiError::bad_request(
+            "INVALID_URL",
+            format!("{method} {url} is not a valid composite subrequest"),
+        )),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn upsert_sub(
+    batch: &mut Batch<'_>,
+    actor: &Actor,
+    v: &str,
+    ty: &str,
+    field: &str,
+    value: &str,
+    fields: &Map<String, Json>,
+    update_only: bool,
+) -> Result<Sub, ApiError> {
+    let old_api = v
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+        .is_some_and(|m| m < 46);
+    match batch.upsert(actor, ty, field, value, fields, update_only)? {
+        Upserted::Created(id) => Ok(Sub {
+            status: 201,
+            body: json!({"id": id, "success": true, "errors": [], "created": true}),
+            location: Some(upsert_url(v, ty, &id)),
+        }),
+        Upserted::Updated(_) if old_api => Ok(Sub {
+            status: 204,
+            body: Json::Null,
+            location: None,
+        }),
+        Upserted::Updated(id) => Ok(Sub {
+            status: 200,
+            body: json!({"id": id, "success": true, "errors": [], "created": false}),
+            location: None,
+        }),
+        Upserted::Multiple(ids) => Ok(Sub {
+            status: 300,
+            body: json!(ids.iter().map(|i| upsert_url(v, ty, i)).collect::<Vec<_>>()),
+            location: None,
+        }),
+    }
+}
+
+/// A query inside a transaction: sees the transaction's writes; a locator is kept as usual.
+fn run_query_on(
+    state: &OrgState,
+    batch: &Batch<'_>,
+    actor: &Actor,
+    q: &str,
+    all: bool,
+    v: &str,
+) -> Result<Json, ApiError> {
+    if q.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "MALFORMED_QUERY",
+            "A query string has to be specified",
+        ));
+    }
+    let schema = state.store.schema().clone();
+    let env = Env {
+        schema: &schema,
+        today: chrono::Utc::now().date_naive(),
+        fiscal_start: 1,
+        all_rows: all,
+    };
+    let page = soql::execute(batch.conn(), env, q, 2000, v)?;
+    let mut body = json!({"totalSize": page.total_size, "done": page.rest.is_empty(), "records": page.records});
+    if let (false, Some(plan), Json::Object(m)) = (page.rest.is_empty(), page.plan, &mut body) {
+        let first = page.total_size - page.rest.len();
+        let cursor = Cursor {
+            plan,
+            rest: page.rest,
+            first,
+            total: page.total_size,
+            batch: 2000,
+            user_id: actor.user_id.clone(),
+            touched: Instant::now(),
+        };
+        let locator = super::rest::store_cursor(state, cursor);
+        m.insert(
+            "nextRecordsUrl".into(),
+            json!(format!("/services/data/v{v}/query/{locator}-{first}")),
+        );
+    }
+    Ok(body)
+}
+
+/// Upsert, lookup and delete by external id.
+async fn upsert(
+    AxState(state): AxState<State>,
+    Path((v, ty, field, value)): Path<(String, String, String, String)>,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+    s: Session,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        let v = version(&v)?;
+        let fields = match parse_body(&body)? {
+            Json::Object(m) => m,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "JSON_PARSER_ERROR",
+                    "Cannot deserialize instance of sObject from a non-object value",
+                ));
+            }
+        };
+        let update_only = params.get("updateOnly").is_some_and(|u| u == "true");
+        let sub = st.store.write_batch(|b| {
+            let name = b.sobject_name(&ty)?;
+            upsert_sub(b, &s.actor, &v, &name, &field, &value, &fields, update_only)
+        })?;
+        Ok(sub_response(&sub))
+    })
+    .await;
+    answer(&state, r)
+}
+
+async fn by_external_id(
+    AxState(state): AxState<State>,
+    Path((v, ty, field, value)): Path<(String, String, String, String)>,
+    s: Session,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        let url = format!("/services/data/{v}/sobjects/{ty}/{field}/{value}");
+        let sub = st
+            .store
+            .write_batch(|b| dispatch(&st, b, &s.actor, "GET", &url, None))?;
+        Ok(sub_response(&sub))
+    })
+    .await;
+    answer(&state, r)
+}
+
+async fn delete_by_external_id(
+    AxState(state): AxState<State>,
+    Path((v, ty, field, value)): Path<(String, String, String, String)>,
+    s: Session,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        st.store.write_batch(|b| {
+            let name = b.sobject_name(&ty)?;
+            match b.find_by(&name, &field, &value)?.as_slice() {
+                [] => Err(ApiError::not_found()),
+                [one] => b.delete(&s.actor, &name, one),
+                _ => Err(ApiError::new(
+                    300,
+                    "MULTIPLE_CHOICES",
+                    "More than one record matches the external id",
+                )),
+            }
+        })?;
+        Ok(no_content())
+    })
+    .await;
+    answer(&state, r)
+}
+
+fn sub_response(sub: &Sub) -> Response {
+    if sub.status == 204 {
+        return no_content();
+    }
+    let mut r = json_response(
+        StatusCode::from_u16(sub.status).unwrap_or(StatusCode::OK),
+        &sub.body,
+    );
+    if let Some(loc) = sub.location.as_deref().and_then(|l| l.parse().ok()) {
+        r.headers_mut().insert(axum::http::header::LOCATION, loc);
+    }
+    r
+}
+
+/// `@{ref.path}` references: their values, looked up in earlier subrequests' bodies.
+fn resolve_refs(text: &str, refs: &HashMap<String, Json>) -> Result<String, ApiError> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("@{") {
+        out.push_str(rest.get(..start).unwrap_or_default());
+        let after = rest.get(start + 2..).unwrap_or_default();
+        let end = after
+            .find('}')
+            .ok_or_else(|| ApiError::bad_request("INVALID_REFERENCE", "unterminated reference"))?;
+        let expr = after.get(..end).unwrap_or_default();
+        out.push_str(&json_text(&lookup(expr, refs)?));
+        rest = after.get(end + 1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn json_text(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn lookup(expr: &str, refs: &HashMap<String, Json>) -> Result<Json, ApiError> {
+    let name_end = expr.find(['.', '[']).unwrap_or(expr.len());
+    let name = expr.get(..name_end).unwrap_or_default();
+    let halted = || {
+        ApiError::bad_request(
+            "PROCESSING_HALTED",
+            format!("Invalid reference specified. No value for {expr} found in {name}."),
+        )
+    };
+    let mut cur = refs.get(name).ok_or_else(halted)?;
+    let mut path = expr.get(name_end..).unwrap_or_default();
+    while !path.is_empty() {
+        if let Some(p) = path.strip_prefix('.') {
+            let end = p.find(['.', '[']).unwrap_or(p.len());
+            let key = p.get(..end).unwrap_or_default();
+            // Field names in references are matched case-insensitively (`id` and `Id`).
+            cur = match cur {
+                Json::Object(m) => m
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, v)| v),
+                _ => None,
+            }
+            .ok_or_else(halted)?;
+            path = p.get(end..).unwrap_or_default();
+        } else if let Some(p) = path.strip_prefix('[') {
+            let end = p.find(']').ok_or_else(halted)?;
+            let i: usize = p
+                .get(..end)
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(halted)?;
+            cur = cur.get(i).ok_or_else(halted)?;
+            path = p.get(end + 1..).unwrap_or_default();
+        } else {
+            return Err(halted());
+        }
+    }
+    if cur.is_null() {
+        return Err(halted());
+    }
+    Ok(cur.clone())
+}
+
+/// Replaces references in every string of a body; a string that is one whole reference takes
+/// the referenced value's type.
+fn resolve_body(v: &Json, refs: &HashMap<String, Json>) -> Result<Json, ApiError> {
+    Ok(match v {
+        Json::String(s)
+            if s.starts_with("@{") && s.ends_with('}') && s.matches("@{").count() == 1 =>
+        {
+            lookup(s.get(2..s.len() - 1).unwrap_or_default(), refs)?
+        }
+        Json::String(s) => Json::String(resolve_refs(s, refs)?),
+        Json::Array(a) => Json::Array(
+            a.iter()
+                .map(|x| resolve_body(x, refs))
+                .collect::<Result<_, _>>()?,
+        ),
+        Json::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, x)| resolve_body(x, refs).map(|x| (k.clone(), x)))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+fn valid_reference_id(r: &str) -> bool {
+    r.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+struct SubRequest {
+    method: String,
+    url: String,
+    reference: String,
+    body: Option<Json>,
+}
+
+fn parse_subrequests(list: Option<&Json>, max: usize) -> Result<Vec<SubRequest>, ApiError> {
+    let list = list.and_then(Json::as_array).ok_or_else(|| {
+        ApiError::bad_request(
+            "JSON_PARSER_ERROR",
+            "compositeRequest is required and must be an array",
+        )
+    })?;
+    if list.is_empty() || list.len() > max {
+        return Err(ApiError::bad_request(
+            "LIMIT_EXCEEDED",
+            format!("A composite request must have between 1 and {max} subrequests"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    list.iter()
+        .map(|s| {
+            let field = |k: &str| s.get(k).and_then(Json::as_str).map(str::to_owned);
+            let method = field("method").ok_or_else(|| ApiError::bad_request("INVALID_INPUT", "Each subrequest needs a method"))?;
+            let url = field("url").ok_or_else(|| ApiError::bad_request("INVALID_INPUT", "Each subrequest needs a url"))?;
+            let reference = field("referenceId").ok_or_else(|| ApiError::bad_request("INVALID_INPUT", "Each subrequest needs a referenceId"))?;
+            if !valid_reference_id(&reference) {
+                return Err(ApiError::bad_request(
+                    "INVALID_INPUT",
+                    format!("Invalid referenceId {reference}: it must start with a letter or a number, and it can contain only letters, numbers and underscores"),
+                ));
+            }
+            if !seen.insert(reference.clone()) {
+                return Err(ApiError::bad_request("INVALID_INPUT", format!("Duplicate referenceId {reference}")));
+            }
+            Ok(SubRequest { method, url, reference, body: s.get("body").cloned() })
+        })
+        .collect()
+}
+
+/// Runs subrequests in one transaction; with `all_or_none`, any failure rolls everything back.
+fn run_composite(
+    state: &OrgState,
+    actor: &Actor,
+    subs: &[SubRequest],
+    all_or_none: bool,
+) -> Result<(Vec<Sub>, bool), ApiError> {
+    let mut results: Vec<Sub> = Vec::with_capacity(subs.len());
+    let mut failed = false;
+    state.store.write_batch(|batch| {
+        let outcome = batch.attempt(|b| {
+            let mut refs: HashMap<String, Json> = HashMap::new();
+            for sub in subs {
+                let resolved = resolve_refs(&sub.url, &refs).and_then(|url| {
+                    let body = sub
+                        .body
+                        .as_ref()
+                        .map(|b| resolve_body(b, &refs))
+                        .transpose()?;
+                    Ok((url, body))
+                });
+                let result = match resolved {
+                    Err(e) => Sub::error(&e),
+                    Ok((url, body)) if all_or_none => {
+                        dispatch(state, b, actor, &sub.method, &url, body.as_ref())
+                            .unwrap_or_else(|e| Sub::error(&e))
+                    }
+                    Ok((url, body)) => b
+                        .attempt(|inner| {
+                            dispatch(state, inner, actor, &sub.method, &url, body.as_ref())
+                        })
+                        .unwrap_or_else(|e| Sub::error(&e)),
+                };
+                if result.ok() {
+                    refs.insert(sub.reference.clone(), result.body.clone());
+                } else {
+                    failed = true;
+                }
+                results.push(result);
+                if failed && all_or_none {
+                    break;
+                }
+            }
+            if failed && all_or_none {
+                Err(ApiError::bad_request("PROCESSING_HALTED", "rolled back"))
+            } else {
+                Ok(())
+            }
+        });
+        // A rolled-back allOrNone request still answers 200 with its results.
+        match outcome {
+            Ok(()) | Err(_) => Ok(()),
+        }
+    })?;
+    if failed && all_or_none {
+        let halted = Sub::error(&ApiError::bad_request(
+            "PROCESSING_HALTED",
+            "The transaction was rolled back since another operation in the same transaction failed.",
+        ));
+        let mut out = Vec::with_capacity(subs.len());
+        for i in 0..subs.len() {
+            match results.get(i) {
+                Some(r) if !r.ok() => out.push(r.clone()),
+                _ => out.push(halted.clone()),
+            }
+        }
+        return Ok((out, false));
+    }
+    Ok((results, !failed))
+}
+
+fn composite_response(subs: &[SubRequest], results: &[Sub]) -> Json {
+    let items: Vec<Json> = subs
+        .iter()
+        .zip(results)
+        .map(|(s, r)| {
+            let headers = match &r.location {
+                Some(l) => json!({"Location": l}),
+                None => json!({}),
+            };
+            json!({"body": r.body, "httpHeaders": headers, "httpStatusCode": r.status, "referenceId": s.reference})
+        })
+        .collect();
+    json!({"compositeResponse": items})
+}
+
+async fn composite(
+    AxState(state): AxState<State>,
+    Path(v): Path<String>,
+    s: Session,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        let req = parse_body(&body)?;
+        let all_or_none = req
+            .get("allOrNone")
+            .and_then(Json::as_bool)
+            .unwrap_or(false);
+        let subs = parse_subrequests(req.get("compositeRequest"), 25)?;
+        let (results, _) = run_composite(&st, &s.actor, &subs, all_or_none)?;
+        Ok(json_response(
+            StatusCode::OK,
+            &composite_response(&subs, &results),
+        ))
+    })
+    .await;
+    answer(&state, r)
+}
+
+async fn graph(
+    AxState(state): AxState<State>,
+    Path(v): Path<String>,
+    s: Session,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        let req = parse_body(&body)?;
+        let graphs = req.get("graphs").and_then(Json::as_array).ok_or_else(|| ApiError::bad_request("JSON_PARSER_ERROR", "graphs is required"))?;
+        let mut out = Vec::new();
+        for g in graphs {
+            let id = g.get("graphId").and_then(Json::as_str).unwrap_or_default().to_owned();
+            let subs = parse_subrequests(g.get("compositeRequest"), 500)?;
+            let (results, ok) = run_composite(&st, &s.actor, &subs, true)?;
+            out.push(json!({"graphId": id, "isSuccessful": ok, "graphResponse": composite_response(&subs, &results)}));
+        }
+        Ok(json_response(StatusCode::OK, &json!({"graphs": out})))
+    })
+    .await;
+    answer(&state, r)
+}
+
+async fn batch(
+    AxState(state): AxState<State>,
+    Path(v): Path<String>,
+    s: Session,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        let req = parse_body(&body)?;
+        let halt = req.get("haltOnError").and_then(Json::as_bool).unwrap_or(false);
+        let list = req.get("batchRequests").and_then(Json::as_array).ok_or_else(|| ApiError::bad_request("JSON_PARSER_ERROR", "batchRequests is required"))?;
+        if list.is_empty() || list.len() > 25 {
+            return Err(ApiError::bad_request("LIMIT_EXCEEDED", "A batch must have between 1 and 25 subrequests"));
+        }
+        let mut results = Vec::new();
+        let mut has_errors = false;
+        let mut halted = false;
+        for item in list {
+            if halted {
+                results.push(json!({"statusCode": 412, "result": [{"errorCode": "BATCH_PROCESSING_HALTED", "message": "Batch processing halted per request"}]}));
+                continue;
+            }
+            let method = item.get("method").and_then(Json::as_str).unwrap_or("GET").to_owned();
+            let url = item.get("url").and_then(Json::as_str).unwrap_or_default();
+            let url = if url.starts_with("/services/data/") { url.to_owned() } else { format!("/services/data/{}", url.trim_start_matches('/')) };
+            let body = item.get("richInput").cloned();
+            let sub = st
+                .store
+                .write_batch(|b| dispatch(&st, b, &s.actor, &method, &url, body.as_ref()))
+                .unwrap_or_else(|e| Sub::error(&e));
+            if !sub.ok() {
+                has_errors = true;
+                halted = halt;
+            }
+            results.push(json!({"statusCode": sub.status, "result": sub.body}));
+        }
+        Ok(json_response(StatusCode::OK, &json!({"hasErrors": has_errors, "results": results})))
+    })
+    .await;
+    answer(&state, r)
+}
+
+/// Errors inside collections and trees use `statusCode` where REST uses `errorCode`.
+fn status_errors(items: &[ApiErrorItem]) -> Json {
+    Json::Array(
+        items
+            .iter()
+            .map(|i| json!({"statusCode": i.error_code, "message": i.message, "fields": i.fields.clone().unwrap_or_default()}))
+            .collect(),
+    )
+}
+
+fn rolled_back() -> Json {
+    json!([{
+        "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+        "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
+        "fields": [],
+    }])
+}
+
+/// Runs `op` on each item in one transaction, as sObject Collections do.
+fn collection<T>(
+    state: &OrgState,
+    items: &[T],
+    all_or_none: bool,
+    op: impl Fn(&mut Batch<'_>, &T) -> Result<Json, ApiError>,
+) -> Result<Vec<Json>, ApiError> {
+    if items.len() > 200 {
+        return Err(ApiError::bad_request(
+            "EXCEEDED_ID_LIMIT",
+            "Record limit reached. Maximum number of records allowed per request is 200",
+        ));
+    }
+    let mut out: Vec<Result<Json, ApiError>> = Vec::new();
+    state.store.write_batch(|batch| {
+        let whole = batch.attempt(|b| {
+            for item in items {
+                let r = if all_or_none {
+                    op(b, item)
+                } else {
+                    b.attempt(|inner| op(inner, item))
+                };
+                let failed = r.is_err();
+                out.push(r);
+                if failed && all_or_none {
+                    return Err(ApiError::bad_request(
+                        "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                        "rolled back",
+                    ));
+                }
+            }
+            Ok(())
+        });
+        let _ = whole;
+        Ok(())
+    })?;
+    let failed = out.iter().any(Result::is_err);
+    let mut results = Vec::with_capacity(items.len());
+    for i in 0..items.len() {
+        results.push(match out.get(i) {
+            Some(Ok(v)) if !(failed && all_or_none) => v.clone(),
+            Some(Err(e)) => {
+                json!({"id": null, "success": false, "errors": status_errors(&e.items)})
+            }
+            _ => json!({"id": null, "success": false, "errors": rolled_back()}),
+        });
+    }
+    Ok(results)
+}
+
+fn collection_body(body: &[u8]) -> Result<(bool, Vec<Json>), ApiError> {
+    let req = parse_body(body)?;
+    let all_or_none = req
+        .get("allOrNone")
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
+    let records = req
+        .get("records")
+        .and_then(Json::as_array)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "JSON_PARSER_ERROR",
+                "records is required and must be an array",
+            )
+        })?;
+    Ok((all_or_none, records))
+}
+
+fn record_type(r: &Json) -> Result<String, ApiError> {
+    r.get("attributes")
+        .and_then(|a| a.get("type"))
+        .and_then(Json::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::bad_request("INVALID_TYPE", "Must send a concrete entity type."))
+}
+
+fn record_fields(r: &Json) -> Map<String, Json> {
+    let mut m = r.as_object().cloned().unwrap_or_default();
+    m.remove("attributes");
+    m
+}
+
+async fn collection_create(
+    AxState(state): AxState<State>,
+    Path(v): Path<String>,
+    s: Session,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        let (all, records) = collection_body(&body)?;
+        let results = collection(&st, &records, all, |b, rec| {
+            let ty = record_type(rec)?;
+            let mut fields = record_fields(rec);
+            if fields.keys().any(|k| k.eq_ignore_ascii_case("Id")) {
+                return Err(ApiError::bad_request(
+                    "INVALID_FIELD",
+                    "Cannot specify Id in an insert call",
+                ));
+            }
+            fields.retain(|k, _| k != "attributes");
+            let id = b.insert(
+                &s.actor,
+                &ty,
+                &fields,
+                crate::store::WriteOptions::default(),
+            )?;
+            Ok(json!({"id": id, "success": true, "errors": []}))
+        })?;
+        Ok(json_response(StatusCode::OK, &Json::Array(results)))
+    })
+    .await;
+    answer(&state, r)
+}
+
+async fn collection_update(
+    AxState(state): AxState<State>,
+    Path(v): Path<String>,
+    s: Session,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        let (all, records) = collection_body(&body)?;
+        let results = collection(&st, &records, all, |b, rec| {
+            let ty = record_type(rec)?;
+            let mut fields = record_fields(rec);
+            let id = fields
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("Id"))
+                .and_then(|(_, v)| v.as_str())
+                .map(str::to_owned)
+                .ok_or_else(|| ApiError::with_fields(400, "MISSING_ARGUMENT", "Id not specified in an update call", vec![]))?;
+            fields.retain(|k, _| !k.eq_ignore_ascii_case("Id"));
+            b.update(&s.actor, &ty, &id, &fields)?;
+            Ok(json!({"id": crate::ids::normalize(&id).unwrap_or(id), "success": true, "errors": []}))
+        })?;
+        Ok(json_response(StatusCode::OK, &Json::Array(results)))
+    })
+    .await;
+    answer(&state, r)
+}
+
+async fn collection_upsert(
+    AxState(state): AxState<State>,
+    Path((v, ty, field)): Path<(String, String, String)>,
+    s: Session,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        let (all, records) = collection_body(&body)?;
+        let results = collection(&st, &records, all, |b, rec| {
+            let mut fields = record_fields(rec);
+            let key = fields
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&field))
+                .map(|(_, v)| json_text(v))
+                .ok_or_else(|| {
+                    ApiError::with_fields(
+                        400,
+                        "MISSING_ARGUMENT",
+                        format!("{field} not specified"),
+                        vec![],
+                    )
+                })?;
+            fields.retain(|k, _| !k.eq_ignore_ascii_case(&field));
+            let name = b.sobject_name(&ty)?;
+            match b.upsert(&s.actor, &name, &field, &key, &fields, false)? {
+                Upserted::Created(id) => {
+                    Ok(json!({"id": id, "success": true, "errors": [], "created": true}))
+                }
+                Upserted::Updated(id) => {
+                    Ok(json!({"id": id, "success": true, "errors": [], "created": false}))
+                }
+                Upserted::Multiple(_) => Err(ApiError::bad_request(
+                    "DUPLICATE_EXTERNAL_ID",
+                    format!("{field}: more than one record found for external id field"),
+                )),
+            }
+        })?;
+        Ok(json_response(StatusCode::OK, &Json::Array(results)))
+    })
+    .await;
+    answer(&state, r)
+}
+
+async fn collection_delete(
+    AxState(state): AxState<State>,
+    Path(v): Path<String>,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+    s: Session,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        let ids: Vec<String> = params
+            .get("ids")
+            .map(|i| {
+                i.split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let all = params.get("allOrNone").is_some_and(|a| a == "true");
+        let schema = st.store.schema().clone();
+        let results = collection(&st, &ids, all, |b, id| {
+            let norm = crate::ids::normalize(id).ok_or_else(|| {
+                ApiError::with_fields(400, "MALFORMED_ID", format!("malformed id {id}"), vec![])
+            })?;
+            let ty = schema
+                .by_prefix(crate::ids::prefix(&norm))
+                .map(|t| t.name.clone())
+                .ok_or_else(|| {
+                    ApiError::with_fields(
+                        400,
+                        "INVALID_CROSS_REFERENCE_KEY",
+                        "invalid cross reference id",
+                        vec![],
+                    )
+                })?;
+            b.delete(&s.actor, &ty, &norm)?;
+            Ok(json!({"id": norm, "success": true, "errors": []}))
+        })?;
+        Ok(json_response(StatusCode::OK, &Json::Array(results)))
+    })
+    .await;
+    answer(&state, r)
+}
+
+fn retrieve(
+    state: &OrgState,
+    v: &str,
+    ty: &str,
+    ids: &[String],
+    fields: &[String],
+) -> Result<Response, ApiError> {
+    let v = version(v)?;
+    if fields.is_empty() {
+        return Err(ApiError::with_fields(
+            400,
+            "MISSING_ARGUMENT",
+            "fields not specified",
+            vec![],
+        ));
+    }
+    let name = state.store.sobject(ty)?.name.clone();
+    let records: Vec<Json> = ids
+        .iter()
+        .map(|id| {
+            state
+                .store
+                .get(&name, id, Some(fields), &v)
+                .map(Json::Object)
+                .unwrap_or(Json::Null)
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, &Json::Array(records)))
+}
+
+async fn collection_retrieve(
+    AxState(state): AxState<State>,
+    Path((v, ty)): Path<(String, String)>,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+    _s: Session,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        let split = |k: &str| -> Vec<String> {
+            params
+                .get(k)
+                .map(|x| x.split(',').map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+        retrieve(&st, &v, &ty, &split("ids"), &split("fields"))
+    })
+    .await;
+    answer(&state, r)
+}
+
+async fn collection_retrieve_post(
+    AxState(state): AxState<State>,
+    Path((v, ty)): Path<(String, String)>,
+    _s: Session,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        let req = parse_body(&body)?;
+        let list = |k: &str| -> Vec<String> {
+            req.get(k)
+                .and_then(Json::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Json::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        retrieve(&st, &v, &ty, &list("ids"), &list("fields"))
+    })
+    .await;
+    answer(&state, r)
+}
+
+/// A tree of records to insert: parents first, children after with their parent's id.
+fn insert_tree(
+    b: &mut Batch<'_>,
+    actor: &Actor,
+    ty: &str,
+    records: &[Json],
+    parent: Option<(&str, &str)>,
+    results: &mut Vec<Json>,
+    count: &mut usize,
+) -> Result<(), (String, ApiError)> {
+    for rec in records {
+        *count += 1;
+        let reference = rec
+            .get("attributes")
+            .and_then(|a| a.get("referenceId"))
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if *count > 200 {
+            return Err((
+                reference,
+                ApiError::bad_request("LIMIT_EXCEEDED", "A tree may hold at most 200 records"),
+            ));
+        }
+        let rec_ty = rec
+            .get("attributes")
+            .and_then(|a| a.get("type"))
+            .and_then(Json::as_str)
+            .unwrap_or(ty)
+            .to_owned();
+        let object = b
+            .sobject_name(&rec_ty)
+            .map_err(|e| (reference.clone(), e))?;
+        let mut fields = Map::new();
+        let mut children = Vec::new();
+        for (k, v) in record_fields(rec) {
+            match v.get("records").and_then(Json::as_array) {
+                Some(kids) if v.is_object() => children.push((k, kids.clone())),
+                _ => {
+                    fields.insert(k, v);
+                }
+            }
+        }
+        if let Some((field, id)) = parent {
+            fields.insert(field.to_owned(), Json::String(id.to_owned()));
+        }
+        let id = b
+            .insert(
+                actor,
+                &object,
+                &fields,
+                crate::store::WriteOptions::default(),
+            )
+            .map_err(|e| (reference.clone(), e))?;
+        results.push(json!({"referenceId": reference, "id": id}));
+        for (rel, kids) in children {
+            let (child_ty, fk) = b
+                .child_relationship(&object, &rel)
+                .map_err(|e| (reference.clone(), e))?;
+            insert_tree(b, actor, &child_ty, &kids, Some((&fk, &id)), results, count)?;
+        }
+    }
+    Ok(())
+}
+
+async fn tree(
+    AxState(state): AxState<State>,
+    Path((v, ty)): Path<(String, String)>,
+    s: Session,
+    body: Bytes,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        let req = parse_body(&body)?;
+        let records = req.get("records").and_then(Json::as_array).cloned().ok_or_else(|| ApiError::bad_request("JSON_PARSER_ERROR", "records is required"))?;
+        let mut results = Vec::new();
+        let mut failure = None;
+        st.store.write_batch(|batch| {
+            let outcome = batch.attempt(|b| {
+                let mut count = 0;
+                insert_tree(b, &s.actor, &ty, &records, None, &mut results, &mut count)
+                    .map_err(|(r, e)| {
+                        failure = Some((r, e));
+                        ApiError::bad_request("PROCESSING_HALTED", "rolled back")
+                    })
+            });
+            let _ = outcome;
+            Ok(())
+        })?;
+        Ok(match failure {
+            None => json_response(StatusCode::CREATED, &json!({"hasErrors": false, "results": results})),
+            Some((reference, e)) => json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"hasErrors": true, "results": [{"referenceId": reference, "errors": status_errors(&e.items)}]}),
+            ),
+        })
+    })
+    .await;
+    answer(&state, r)
+}
