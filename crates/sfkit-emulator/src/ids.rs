@@ -61,6 +61,18 @@ pub fn normalize(s: &str) -> Option<String> {
     }
 }
 
+/// The sequence number inside an id this org minted.
+pub fn sequence(id: &str) -> Option<u64> {
+    let bytes = id.as_bytes();
+    if bytes.get(3).copied() != Some(ORG_MARKER as u8) {
+        return None;
+    }
+    bytes.get(4..15)?.iter().try_fold(0u64, |acc, b| {
+        let digit = BASE62.iter().position(|x| x == b)? as u64;
+        acc.checked_mul(62)?.checked_add(digit)
+    })
+}
+
 /// The key prefix of an id.
 pub fn prefix(id: &str) -> &str {
     id.get(..3).unwrap_or("")
@@ -97,6 +109,8 @@ mod tests {
         assert_eq!(normalize(&a).as_deref(), Some(a.as_str()));
         assert!(a[..15] < b[..15]);
         assert_eq!(prefix(&a), "001");
+        assert_eq!(sequence(&a), Some(1));
+        assert_eq!(sequence(&mint("003", 987_654_321)), Some(987_654_321));
         assert!(normalize("001S0000000001").is_none());
         assert!(normalize("001S00000000001'; DROP").is_none());
     }

@@ -19,6 +19,7 @@ pub mod api_error;
 pub mod ids;
 pub mod schema;
 mod soql;
+mod sosl;
 pub mod store;
 pub mod tls;
 

@@ -3,6 +3,7 @@
 mod composite;
 pub(crate) mod oauth;
 pub(crate) mod rest;
+mod search;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,6 +67,7 @@ pub(crate) fn router(state: State) -> Router {
         .merge(oauth::routes())
         .merge(rest::routes())
         .merge(composite::routes())
+        .merge(search::routes())
         .fallback(|| async { error_response(&ApiError::not_found()) })
         .with_state(state);
     Router::new()

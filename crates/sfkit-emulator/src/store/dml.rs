@@ -429,6 +429,13 @@ fn client_values(
         let sql = to_sql(field, value).map_err(|()| {
             ApiError::bad_request("JSON_PARSER_ERROR", values::type_mismatch(field, value))
         })?;
+        // References are stored (and joined, and returned) in the 18-character form.
+        let sql = match sql {
+            Sql::Text(s) if field.kind == FieldType::Reference => {
+                Sql::Text(ids::normalize(&s).unwrap_or(s))
+            }
+            other => other,
+        };
         out.push((index, sql));
     }
     if !not_writable.is_empty() {
@@ -506,6 +513,7 @@ fn insert_in(
     );
     tx.prepare_cached(&sql)?
         .execute(params_from_iter(row.iter()))?;
+    crate::sosl::index(tx, object, &id, &row)?;
     Ok(id)
 }
 
@@ -532,7 +540,24 @@ fn update_in(
         ));
     }
     let before = row.clone();
-    for (i, v) in client_values(object, fields, false, opts)? {
+    let given = client_values(object, fields, false, opts)?;
+    // A new stage brings its default probability and forecast category unless the client
+    // sends its own (derive fills the cleared values from the stage).
+    if object.name == "Opportunity"
+        && let Some(stage) = index_of(object, "StageName")
+        && given
+            .iter()
+            .any(|(i, v)| *i == stage && before.get(*i) != Some(v))
+    {
+        for name in ["Probability", "ForecastCategoryName"] {
+            if let Some(i) = index_of(object, name)
+                && !given.iter().any(|(g, _)| *g == i)
+            {
+                set(object, &mut row, name, Sql::Null);
+            }
+        }
+    }
+    for (i, v) in given {
         if let Some(slot) = row.get_mut(i) {
             *slot = v;
         }
@@ -567,6 +592,9 @@ fn update_in(
         params.len()
     );
     tx.execute(&sql, params_from_iter(params.iter()))?;
+    if let Some(Sql::Text(id)) = params.last() {
+        crate::sosl::index(tx, object, id, &row)?;
+    }
     Ok(())
 }
 
@@ -616,6 +644,7 @@ fn delete_in(
         ),
         rusqlite::params![now, actor.user_id, id],
     )?;
+    crate::sosl::remove(tx, &id)?;
     Ok(())
 }
 

@@ -190,8 +190,12 @@ fn migrate(conn: &mut Connection, schema: &Schema) -> Result<(), Error> {
          CREATE TABLE IF NOT EXISTS sessions (
              token TEXT PRIMARY KEY, user_id TEXT NOT NULL, kind TEXT NOT NULL,
              client_id TEXT NOT NULL, expires_at INTEGER, created_at INTEGER NOT NULL);
-         CREATE TABLE IF NOT EXISTS api_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL);",
+         CREATE TABLE IF NOT EXISTS api_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL);
+         CREATE TABLE IF NOT EXISTS oauth_codes (
+             code TEXT PRIMARY KEY, user_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
+             challenge TEXT, method TEXT, expires_at INTEGER NOT NULL);",
     )?;
+    tx.execute_batch(crate::sosl::DDL)?;
     for object in schema.objects() {
         let table = object.table();
         let existing: Vec<String> = {
