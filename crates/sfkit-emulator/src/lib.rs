@@ -18,6 +18,7 @@
 pub mod api_error;
 pub mod ids;
 pub mod schema;
+mod seed;
 mod soql;
 mod sosl;
 pub mod store;
@@ -77,6 +78,8 @@ pub struct OrgConfig {
     pub schemas: Vec<(String, String)>,
     /// Serve HTTPS with the org's own certificate authority.
     pub tls: bool,
+    /// Load the demo sample on start (once per data directory).
+    pub seed_demo: bool,
 }
 
 impl Default for OrgConfig {
@@ -88,6 +91,7 @@ impl Default for OrgConfig {
             daily_api_limit: 1_000_000,
             schemas: Vec::new(),
             tls: false,
+            seed_demo: false,
         }
     }
 }
@@ -120,6 +124,12 @@ impl OrgConfig {
     /// Serve HTTPS (the CA to trust is [`OrgHandle::ca_pem`]).
     pub fn tls(mut self, yes: bool) -> Self {
         self.tls = yes;
+        self
+    }
+
+    /// Load the demo sample (accounts, contacts, leads, opportunities, tasks, cases).
+    pub fn seed_demo(mut self, yes: bool) -> Self {
+        self.seed_demo = yes;
         self
     }
 
@@ -166,6 +176,17 @@ impl Org {
                 context: "opening the store".into(),
                 source: std::io::Error::other(e.to_string()),
             })??;
+        let store = Arc::new(store);
+        if config.seed_demo {
+            let s = Arc::clone(&store);
+            tokio::task::spawn_blocking(move || seed::demo(&s))
+                .await
+                .map_err(|e| Error::Io {
+                    context: "seeding".into(),
+                    source: std::io::Error::other(e.to_string()),
+                })?
+                .map_err(|e| Error::Schema(format!("seeding the demo data: {e}")))?;
+        }
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| Error::Io {
@@ -193,7 +214,7 @@ impl Org {
         );
         let viewer_id = http::viewer_id(&store);
         let state = Arc::new(http::OrgState {
-            store: Arc::new(store),
+            store,
             base_url: url.clone(),
             token_ttl: config.token_ttl,
             daily_limit: config.daily_api_limit,

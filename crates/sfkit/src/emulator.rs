@@ -22,6 +22,9 @@ pub(crate) struct EmulatorArgs {
     /// Keep nothing: the data vanish when the org stops.
     #[arg(long)]
     memory: bool,
+    /// Sample data: `demo` loads a realistic, deterministic org (once per data directory).
+    #[arg(long, value_name = "demo|none", default_value = "none", value_parser = ["demo", "none"])]
+    seed: String,
     /// Serve HTTPS with the org's own certificate authority (clients must trust its ca.pem).
     #[arg(long)]
     tls: bool,
@@ -85,7 +88,8 @@ async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
         .addr(args.addr)
         .token_ttl(args.token_ttl)
         .daily_api_limit(args.daily_api_limit)
-        .tls(args.tls);
+        .tls(args.tls)
+        .seed_demo(args.seed == "demo");
     if !args.memory {
         config = config.data_dir(
             args.data_dir

@@ -542,14 +542,20 @@ impl<'a> Compiler<'a> {
                     Sql::Integer(day_millis(end)),
                 )
             };
-            let (s, e) = (self.bind(s), self.bind(e));
+            // Bind only the bounds the SQL uses: an unused parameter fails the statement.
             return Ok(match op {
-                CompareOp::Eq => format!("({col} >= {s} AND {col} < {e})"),
-                CompareOp::Ne => format!("({col} < {s} OR {col} >= {e} OR {col} IS NULL)"),
-                CompareOp::Lt => format!("({col} < {s})"),
-                CompareOp::Le => format!("({col} < {e})"),
-                CompareOp::Gt => format!("({col} >= {e})"),
-                CompareOp::Ge => format!("({col} >= {s})"),
+                CompareOp::Eq | CompareOp::Ne => {
+                    let (s, e) = (self.bind(s), self.bind(e));
+                    if op == CompareOp::Eq {
+                        format!("({col} >= {s} AND {col} < {e})")
+                    } else {
+                        format!("({col} < {s} OR {col} >= {e} OR {col} IS NULL)")
+                    }
+                }
+                CompareOp::Lt => format!("({col} < {})", self.bind(s)),
+                CompareOp::Le => format!("({col} < {})", self.bind(e)),
+                CompareOp::Gt => format!("({col} >= {})", self.bind(e)),
+                CompareOp::Ge => format!("({col} >= {})", self.bind(s)),
             });
         }
         let value = self.typed(kind, field, v)?;

@@ -255,6 +255,15 @@ impl Batch<'_> {
         Ok((rel.child.clone(), rel.field.clone()))
     }
 
+    /// Sets a value in the org's metadata table.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), ApiError> {
+        self.tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
     /// A record by id, seeing this batch's own writes.
     pub fn get(
         &self,
@@ -750,6 +759,16 @@ fn derive(tx: &Connection, object: &SObjectType, row: &mut [Sql]) -> Result<(), 
             }
             if let (true, Some(fc)) = (unset(row, "ForecastCategoryName") || closed, forecast) {
                 set(object, row, "ForecastCategoryName", Sql::Text(fc));
+            }
+            // ForecastCategory is the API form of ForecastCategoryName.
+            if calculated("ForecastCategory") {
+                let api = match text(object, row, "ForecastCategoryName").as_deref() {
+                    Some("Best Case") => Sql::Text("BestCase".into()),
+                    Some("Commit") => Sql::Text("Forecast".into()),
+                    Some(other) => Sql::Text(other.to_owned()),
+                    None => Sql::Null,
+                };
+                set(object, row, "ForecastCategory", api);
             }
             if calculated("ExpectedRevenue") {
                 let amount = match get(object, row, "Amount") {

@@ -154,6 +154,14 @@ impl Store {
         }
     }
 
+    /// A value from the org's metadata table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, ApiError> {
+        let conn = self.reader();
+        Ok(conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
     /// The user id for a username, if that user exists.
     pub fn user_id(&self, username: &str) -> Result<Option<String>, ApiError> {
         let conn = self.reader();
