@@ -154,6 +154,29 @@ impl Store {
         }
     }
 
+    /// Runs a SOQL query in-process and returns the first page as REST shapes it
+    /// (`{totalSize, done, records}`; later pages are only reachable over HTTP).
+    pub fn query(&self, soql: &str, all_rows: bool, version: &str) -> Result<serde_json::Value, ApiError> {
+        let env = crate::soql::Env {
+            schema: &self.schema,
+            today: chrono::Utc::now().date_naive(),
+            fiscal_start: 1,
+            all_rows,
+        };
+        let conn = self.reader();
+        let page = crate::soql::execute(&conn, env, soql, 2000, version)?;
+        Ok(serde_json::json!({
+            "totalSize": page.total_size,
+            "done": page.rest.is_empty(),
+            "records": page.records,
+        }))
+    }
+
+    /// A reader connection for callers that compare against raw SQL (benchmarks).
+    pub fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
+        f(&self.reader())
+    }
+
     /// A value from the org's metadata table.
     pub fn meta(&self, key: &str) -> Result<Option<String>, ApiError> {
         let conn = self.reader();
