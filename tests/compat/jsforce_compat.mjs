@@ -102,6 +102,18 @@ async function main() {
     check('error code on a failed create', e.errorCode === 'REQUIRED_FIELD_MISSING' || e.name === 'REQUIRED_FIELD_MISSING', e.message);
   }
 
+  // SOAP: login without a connected app, and convertLead (the only way to convert a lead).
+  const soapConn = new jsforce.Connection({ loginUrl: url, version });
+  const soapInfo = await soapConn.login('admin@sfkit.local', 'sfkit-local');
+  check('SOAP login', /^00D/.test(soapConn.accessToken) && soapInfo.organizationId === info.organizationId, soapInfo);
+  const lead = await soapConn.sobject('Lead').create({ LastName: 'Prospect', Company: 'Converted Co', Email: 'p@converted.example' });
+  const converted = await soapConn.soap.convertLead({ leadId: lead.id, convertedStatus: 'Closed - Converted' });
+  check('convertLead', converted.success === true && converted.accountId && converted.contactId && converted.opportunityId, converted);
+  const after = await soapConn.sobject('Lead').retrieve(lead.id);
+  check('lead marked converted', after.IsConverted === true && after.ConvertedAccountId === converted.accountId, after);
+  const again = await soapConn.soap.convertLead({ leadId: lead.id, convertedStatus: 'Closed - Converted' });
+  check('converting twice fails', again.success === false, again);
+
   // Renewal: a session that is no longer valid is refreshed with the refresh token, once.
   const tok = await codeFlow();
   await oauth2.revokeToken(tok.access_token);

@@ -4,6 +4,7 @@ mod composite;
 pub(crate) mod oauth;
 pub(crate) mod rest;
 mod search;
+mod soap;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,6 +69,7 @@ pub(crate) fn router(state: State) -> Router {
         .merge(rest::routes())
         .merge(composite::routes())
         .merge(search::routes())
+        .merge(soap::routes())
         .fallback(|| async { error_response(&ApiError::not_found()) })
         .with_state(state);
     Router::new()

@@ -255,6 +255,31 @@ impl Batch<'_> {
         Ok((rel.child.clone(), rel.field.clone()))
     }
 
+    /// Updates a record bypassing field-level write checks (fields only the org sets).
+    pub(crate) fn update_system(
+        &mut self,
+        actor: &Actor,
+        sobject: &str,
+        id: &str,
+        fields: &Map<String, Json>,
+    ) -> Result<(), ApiError> {
+        let object = self.schema.get(sobject).ok_or_else(ApiError::not_found)?;
+        let opts = WriteOptions {
+            system: true,
+            reserved_seq: None,
+        };
+        update_in(self.tx, self.schema, actor, object, id, fields, opts)
+    }
+
+    /// The first column of a one-parameter statement, as strings.
+    pub(crate) fn query_values(&self, sql: &str, param: &str) -> Result<Vec<String>, ApiError> {
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map([param], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// Sets a value in the org's metadata table.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), ApiError> {
         self.tx.execute(

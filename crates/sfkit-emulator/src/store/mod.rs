@@ -6,6 +6,7 @@
 //! sits behind a mutex (SQLite has one writer at a time anyway); a few reader connections serve
 //! queries concurrently. Every call runs on a blocking thread, never on the async workers.
 
+mod convert;
 mod dml;
 pub(crate) mod values;
 
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension};
 
+pub use convert::{LeadConvert, LeadConvertResult};
 pub(crate) use dml::attributes as attributes_json;
 pub use dml::{Actor, Batch, Upserted, WriteOptions};
 
@@ -156,7 +158,12 @@ impl Store {
 
     /// Runs a SOQL query in-process and returns the first page as REST shapes it
     /// (`{totalSize, done, records}`; later pages are only reachable over HTTP).
-    pub fn query(&self, soql: &str, all_rows: bool, version: &str) -> Result<serde_json::Value, ApiError> {
+    pub fn query(
+        &self,
+        soql: &str,
+        all_rows: bool,
+        version: &str,
+    ) -> Result<serde_json::Value, ApiError> {
         let env = crate::soql::Env {
             schema: &self.schema,
             today: chrono::Utc::now().date_naive(),
