@@ -7,6 +7,7 @@ REQUESTS_CA_BUNDLE (the org's CA).
 """
 
 import base64
+import datetime
 import hashlib
 import os
 import re
@@ -127,6 +128,14 @@ def main():
     everything = sf.query_all(f"SELECT Id, IsDeleted FROM Account WHERE Id = '{created['id']}'", include_deleted=True)
     check("queryAll sees the recycle bin", live == 0 and everything["totalSize"] == 1
           and everything["records"][0]["IsDeleted"] is True)
+
+    # Replication: get deleted / get updated
+    now = datetime.datetime.now(datetime.timezone.utc)
+    window = (now - datetime.timedelta(hours=1), now + datetime.timedelta(minutes=5))
+    gone = sf.Account.deleted(*window)
+    check("get deleted", any(r["id"] == created["id"] for r in gone["deletedRecords"]), gone)
+    changed = sf.Account.updated(*window)
+    check("get updated", len(changed["ids"]) >= 2100 and created["id"] not in changed["ids"], len(changed["ids"]))
 
     # SOSL
     found = sf.search("FIND {Bulk 0001} IN NAME FIELDS RETURNING Account(Id, Name)")

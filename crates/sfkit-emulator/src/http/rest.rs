@@ -32,6 +32,8 @@ pub(super) fn routes() -> Router<State> {
             get(basic_info).post(create),
         )
         .route("/services/data/{v}/sobjects/{ty}/describe", get(describe))
+        .route("/services/data/{v}/sobjects/{ty}/deleted", get(deleted))
+        .route("/services/data/{v}/sobjects/{ty}/updated", get(updated))
         .route(
             "/services/data/{v}/sobjects/{ty}/{id}",
             get(read).patch(update).delete(delete),
@@ -491,4 +493,95 @@ fn set(body: &mut Json, key: &str, value: Json) {
     if let Json::Object(m) = body {
         m.insert(key.to_owned(), value);
     }
+}
+
+/// `start` and `end` of a replication request, as epoch milliseconds.
+fn replication_window(
+    p: &std::collections::HashMap<String, String>,
+) -> Result<(i64, i64), ApiError> {
+    let parse = |k: &str| -> Result<i64, ApiError> {
+        let raw = p.get(k).ok_or_else(|| {
+            ApiError::bad_request(
+                "MISSING_ARGUMENT",
+                format!("{k} is required, as an ISO 8601 dateTime"),
+            )
+        })?;
+        crate::store::values::parse_datetime(raw)
+            .map(|t| t.timestamp_millis())
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "INVALID_REPLICATION_DATE",
+                    format!("{k} is not a valid dateTime: {raw}"),
+                )
+            })
+    };
+    let (start, end) = (parse("start")?, parse("end")?);
+    if start >= end {
+        return Err(ApiError::bad_request(
+            "INVALID_REPLICATION_DATE",
+            "start must be before end",
+        ));
+    }
+    Ok((start, end))
+}
+
+/// Dates in replication answers are covered to the minute.
+fn minute(ms: i64) -> String {
+    crate::store::values::format_datetime(ms - ms.rem_euclid(60_000))
+}
+
+async fn deleted(
+    AxState(state): AxState<State>,
+    Path((v, ty)): Path<(String, String)>,
+    UrlQuery(p): UrlQuery<std::collections::HashMap<String, String>>,
+    _s: Session,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        let (start, end) = replication_window(&p)?;
+        let table = st.store.sobject(&ty)?.table();
+        let rows: Vec<(String, i64)> = st.store.with_reader(|conn| -> Result<_, rusqlite::Error> {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT \"Id\", \"SystemModstamp\" FROM {table} WHERE \"IsDeleted\" = 1 AND \"SystemModstamp\" >= ?1 AND \"SystemModstamp\" <= ?2 ORDER BY \"SystemModstamp\""
+            ))?;
+            let rows = stmt.query_map([start, end], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })?;
+        let earliest = rows.first().map_or(start, |(_, t)| *t);
+        let records: Vec<Json> = rows
+            .iter()
+            .map(|(id, t)| json!({"id": id, "deletedDate": crate::store::values::format_datetime(*t)}))
+            .collect();
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({"deletedRecords": records, "earliestDateAvailable": minute(earliest), "latestDateCovered": minute(end)}),
+        ))
+    })
+    .await;
+    answer(&state, r)
+}
+
+async fn updated(
+    AxState(state): AxState<State>,
+    Path((v, ty)): Path<(String, String)>,
+    UrlQuery(p): UrlQuery<std::collections::HashMap<String, String>>,
+    _s: Session,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || {
+        version(&v)?;
+        let (start, end) = replication_window(&p)?;
+        let table = st.store.sobject(&ty)?.table();
+        let ids: Vec<String> = st.store.with_reader(|conn| -> Result<_, rusqlite::Error> {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT \"Id\" FROM {table} WHERE \"IsDeleted\" = 0 AND \"SystemModstamp\" >= ?1 AND \"SystemModstamp\" <= ?2 ORDER BY \"SystemModstamp\""
+            ))?;
+            let ids = stmt.query_map([start, end], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
+            Ok(ids)
+        })?;
+        Ok(json_response(StatusCode::OK, &json!({"ids": ids, "latestDateCovered": minute(end)})))
+    })
+    .await;
+    answer(&state, r)
 }
