@@ -13,14 +13,15 @@ log=$(mktemp)
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 200); do
-  grep -q "listening on" "$log" && break
+  grep -q "^  data:" "$log" && break
   kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
   sleep 0.05
 done
 url=$(sed -n 's/^sfkit local org listening on //p' "$log")
 ca=$(sed -n 's/^  trust: *\([^ ]*\) .*/\1/p' "$log")
+jwt_key=$(sed -n 's/^  JWT key: *\([^ ]*\).*/\1/p' "$log")
 [ -n "$url" ] && [ -f "$ca" ] || { echo "the org did not start:"; cat "$log"; exit 1; }
-export SFKIT_URL="$url" REQUESTS_CA_BUNDLE="$ca" NODE_EXTRA_CA_CERTS="$ca"
+export SFKIT_URL="$url" REQUESTS_CA_BUNDLE="$ca" NODE_EXTRA_CA_CERTS="$ca" SFKIT_JWT_KEY="$jwt_key"
 
 case "$client" in
   python) "${PYTHON:-python3}" "$here/simple_salesforce_compat.py" ;;

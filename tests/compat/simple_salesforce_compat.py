@@ -15,6 +15,7 @@ import secrets
 import sys
 import urllib.parse
 
+import jwt
 import requests
 from simple_salesforce import (
     Salesforce,
@@ -165,6 +166,25 @@ def main():
         "grant_type": "refresh_token", "refresh_token": flow["refresh_token"], **CLIENT}).json()
     sf3 = Salesforce(instance_url=renewed["instance_url"], session_id=renewed["access_token"], version="59.0")
     check("renewed session works", sf3.query("SELECT COUNT() FROM Account")["totalSize"] > 2000)
+
+    # JWT bearer: sign an assertion with the org's connected-app key, as simple-salesforce's own
+    # JWT login does (it can only aim at *.salesforce.com hosts, so the token request is ours).
+    key_file = os.environ.get("SFKIT_JWT_KEY")
+    if key_file:
+        with open(key_file) as f:
+            key = f.read()
+        assertion = jwt.encode({"iss": "sfkit-local", "sub": "admin@sfkit.local", "aud": "https://login.salesforce.com",
+                                "exp": int(datetime.datetime.now().timestamp()) + 180}, key, algorithm="RS256")
+        r = requests.post(f"{URL}/services/oauth2/token", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
+        check("JWT bearer grant", r.status_code == 200 and r.json()["access_token"].startswith("00D"), r.text)
+        forged = jwt.encode({"iss": "sfkit-local", "sub": "admin@sfkit.local", "aud": "https://login.salesforce.com",
+                             "exp": 9999999999}, "not-the-org-key-but-long-enough-for-hs256", algorithm="HS256")
+        bad = requests.post(f"{URL}/services/oauth2/token", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": forged})
+        check("forged assertion refused", bad.status_code == 400 and bad.json()["error"] == "invalid_grant", bad.text)
+    else:
+        check("SFKIT_JWT_KEY is set", False)
 
     print(f"simple-salesforce: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1

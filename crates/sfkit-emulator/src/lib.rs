@@ -17,6 +17,7 @@
 
 pub mod api_error;
 pub mod ids;
+pub mod jwt;
 pub mod schema;
 mod seed;
 mod soql;
@@ -278,6 +279,18 @@ impl OrgHandle {
     /// The PEM file of the certificate authority clients must trust, when serving HTTPS.
     pub fn ca_pem(&self) -> Option<&std::path::Path> {
         self.tls.as_ref().map(|t| t.ca_pem.as_path())
+    }
+
+    /// The JWT bearer flow's key (sign assertions with it) and certificate, made on first use.
+    pub fn jwt_files(&self) -> Result<jwt::JwtFiles, Error> {
+        let dir = self
+            .state
+            .store
+            .path()
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        jwt::load_or_create(&dir)
     }
 
     /// The base URL, e.g. `http://127.0.0.1:8443`.

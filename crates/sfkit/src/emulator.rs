@@ -109,6 +109,12 @@ async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     );
     println!("  OAuth app: client id {CLIENT_ID}, secret {CLIENT_SECRET}");
     println!("  token URL: {}/services/oauth2/token", org.url());
+    let jwt = org.jwt_files().context("preparing the JWT bearer key")?;
+    println!(
+        "  JWT key:   {} (sign RS256 assertions; certificate {})",
+        jwt.key_pem.display(),
+        jwt.cert_pem.display()
+    );
     if let Some(ca) = org.ca_pem() {
         println!(
             "  trust:     {} (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS or SSL_CERT_FILE)",

@@ -116,21 +116,24 @@ fn client(
 async fn token(AxState(state): AxState<State>, headers: HeaderMap, body: Bytes) -> Response {
     let params = form(&body);
     let (client_id, client_secret) = client(&params, &headers);
-    if client_id.as_deref() != Some(CLIENT_ID) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_client_id",
-            "client identifier invalid",
-        );
-    }
-    if client_secret.as_deref().is_some_and(|s| s != CLIENT_SECRET) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_client",
-            "invalid client credentials",
-        );
-    }
     let grant = params.get("grant_type").cloned().unwrap_or_default();
+    // The JWT bearer flow names its client inside the assertion (`iss`).
+    if grant != JWT_GRANT {
+        if client_id.as_deref() != Some(CLIENT_ID) {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_client_id",
+                "client identifier invalid",
+            );
+        }
+        if client_secret.as_deref().is_some_and(|s| s != CLIENT_SECRET) {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_client",
+                "invalid client credentials",
+            );
+        }
+    }
     let st = state.clone();
     let result = run_blocking(move || -> Result<Result<serde_json::Value, (String, String)>, ApiError> {
         let fail = |e: &str, d: &str| Ok(Err((e.to_owned(), d.to_owned())));
@@ -150,6 +153,13 @@ async fn token(AxState(state): AxState<State>, headers: HeaderMap, body: Bytes) 
                 match st.store.user_id(ADMIN_USERNAME)? {
                     Some(id) => (id, false),
                     None => return fail("invalid_grant", "authentication failure"),
+                }
+            }
+            JWT_GRANT => {
+                let assertion = params.get("assertion").cloned().unwrap_or_default();
+                match jwt_user(&st, &assertion)? {
+                    Ok(id) => (id, false),
+                    Err((e, d)) => return fail(&e, &d),
                 }
             }
             "authorization_code" => {
@@ -355,6 +365,64 @@ async fn identity(
         ),
         Ok(None) => error_response(&ApiError::not_found()),
         Err(e) => error_response(&e),
+    }
+}
+
+/// The JWT bearer grant type.
+const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// The user a JWT bearer assertion logs in, or the OAuth error.
+fn jwt_user(
+    state: &super::OrgState,
+    assertion: &str,
+) -> Result<Result<String, (String, String)>, ApiError> {
+    let grant_err = |d: &str| Ok(Err(("invalid_grant".to_owned(), d.to_owned())));
+    let dir = state
+        .store
+        .path()
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let files = crate::jwt::load_or_create(&dir)
+        .map_err(|e| ApiError::new(500, "UNKNOWN_EXCEPTION", e.to_string()))?;
+    let claims = match crate::jwt::verify(&files, assertion) {
+        Ok(c) => c,
+        Err(d) => return grant_err(&d),
+    };
+    if claims.iss != CLIENT_ID {
+        return Ok(Err((
+            "invalid_client_id".into(),
+            "client identifier invalid".into(),
+        )));
+    }
+    let base = state.base_url.trim_end_matches('/');
+    let audiences: Vec<String> = match &claims.aud {
+        serde_json::Value::String(a) => vec![a.clone()],
+        serde_json::Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let known = [
+        "https://login.salesforce.com",
+        "https://test.salesforce.com",
+        base,
+    ];
+    if !audiences
+        .iter()
+        .any(|a| known.contains(&a.trim_end_matches('/')))
+    {
+        return grant_err("audience is invalid");
+    }
+    // `exp` in seconds; some clients send milliseconds, which is simply far in the future.
+    let exp = claims.exp.as_f64().unwrap_or(0.0);
+    if exp < chrono::Utc::now().timestamp() as f64 {
+        return grant_err("expired authorization");
+    }
+    match state.store.user_id(&claims.sub)? {
+        Some(id) => Ok(Ok(id)),
+        None => grant_err("user hasn't approved this consumer"),
     }
 }
 
