@@ -54,6 +54,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 pub use http::LATEST_VERSION;
+pub use http::faults::{Fault, FaultSpec};
 pub use store::{ADMIN_USERNAME, VIEWER_USERNAME};
 
 /// The local connected app's client id.
@@ -81,6 +82,14 @@ pub struct OrgConfig {
     pub tls: bool,
     /// Load the demo sample on start (once per data directory).
     pub seed_demo: bool,
+    /// Faults to inject into API calls.
+    pub faults: http::faults::FaultSpec,
+    /// Serve the admin endpoint `/_sfkit/faults` (off by default).
+    pub admin: bool,
+    /// A request running this long counts as long-running.
+    pub long_running: Duration,
+    /// At most this many long-running requests at once (Salesforce: 25; 5 on developer orgs).
+    pub max_long_running: usize,
 }
 
 impl Default for OrgConfig {
@@ -93,6 +102,10 @@ impl Default for OrgConfig {
             schemas: Vec::new(),
             tls: false,
             seed_demo: false,
+            faults: http::faults::FaultSpec::default(),
+            admin: false,
+            long_running: Duration::from_secs(20),
+            max_long_running: 25,
         }
     }
 }
@@ -131,6 +144,25 @@ impl OrgConfig {
     /// Load the demo sample (accounts, contacts, leads, opportunities, tasks, cases).
     pub fn seed_demo(mut self, yes: bool) -> Self {
         self.seed_demo = yes;
+        self
+    }
+
+    /// Inject these faults into API calls.
+    pub fn faults(mut self, spec: http::faults::FaultSpec) -> Self {
+        self.faults = spec;
+        self
+    }
+
+    /// Serve the admin endpoint that changes faults at run time.
+    pub fn admin(mut self, yes: bool) -> Self {
+        self.admin = yes;
+        self
+    }
+
+    /// Cap concurrent long-running requests: `max` at once, counting those older than `after`.
+    pub fn long_running(mut self, after: Duration, max: usize) -> Self {
+        self.long_running = after;
+        self.max_long_running = max;
         self
     }
 
@@ -222,6 +254,12 @@ impl Org {
             api_used: AtomicU64::new(0),
             cursors: Default::default(),
             viewer_id,
+            faults: http::faults::Faults::new(
+                config.faults.clone(),
+                config.long_running,
+                config.max_long_running,
+            ),
+            admin: config.admin,
         });
         let app = http::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use sfkit_emulator::{
-    ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, Org, OrgConfig, PASSWORD, VIEWER_USERNAME,
+    ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, FaultSpec, Org, OrgConfig, PASSWORD, VIEWER_USERNAME,
 };
 
 #[derive(Debug, Args)]
@@ -25,6 +25,12 @@ pub(crate) struct EmulatorArgs {
     /// Sample data: `demo` loads a realistic, deterministic org (once per data directory).
     #[arg(long, value_name = "demo|none", default_value = "none", value_parser = ["demo", "none"])]
     seed: String,
+    /// Inject faults into API calls, e.g. `latency=200ms@0.1,503@0.05,expire@0.01,lock@0.02`.
+    #[arg(long, value_name = "SPEC", value_parser = parse_faults)]
+    faults: Option<FaultSpec>,
+    /// Serve the admin endpoint `/_sfkit/faults` (GET shows, PUT replaces the fault spec).
+    #[arg(long)]
+    admin: bool,
     /// Serve HTTPS with the org's own certificate authority (clients must trust its ca.pem).
     #[arg(long)]
     tls: bool,
@@ -60,6 +66,10 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{s:?} is not a duration like 30s, 15m or 2h"))
 }
 
+fn parse_faults(s: &str) -> Result<FaultSpec, String> {
+    FaultSpec::parse(s)
+}
+
 /// sfkit's data directory: `$SFKIT_DATA_DIR`, else `$XDG_DATA_HOME/sfkit`, else
 /// `~/.local/share/sfkit`.
 pub(crate) fn data_dir() -> PathBuf {
@@ -89,7 +99,9 @@ async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
         .token_ttl(args.token_ttl)
         .daily_api_limit(args.daily_api_limit)
         .tls(args.tls)
-        .seed_demo(args.seed == "demo");
+        .seed_demo(args.seed == "demo")
+        .faults(args.faults.clone().unwrap_or_default())
+        .admin(args.admin);
     if !args.memory {
         config = config.data_dir(
             args.data_dir
@@ -120,6 +132,9 @@ async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
             "  trust:     {} (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS or SSL_CERT_FILE)",
             ca.display()
         );
+    }
+    if let Some(f) = &args.faults {
+        println!("  faults:    {f}");
     }
     match &args.data_dir_display() {
         Some(d) => println!("  data:      {d}"),

@@ -1,6 +1,7 @@
 //! The HTTP face of the org: routing, sessions, limits and Salesforce-shaped answers.
 
 mod composite;
+pub(crate) mod faults;
 pub(crate) mod oauth;
 pub(crate) mod rest;
 mod search;
@@ -40,6 +41,9 @@ pub(crate) struct OrgState {
     pub(crate) api_used: AtomicU64,
     pub(crate) cursors: Mutex<HashMap<String, Cursor>>,
     pub(crate) viewer_id: Option<String>,
+    pub(crate) faults: Arc<faults::Faults>,
+    /// Serve `/_sfkit/faults`.
+    pub(crate) admin: bool,
 }
 
 /// An open query locator.
@@ -64,12 +68,20 @@ pub(crate) type State = Arc<OrgState>;
 
 /// Builds the router.
 pub(crate) fn router(state: State) -> Router {
-    let inner = Router::new()
-        .merge(oauth::routes())
+    let mut api = Router::new()
         .merge(rest::routes())
         .merge(composite::routes())
         .merge(search::routes())
         .merge(soap::routes())
+        .layer(middleware::from_fn_with_state(state.clone(), faults::layer))
+        .merge(oauth::routes());
+    if state.admin {
+        api = api.route(
+            "/_sfkit/faults",
+            axum::routing::get(faults::get_spec).put(faults::put_spec),
+        );
+    }
+    let inner = api
         .fallback(|| async { error_response(&ApiError::not_found()) })
         .with_state(state);
     Router::new()
