@@ -51,6 +51,14 @@ pub(crate) enum Out {
     },
     /// A child subquery, by index.
     Child { key: String, index: usize },
+    /// A TYPEOF over a polymorphic relationship: the branch is chosen by the referenced record's
+    /// type (from its id prefix); `else_items` serve types no WHEN names.
+    TypeOf {
+        key: String,
+        id_col: usize,
+        branches: Vec<(String, Vec<Out>)>,
+        else_items: Vec<Out>,
+    },
 }
 
 pub(crate) struct Compiler<'a> {

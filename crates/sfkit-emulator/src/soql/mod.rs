@@ -336,8 +336,90 @@ fn select_item(
             });
             children.push(plan.1);
         }
-        SelectItem::TypeOf(_) => {
-            return Err(malformed("TYPEOF is not supported by the local org yet"));
+        SelectItem::TypeOf(t) => {
+            // Resolving `rel.Id` creates the join with one alias per possible target type.
+            let probe = sfkit_soql::FieldPath {
+                segments: vec![t.relationship.clone(), "Id".into()],
+            };
+            let r = c.resolve(&probe)?;
+            let index = *r
+                .chain
+                .last()
+                .ok_or_else(|| malformed("TYPEOF needs a relationship"))?;
+            let join = c
+                .join(index)
+                .cloned()
+                .ok_or_else(|| malformed("TYPEOF needs a relationship"))?;
+            if join.targets.len() < 2 {
+                return Err(malformed(format!(
+                    "TYPEOF can only be used on a polymorphic relationship, not {}",
+                    t.relationship
+                )));
+            }
+            let id_col = c.push_column(c.join_id_sql(index));
+            let schema = c.env.schema;
+            let column_for = |c: &mut Compiler<'_>,
+                              targets: &[(String, String)],
+                              path: &sfkit_soql::FieldPath| {
+                let name = path.field();
+                let mut exprs = Vec::new();
+                let mut found = None;
+                for (alias, ty) in targets {
+                    if let Some(f) = schema.get(ty).and_then(|o| o.field(name)) {
+                        found.get_or_insert((f.name.clone(), f.kind));
+                        exprs.push(format!("{alias}.\"{}\"", f.name));
+                    }
+                }
+                let (field, kind) =
+                    found.ok_or_else(|| compile::no_such_column(name, &t.relationship))?;
+                let sql = if exprs.len() == 1 {
+                    exprs.concat()
+                } else {
+                    format!("COALESCE({})", exprs.join(", "))
+                };
+                Ok::<Out, ApiError>(Out::Column {
+                    key: field,
+                    col: c.push_column(sql),
+                    kind,
+                })
+            };
+            let mut branches = Vec::new();
+            for w in &t.whens {
+                let target: Vec<(String, String)> = join
+                    .targets
+                    .iter()
+                    .filter(|(_, ty)| ty.eq_ignore_ascii_case(&w.sobject))
+                    .cloned()
+                    .collect();
+                if target.is_empty() {
+                    return Err(malformed(format!(
+                        "{} is not a type {} can refer to",
+                        w.sobject, t.relationship
+                    )));
+                }
+                let items = w
+                    .fields
+                    .iter()
+                    .map(|f| column_for(c, &target, f))
+                    .collect::<Result<Vec<_>, _>>()?;
+                branches.push((
+                    target.first().map(|(_, ty)| ty.clone()).unwrap_or_default(),
+                    items,
+                ));
+            }
+            let else_items = match &t.else_fields {
+                Some(fields) => fields
+                    .iter()
+                    .map(|f| column_for(c, &join.targets, f))
+                    .collect::<Result<Vec<_>, _>>()?,
+                None => Vec::new(),
+            };
+            out.push(Out::TypeOf {
+                key: join.relationship.clone(),
+                id_col,
+                branches,
+                else_items,
+            });
         }
     }
     Ok(())
@@ -510,6 +592,33 @@ fn fill(
                         let ty = schema
                             .by_prefix(crate::ids::prefix(id))
                             .map_or("", |t| t.name.as_str());
+                        let mut m = Map::new();
+                        m.insert(
+                            "attributes".into(),
+                            crate::store::attributes_json(ty, id, version),
+                        );
+                        fill(schema, &mut m, items, vals, &[], version);
+                        Json::Object(m)
+                    }
+                    _ => Json::Null,
+                };
+                map.insert(key.clone(), value);
+            }
+            Out::TypeOf {
+                key,
+                id_col,
+                branches,
+                else_items,
+            } => {
+                let value = match vals.get(*id_col) {
+                    Some(Sql::Text(id)) => {
+                        let ty = schema
+                            .by_prefix(crate::ids::prefix(id))
+                            .map_or("", |t| t.name.as_str());
+                        let items = branches
+                            .iter()
+                            .find(|(b, _)| b.eq_ignore_ascii_case(ty))
+                            .map_or(else_items.as_slice(), |(_, items)| items.as_slice());
                         let mut m = Map::new();
                         m.insert(
                             "attributes".into(),
