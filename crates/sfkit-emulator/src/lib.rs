@@ -199,7 +199,7 @@ impl Org {
     pub async fn start(config: OrgConfig) -> Result<OrgHandle, Error> {
         let mut schema = schema::Schema::standard()?;
         for (text, origin) in &config.schemas {
-            schema.add_file(text, origin)?;
+            schema.add_any(text, origin)?;
         }
         let schema = Arc::new(schema);
         let dir = config.data_dir.clone();

@@ -303,7 +303,7 @@ fn field(d: &FieldDecl) -> Result<Field, String> {
 }
 
 /// The fields every record carries.
-fn system_fields(owned: bool) -> Vec<Field> {
+pub(crate) fn system_fields(owned: bool) -> Vec<Field> {
     let read_only = |name: &str, label: &str, kind: FieldType| {
         let mut f = Field::new(name, kind);
         f.label = label.to_owned();

@@ -6,6 +6,7 @@
 //! declaration lists only business fields. Names are looked up case-insensitively, as
 //! Salesforce does, and always reported in their declared API casing.
 
+mod describe;
 pub mod file;
 
 use std::collections::HashMap;
@@ -329,6 +330,58 @@ impl Schema {
         }
         self.link();
         Ok(())
+    }
+
+    /// Adds the types of describe JSON saved from a real org (one describe, or an array).
+    pub fn add_describe_json(&mut self, text: &str, origin: &str) -> Result<(), crate::Error> {
+        let (objects, children) = describe::parse(text, origin)?;
+        for object in objects {
+            // A saved describe of a standard object replaces the shipped declaration.
+            if let Some(i) = self.by_name.get(&object.name.to_ascii_lowercase()).copied() {
+                self.remove(i);
+            }
+            self.add(object)?;
+        }
+        for (child, field, rel) in children {
+            let Some(&i) = self.by_name.get(&child.to_ascii_lowercase()) else {
+                continue;
+            };
+            if let Some(f) = self.objects.get_mut(i).and_then(|o| {
+                o.fields
+                    .iter_mut()
+                    .find(|f| f.name.eq_ignore_ascii_case(&field))
+            }) {
+                f.child_relationship.get_or_insert(rel);
+            }
+        }
+        self.link();
+        Ok(())
+    }
+
+    /// Adds a schema file of either kind: describe JSON if it starts with `{` or `[`, TOML
+    /// otherwise.
+    pub fn add_any(&mut self, text: &str, origin: &str) -> Result<(), crate::Error> {
+        if text.trim_start().starts_with(['{', '[']) {
+            self.add_describe_json(text, origin)
+        } else {
+            self.add_file(text, origin)
+        }
+    }
+
+    fn remove(&mut self, index: usize) {
+        self.objects.remove(index);
+        self.by_name = self
+            .objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.name.to_ascii_lowercase(), i))
+            .collect();
+        self.by_prefix = self
+            .objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.key_prefix.clone(), i))
+            .collect();
     }
 
     fn add(&mut self, mut object: SObjectType) -> Result<(), crate::Error> {
