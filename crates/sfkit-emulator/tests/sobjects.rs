@@ -289,7 +289,7 @@ async fn create_read_update_delete() {
     assert_eq!(got["Phone"], Value::Null);
     assert_eq!(got["IsDeleted"], false);
 
-    // ?fields= picks fields (any casing, reported in API casing).
+    // ?fields= picks fields (any casing, reported in API casing), and the Id follows them.
     let picked = t
         .get(&format!(
             "{}?fields=name,Industry,NUMBEROFEMPLOYEES",
@@ -299,7 +299,7 @@ async fn create_read_update_delete() {
         .expect(200);
     assert_eq!(
         keys(&picked),
-        ["attributes", "Name", "Industry", "NumberOfEmployees"]
+        ["attributes", "Name", "Industry", "NumberOfEmployees", "Id"]
     );
     let r = t
         .get(&format!("{}?fields=Name,Foo", rec("Account", &id)))

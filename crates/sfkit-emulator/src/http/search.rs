@@ -170,12 +170,21 @@ fn build(
 async fn parameterized_get(
     AxState(state): AxState<State>,
     Path(v): Path<String>,
-    UrlQuery(p): UrlQuery<HashMap<String, String>>,
+    UrlQuery(pairs): UrlQuery<Vec<(String, String)>>,
     _s: Session,
 ) -> Response {
     let st = state.clone();
     let r = run_blocking(move || {
         let v = version(&v)?;
+        // `sobject` may repeat (`sobject=Account&sobject=Contact`), as Salesforce documents.
+        let sobjects: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| k == "sobject")
+            .flat_map(|(_, s)| s.split(','))
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let p: HashMap<String, String> = pairs.into_iter().collect();
         let q = p.get("q").cloned().unwrap_or_default();
         let list = |k: &str| -> Vec<String> {
             p.get(k)
@@ -188,7 +197,7 @@ async fn parameterized_get(
                 .unwrap_or_default()
         };
         let default_fields = list("fields");
-        let targets: Vec<Target> = list("sobject")
+        let targets: Vec<Target> = sobjects
             .into_iter()
             .map(|name| Target {
                 fields: list(&format!("{name}.fields")),

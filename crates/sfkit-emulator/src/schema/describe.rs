@@ -106,12 +106,15 @@ fn field(f: &Json) -> Option<Field> {
     Some(out)
 }
 
+/// A child relationship a parent's describe lists: (child type, child field, relationship name).
+pub(crate) type ChildLink = (String, String, String);
+
 /// Parses describe JSON into sObject types; child relationships are returned separately, as
 /// (child type, child field, relationship name), to be linked once every type is known.
 pub(crate) fn parse(
     text_: &str,
     origin: &str,
-) -> Result<(Vec<SObjectType>, Vec<(String, String, String)>), Error> {
+) -> Result<(Vec<SObjectType>, Vec<ChildLink>), Error> {
     let doc: Json =
         serde_json::from_str(text_).map_err(|e| Error::Schema(format!("{origin}: {e}")))?;
     let list: Vec<&Json> = match &doc {

@@ -1206,5 +1206,9 @@ pub(crate) fn read_record(
     for (f, v) in selected.iter().zip(vals) {
         out.insert(f.name.clone(), to_json(f.kind, v));
     }
+    // With `?fields=`, Salesforce appends the Id after the fields asked for.
+    if fields.is_some() && !out.contains_key("Id") {
+        out.insert("Id".into(), Json::String(id));
+    }
     Ok(out)
 }

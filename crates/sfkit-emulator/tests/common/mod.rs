@@ -8,8 +8,11 @@
     clippy::indexing_slicing
 )]
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use reqwest::header::HeaderMap;
-use reqwest::{Client, Method};
+use reqwest::{Client, ClientBuilder, Method};
 use serde_json::{Map, Value, json};
 use sfkit_emulator::store::{Actor, WriteOptions};
 use sfkit_emulator::{ADMIN_USERNAME, Org, OrgConfig, OrgHandle};
@@ -122,6 +125,55 @@ pub(crate) fn data(rest: &str) -> String {
     format!("/services/data/v{V}{rest}")
 }
 
+/// `/services/data/v{version}` + `rest`, for another API version.
+pub(crate) fn data_v(version: &str, rest: &str) -> String {
+    format!("/services/data/v{version}{rest}")
+}
+
+/// Makes aws-lc-rs rustls's process-wide crypto provider (reqwest's rustls backend is built
+/// without one, so the project links a single provider); idempotent.
+pub(crate) fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
+/// A reqwest client builder with the crypto provider installed.
+pub(crate) fn client_builder() -> ClientBuilder {
+    install_crypto_provider();
+    Client::builder()
+}
+
+/// A directory under the system's temporary directory, removed (with its contents) on drop.
+pub(crate) struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new empty directory whose name starts with `sfkit-test-{tag}`.
+    pub(crate) fn new(tag: &str) -> Self {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!(
+            "sfkit-test-{tag}-{}-{}-{nanos}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("the temporary directory is created");
+        TempDir(dir)
+    }
+
+    /// Its path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// `application/x-www-form-urlencoded` text.
 pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     let mut url = reqwest::Url::parse("http://x/").unwrap();
@@ -143,9 +195,14 @@ impl TestOrg {
         let token = org.mint_token(ADMIN_USERNAME).expect("admin token");
         TestOrg {
             org,
-            http: Client::new(),
+            http: client_builder().build().expect("the HTTP client builds"),
             token,
         }
+    }
+
+    /// Stops the org (in-flight requests finish first).
+    pub(crate) async fn shutdown(self) {
+        self.org.shutdown().await;
     }
 
     /// The absolute URL of `path`.
@@ -236,6 +293,18 @@ impl TestOrg {
     pub(crate) async fn patch(&self, path: &str, body: &Value) -> Reply {
         self.send(
             Method::PATCH,
+            path,
+            Some(&self.bearer()),
+            Some(body.to_string()),
+            &[],
+        )
+        .await
+    }
+
+    /// Any method with a JSON body as the admin.
+    pub(crate) async fn send_json(&self, method: Method, path: &str, body: &Value) -> Reply {
+        self.send(
+            method,
             path,
             Some(&self.bearer()),
             Some(body.to_string()),
