@@ -86,8 +86,7 @@ async fn describe_global_json_is_refused_with_a_hint() {
     )
     .await;
     let err = result
-        .err()
-        .expect("describeGlobal is not a schema")
+        .expect_err("describeGlobal is not a schema")
         .to_string();
     assert!(err.contains("describeGlobal"), "{err}");
 }
