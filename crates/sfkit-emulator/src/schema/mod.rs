@@ -358,10 +358,14 @@ impl Schema {
         Ok(())
     }
 
-    /// Adds a schema file of either kind: describe JSON if it starts with `{` or `[`, TOML
-    /// otherwise.
+    /// Adds a schema file of either kind: describe JSON if it starts with `{` or with `[` and
+    /// then `{` or `]` (a JSON array), TOML otherwise (whose `[[object]]` also starts with `[`).
     pub fn add_any(&mut self, text: &str, origin: &str) -> Result<(), crate::Error> {
-        if text.trim_start().starts_with(['{', '[']) {
+        let t = text.trim_start();
+        let json = t.starts_with('{')
+            || t.strip_prefix('[')
+                .is_some_and(|rest| rest.trim_start().starts_with(['{', ']']));
+        if json {
             self.add_describe_json(text, origin)
         } else {
             self.add_file(text, origin)
