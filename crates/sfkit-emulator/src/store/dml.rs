@@ -811,16 +811,38 @@ fn derive(tx: &Connection, object: &SObjectType, row: &mut [Sql]) -> Result<(), 
                 set(object, row, "ExpectedRevenue", expected);
             }
         }
-        "Task" if calculated("IsClosed") => {
-            let done =
-                text(object, row, "Status").is_some_and(|s| s.eq_ignore_ascii_case("Completed"));
-            set(object, row, "IsClosed", Sql::Integer(i64::from(done)));
+        "Task" | "Event" => {
+            if calculated("IsClosed") {
+                let done = text(object, row, "Status")
+                    .is_some_and(|s| s.eq_ignore_ascii_case("Completed"));
+                set(object, row, "IsClosed", Sql::Integer(i64::from(done)));
+            }
+            if calculated("AccountId") {
+                // The account of the What record (an account itself, or one that has AccountId),
+                // else the account of the Who contact.
+                let account =
+                    activity_account(tx, text(object, row, "WhatId"), text(object, row, "WhoId"));
+                set(
+                    object,
+                    row,
+                    "AccountId",
+                    account.map_or(Sql::Null, Sql::Text),
+                );
+            }
         }
         "Case" => {
+            let closed =
+                text(object, row, "Status").is_some_and(|s| s.eq_ignore_ascii_case("Closed"));
             if calculated("IsClosed") {
-                let done =
-                    text(object, row, "Status").is_some_and(|s| s.eq_ignore_ascii_case("Closed"));
-                set(object, row, "IsClosed", Sql::Integer(i64::from(done)));
+                set(object, row, "IsClosed", Sql::Integer(i64::from(closed)));
+            }
+            if object.field("ClosedDate").is_some() {
+                let was_set = !matches!(get(object, row, "ClosedDate"), Some(Sql::Null) | None);
+                match (closed, was_set) {
+                    (true, false) => set(object, row, "ClosedDate", Sql::Integer(now_ms())),
+                    (false, true) => set(object, row, "ClosedDate", Sql::Null),
+                    _ => {}
+                }
             }
             if calculated("CaseNumber")
                 && matches!(get(object, row, "CaseNumber"), Some(Sql::Null) | None)
@@ -832,13 +854,51 @@ fn derive(tx: &Connection, object: &SObjectType, row: &mut [Sql]) -> Result<(), 
                     object,
                     row,
                     "CaseNumber",
-                    Sql::Text(format!("{:08}", 1001 + n)),
+                    Sql::Text(format!("{:08}", 1000 + n)),
                 );
             }
         }
         _ => {}
     }
     Ok(())
+}
+
+/// The account an activity belongs to.
+fn activity_account(tx: &Connection, what: Option<String>, who: Option<String>) -> Option<String> {
+    let lookup = |sql: &str, id: &str| -> Option<String> {
+        tx.query_row(sql, [id], |r| r.get::<_, Option<String>>(0))
+            .optional()
+            .ok()
+            .flatten()
+            .flatten()
+    };
+    if let Some(what) = what {
+        match ids::prefix(&what) {
+            "001" => return Some(what),
+            "006" => {
+                return lookup(
+                    "SELECT \"AccountId\" FROM \"o_opportunity\" WHERE \"Id\" = ?1",
+                    &what,
+                );
+            }
+            "500" => {
+                return lookup(
+                    "SELECT \"AccountId\" FROM \"o_case\" WHERE \"Id\" = ?1",
+                    &what,
+                );
+            }
+            _ => {}
+        }
+    }
+    let who = who?;
+    (ids::prefix(&who) == "003")
+        .then(|| {
+            lookup(
+                "SELECT \"AccountId\" FROM \"o_contact\" WHERE \"Id\" = ?1",
+                &who,
+            )
+        })
+        .flatten()
 }
 
 /// Checks a full row against the schema. `before` is the stored row on update: unchanged values
