@@ -86,7 +86,48 @@ pub(crate) fn router(state: State) -> Router {
         .with_state(state);
     Router::new()
         .fallback_service(inner)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(salesforce_shaped))
         .layer(middleware::from_fn(normalize_path))
+}
+
+/// The largest request body accepted (sObject Collections of 200 records with long text fit).
+const MAX_BODY: usize = 50 * 1024 * 1024;
+
+/// Answers the framework produces itself (a body over the limit, a wrong method) get
+/// Salesforce's error-array shape too.
+async fn salesforce_shaped(req: Request, next: Next) -> Response {
+    let r = next.run(req).await;
+    let shaped = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.starts_with("application/json")
+                || v.starts_with("text/xml")
+                || v.starts_with("text/html")
+        });
+    if shaped {
+        return r;
+    }
+    match r.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => error_response(&ApiError::new(
+            413,
+            "REQUEST_ENTITY_TOO_LARGE",
+            format!("The request body exceeds the maximum size of {MAX_BODY} bytes"),
+        )),
+        StatusCode::METHOD_NOT_ALLOWED => error_response(&ApiError::new(
+            405,
+            "METHOD_NOT_ALLOWED",
+            "HTTP Method not allowed for this resource",
+        )),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => error_response(&ApiError::new(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Content type not supported",
+        )),
+        _ => r,
+    }
 }
 
 /// Clients differ on trailing slashes (`/query/?q=` and `/query?q=`): accept both.
