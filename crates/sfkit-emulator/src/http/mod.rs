@@ -218,11 +218,10 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
 fn lookup_session(state: &OrgState, token: &str) -> Result<Option<Actor>, ApiError> {
     let conn = state.store.reader();
     let row: Option<(String, Option<i64>)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT user_id, expires_at FROM sessions WHERE token = ?1 AND kind = 'access'",
-            [token],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row([token], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let Some((user_id, expires)) = row else {
         return Ok(None);

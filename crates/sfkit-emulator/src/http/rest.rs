@@ -383,27 +383,44 @@ async fn run_query(
     let r = run_blocking(move || {
         let v = version(&v)?;
         let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
-            return Err(ApiError::bad_request("MALFORMED_QUERY", "A query string has to be specified"));
+            return Err(ApiError::bad_request(
+                "MALFORMED_QUERY",
+                "A query string has to be specified",
+            ));
         };
         let schema = st.store.schema().clone();
-        let env = Env { schema: &schema, today: chrono::Utc::now().date_naive(), fiscal_start: 1, all_rows: all };
+        let env = Env {
+            schema: &schema,
+            today: chrono::Utc::now().date_naive(),
+            fiscal_start: 1,
+            all_rows: all,
+        };
         let page = {
             let conn = st.store.reader();
             soql::execute(&conn, env, &q, batch, &v)?
         };
-        let mut body = json!({"totalSize": page.total_size, "done": page.rest.is_empty(), "records": page.records});
+        // The records are moved in: `json!` would copy every one.
+        let mut body = json!({"totalSize": page.total_size, "done": page.rest.is_empty()});
+        set(&mut body, "records", Json::Array(page.records));
         if let (false, Some(plan)) = (page.rest.is_empty(), page.plan) {
             let first = page.total_size - page.rest.len();
-            let locator = store_cursor(&st, Cursor {
-                plan,
-                rest: page.rest,
-                first,
-                total: page.total_size,
-                batch,
-                user_id: s.actor.user_id.clone(),
-                touched: Instant::now(),
-            });
-            set(&mut body, "nextRecordsUrl", json!(format!("/services/data/v{v}/query/{locator}-{first}")));
+            let locator = store_cursor(
+                &st,
+                Cursor {
+                    plan,
+                    rest: page.rest,
+                    first,
+                    total: page.total_size,
+                    batch,
+                    user_id: s.actor.user_id.clone(),
+                    touched: Instant::now(),
+                },
+            );
+            set(
+                &mut body,
+                "nextRecordsUrl",
+                json!(format!("/services/data/v{v}/query/{locator}-{first}")),
+            );
         }
         Ok(json_response(StatusCode::OK, &body))
     })
@@ -474,7 +491,8 @@ async fn query_more(
             soql::fetch(&conn, st.store.schema(), &plan, &ids, &v)?
         };
         let done = next >= total;
-        let mut body = json!({"totalSize": total, "done": done, "records": records});
+        let mut body = json!({"totalSize": total, "done": done});
+        set(&mut body, "records", Json::Array(records));
         if !done {
             set(
                 &mut body,

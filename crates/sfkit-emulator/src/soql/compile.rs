@@ -152,7 +152,12 @@ impl<'a> Compiler<'a> {
             .unwrap_or_default()
     }
 
+    /// The index of a result column; the same expression selected twice (`Id` is always
+    /// column 0 and often selected again) is read once.
     pub(crate) fn push_column(&mut self, sql: String) -> usize {
+        if let Some(i) = self.columns.iter().position(|c| *c == sql) {
+            return i;
+        }
         self.columns.push(sql);
         self.columns.len() - 1
     }

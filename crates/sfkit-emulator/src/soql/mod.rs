@@ -122,7 +122,8 @@ pub(crate) fn execute(
         out,
         children,
     });
-    let mut stmt = conn.prepare(&sql)?;
+    // Literals are bound parameters, so a query shape's SQL repeats: keep it prepared.
+    let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(c.params.iter()))?;
     let ncols = c.columns.len();
     let mut first = Vec::new();
@@ -563,7 +564,7 @@ fn record(
         Some(Sql::Text(id)) => id.clone(),
         _ => String::new(),
     };
-    let mut map = Map::new();
+    let mut map = Map::with_capacity(out.len() + 1);
     map.insert(
         "attributes".into(),
         crate::store::attributes_json(sobject, &id, version),

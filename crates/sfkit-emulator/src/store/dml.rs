@@ -140,10 +140,14 @@ impl Store {
 
 /// `{"type": ..., "url": ...}`.
 pub(crate) fn attributes(sobject: &str, id: &str, version: &str) -> Json {
-    serde_json::json!({
-        "type": sobject,
-        "url": format!("/services/data/v{version}/sobjects/{sobject}/{id}"),
-    })
+    // Built by hand: this runs once per record of every query answer.
+    let mut m = Map::with_capacity(2);
+    m.insert("type".into(), Json::String(sobject.to_owned()));
+    m.insert(
+        "url".into(),
+        Json::String(format!("/services/data/v{version}/sobjects/{sobject}/{id}")),
+    );
+    Json::Object(m)
 }
 
 /// What an upsert did.
@@ -389,10 +393,10 @@ impl Batch<'_> {
 }
 
 fn persist_seq(tx: &Connection, seq: u64) -> Result<(), ApiError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO meta (key, value) VALUES ('seq', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [i64::try_from(seq).unwrap_or(i64::MAX)],
-    )?;
+    )?
+    .execute([i64::try_from(seq).unwrap_or(i64::MAX)])?;
     Ok(())
 }
 
@@ -991,14 +995,11 @@ fn validate(
                     ));
                 };
                 let exists: Option<i64> = tx
-                    .query_row(
-                        &format!(
-                            "SELECT 1 FROM {} WHERE \"Id\" = ?1 AND \"IsDeleted\" = 0",
-                            target.table()
-                        ),
-                        [&id],
-                        |r| r.get(0),
-                    )
+                    .prepare_cached(&format!(
+                        "SELECT 1 FROM {} WHERE \"Id\" = ?1 AND \"IsDeleted\" = 0",
+                        target.table()
+                    ))?
+                    .query_row([&id], |r| r.get(0))
                     .optional()?;
                 if exists.is_none() {
                     return Err(bad(
@@ -1013,15 +1014,12 @@ fn validate(
             let id = row.first().cloned().unwrap_or(Sql::Null);
             let collate = if f.case_sensitive { "BINARY" } else { "NOCASE" };
             let other: Option<String> = tx
-                .query_row(
-                    &format!(
-                        "SELECT \"Id\" FROM {} WHERE \"{}\" = ?1 COLLATE {collate} AND \"IsDeleted\" = 0 AND \"Id\" IS NOT ?2 LIMIT 1",
-                        object.table(),
-                        f.name
-                    ),
-                    rusqlite::params![s, id],
-                    |r| r.get(0),
-                )
+                .prepare_cached(&format!(
+                    "SELECT \"Id\" FROM {} WHERE \"{}\" = ?1 COLLATE {collate} AND \"IsDeleted\" = 0 AND \"Id\" IS NOT ?2 LIMIT 1",
+                    object.table(),
+                    f.name
+                ))?
+                .query_row(rusqlite::params![s, id], |r| r.get(0))
                 .optional()?;
             if let Some(other) = other {
                 return Err(bad(
