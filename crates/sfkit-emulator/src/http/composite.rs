@@ -18,8 +18,8 @@ use axum::routing::{get, patch, post};
 use serde_json::{Map, Value as Json, json};
 
 use super::{
-    Cursor, OrgState, Session, State, error_response, json_response, no_content, parse_body,
-    run_blocking, version, with_limit_info,
+    Cursor, OrgState, Session, State, answer, json_response, no_content, parse_body, run_blocking,
+    version,
 };
 use crate::api_error::{ApiError, ApiErrorItem};
 use crate::soql::{self, Env};
@@ -51,10 +51,6 @@ pub(super) fn routes() -> Router<State> {
             "/services/data/{v}/composite/sobjects/{ty}/{field}",
             patch(collection_upsert),
         )
-}
-
-fn answer(state: &State, r: Result<Response, ApiError>) -> Response {
-    with_limit_info(r.unwrap_or_else(|e| error_response(&e)), state)
 }
 
 /// The outcome of one subrequest.

@@ -233,6 +233,12 @@ fn lookup_session(state: &OrgState, token: &str) -> Result<Option<Actor>, ApiErr
     Ok(Some(Actor { user_id, read_only }))
 }
 
+/// A handler's result as the answer: errors in Salesforce's shape, `Sforce-Limit-Info` on
+/// everything.
+pub(crate) fn answer(state: &OrgState, r: Result<Response, ApiError>) -> Response {
+    with_limit_info(r.unwrap_or_else(|e| error_response(&e)), state)
+}
+
 /// Adds `Sforce-Limit-Info` to an answer.
 pub(crate) fn with_limit_info(mut r: Response, state: &OrgState) -> Response {
     let used = state.api_used.load(Ordering::Relaxed);

@@ -14,8 +14,8 @@ use axum::routing::get;
 use serde_json::{Map, Value as Json, json};
 
 use super::{
-    CURSOR_TTL, CURSORS_PER_USER, Cursor, Session, State, error_response, json_response,
-    no_content, parse_body, run_blocking, version, with_limit_info,
+    CURSOR_TTL, CURSORS_PER_USER, Cursor, Session, State, answer, json_response, no_content,
+    parse_body, run_blocking, version,
 };
 use crate::api_error::ApiError;
 use crate::schema::{Field, SObjectType};
@@ -42,15 +42,6 @@ pub(super) fn routes() -> Router<State> {
         .route("/services/data/{v}/queryAll", get(query_all))
         .route("/services/data/{v}/query/{locator}", get(query_more))
         .route("/services/data/{v}/queryAll/{locator}", get(query_more))
-}
-
-/// Wraps a handler's result: errors in Salesforce's shape, `Sforce-Limit-Info` on everything.
-fn answer(state: &State, r: Result<Response, ApiError>) -> Response {
-    let resp = match r {
-        Ok(resp) => resp,
-        Err(e) => error_response(&e),
-    };
-    with_limit_info(resp, state)
 }
 
 async fn versions() -> Response {

@@ -10,10 +10,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Value as Json, json};
 
-use super::{
-    Session, State, error_response, json_response, parse_body, run_blocking, version,
-    with_limit_info,
-};
+use super::{Session, State, answer, json_response, parse_body, run_blocking, version};
 use crate::api_error::ApiError;
 use crate::soql::Env;
 
@@ -72,7 +69,7 @@ async fn search(
         run(&st, &q, &v)
     })
     .await;
-    with_limit_info(r.unwrap_or_else(|e| error_response(&e)), &state)
+    answer(&state, r)
 }
 
 /// One object of a parameterized search.
@@ -217,7 +214,7 @@ async fn parameterized_get(
         run(&st, &sosl, &v)
     })
     .await;
-    with_limit_info(r.unwrap_or_else(|e| error_response(&e)), &state)
+    answer(&state, r)
 }
 
 async fn parameterized_post(
@@ -275,5 +272,5 @@ async fn parameterized_post(
         run(&st, &sosl, &v)
     })
     .await;
-    with_limit_info(r.unwrap_or_else(|e| error_response(&e)), &state)
+    answer(&state, r)
 }

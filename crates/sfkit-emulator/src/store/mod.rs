@@ -33,6 +33,8 @@ pub const VIEWER_USERNAME: &str = "viewer@sfkit.local";
 pub struct Store {
     schema: Arc<Schema>,
     writer: Mutex<Writer>,
+    /// Creates waiting for the writer; whoever holds it next commits them all together.
+    pub(crate) pending_inserts: Mutex<Vec<dml::InsertJob>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     org_id: String,
@@ -107,6 +109,7 @@ impl Store {
         Ok(Store {
             schema,
             writer: Mutex::new(writer),
+            pending_inserts: Mutex::new(Vec::new()),
             readers,
             next_reader: AtomicUsize::new(0),
             org_id,
