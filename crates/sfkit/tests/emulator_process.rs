@@ -64,6 +64,9 @@ struct Client {
 
 impl Client {
     fn new() -> Self {
+        // The workspace builds reqwest's rustls without a default crypto provider (one provider,
+        // aws-lc-rs, for the whole project): install it before the first client.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         Client {
             // Multi-threaded: the writer tasks run while the test's main thread waits.
             rt: tokio::runtime::Builder::new_multi_thread()
