@@ -260,6 +260,7 @@ impl Org {
                 config.max_long_running,
             ),
             admin: config.admin,
+            session_cache: Default::default(),
         });
         let app = http::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

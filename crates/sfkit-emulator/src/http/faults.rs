@@ -220,6 +220,7 @@ pub(crate) async fn layer(AxState(state): AxState<State>, req: Request, next: Ne
                 if let Some(token) = bearer(req.headers()) {
                     let st = state.clone();
                     let _ = super::run_blocking(move || {
+                        super::forget_session(&st, &token);
                         st.store
                             .writer()
                             .conn

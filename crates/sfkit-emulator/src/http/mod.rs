@@ -42,6 +42,8 @@ pub(crate) struct OrgState {
     pub(crate) cursors: Mutex<HashMap<String, Cursor>>,
     pub(crate) viewer_id: Option<String>,
     pub(crate) faults: Arc<faults::Faults>,
+    /// Access tokens already looked up: the hot path of every call skips SQLite.
+    pub(crate) session_cache: Mutex<HashMap<String, (Actor, Option<i64>)>>,
     /// Serve `/_sfkit/faults`.
     pub(crate) admin: bool,
 }
@@ -184,10 +186,15 @@ impl FromRequestParts<State> for Session {
             ))
         };
         let token = bearer(&parts.headers).ok_or_else(invalid)?;
-        let st = state.clone();
-        let found = run_blocking(move || lookup_session(&st, &token))
-            .await
-            .map_err(|e| error_response(&e))?;
+        let found = match cached_session(state, &token) {
+            Some(actor) => Some(actor),
+            None => {
+                let st = state.clone();
+                run_blocking(move || lookup_session(&st, &token))
+                    .await
+                    .map_err(|e| error_response(&e))?
+            }
+        };
         let actor = found.ok_or_else(invalid)?;
         // Every authenticated call counts against the daily budget.
         let used = state.api_used.fetch_add(1, Ordering::Relaxed) + 1;
@@ -215,6 +222,26 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// The caller of a token already seen, if it has not expired.
+fn cached_session(state: &OrgState, token: &str) -> Option<Actor> {
+    let cache = state
+        .session_cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (actor, expires) = cache.get(token)?;
+    let live = expires.is_none_or(|e| e > chrono::Utc::now().timestamp_millis());
+    live.then(|| actor.clone())
+}
+
+/// Forgets a token (revoked, or expired by a fault) so the cache cannot outlive it.
+pub(crate) fn forget_session(state: &OrgState, token: &str) {
+    state
+        .session_cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(token);
+}
+
 fn lookup_session(state: &OrgState, token: &str) -> Result<Option<Actor>, ApiError> {
     let conn = state.store.reader();
     let row: Option<(String, Option<i64>)> = conn
@@ -230,7 +257,16 @@ fn lookup_session(state: &OrgState, token: &str) -> Result<Option<Actor>, ApiErr
         return Ok(None);
     }
     let read_only = state.viewer_id.as_deref() == Some(user_id.as_str());
-    Ok(Some(Actor { user_id, read_only }))
+    let actor = Actor { user_id, read_only };
+    let mut cache = state
+        .session_cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if cache.len() >= 10_000 {
+        cache.clear();
+    }
+    cache.insert(token.to_owned(), (actor.clone(), expires));
+    Ok(Some(actor))
 }
 
 /// A handler's result as the answer: errors in Salesforce's shape, `Sforce-Limit-Info` on

@@ -230,6 +230,7 @@ async fn revoke(AxState(state): AxState<State>, body: Bytes) -> Response {
     let token = params.get("token").cloned().unwrap_or_default();
     let st = state.clone();
     let result = run_blocking(move || {
+        super::forget_session(&st, &token);
         let n = st
             .store
             .writer()

@@ -1057,7 +1057,11 @@ fn validate(
                     format!("{}: invalid email address: {s}", f.label),
                 ));
             }
-            FieldType::Reference if !f.name.ends_with("ById") => {
+            // The acting user exists: a reference to it (the default owner) needs no lookup.
+            FieldType::Reference
+                if !f.name.ends_with("ById")
+                    && text(object, row, "LastModifiedById").as_deref() != Some(s.as_str()) =>
+            {
                 let Some(id) = ids::normalize(s) else {
                     return Err(bad(
                         "MALFORMED_ID",
