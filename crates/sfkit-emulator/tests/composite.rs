@@ -295,7 +295,7 @@ async fn several_matches_answer_300_with_their_urls() {
     let r = t.get(&upsert_path(V, "Batch__c", "B1")).await;
     assert_eq!(r.expect(300), urls);
     let r = t.delete(&upsert_path(V, "Batch__c", "B1")).await;
-    assert_eq!(r.status, 300, "{}", r.text);
+    assert_eq!(r.expect(300), urls, "DELETE lists the matches too");
 
     // Nothing was updated or deleted; a single match on the same field still works.
     assert_eq!(
@@ -435,6 +435,29 @@ async fn composite_all_or_none_rolls_back_every_write() {
 
     assert!(t.records("SELECT Id FROM Account").await.is_empty());
     assert!(t.records("SELECT Id FROM Contact").await.is_empty());
+
+    // Two invalid records: each reports its own error, not just the first.
+    let two_bad = json!([
+        typed("Contact", json!({"FirstName": "NoLast"})),
+        typed("Account", json!({"Name": "Valid"})),
+        typed("Contact", json!({"FirstName": "AlsoNoLast"})),
+    ]);
+    let body = t
+        .post(
+            &data("/composite/sobjects"),
+            &json!({"allOrNone": true, "records": two_bad}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        body,
+        json!([
+            missing_last_name_item(),
+            rolled_back_item(),
+            missing_last_name_item()
+        ])
+    );
+    assert!(t.records("SELECT Id FROM Account").await.is_empty());
     assert!(
         t.query_all("SELECT Id FROM Account").await.expect(200)["records"]
             .as_array()

@@ -336,20 +336,27 @@ async fn delete_by_external_id(
 ) -> Response {
     let st = state.clone();
     let r = run_blocking(move || {
-        version(&v)?;
-        st.store.write_batch(|b| {
+        let v = version(&v)?;
+        let (name, several) = st.store.write_batch(|b| {
             let name = b.sobject_name(&ty)?;
             match b.find_by(&name, &field, &value)?.as_slice() {
                 [] => Err(ApiError::not_found()),
-                [one] => b.delete(&s.actor, &name, one),
-                _ => Err(ApiError::new(
-                    300,
-                    "MULTIPLE_CHOICES",
-                    "More than one record matches the external id",
-                )),
+                [one] => b.delete(&s.actor, &name, one).map(|()| (name, None)),
+                many => Ok((name, Some(many.to_vec()))),
             }
         })?;
-        Ok(no_content())
+        Ok(match several {
+            // Several records share the value: nothing is deleted, and the answer lists them.
+            Some(ids) => json_response(
+                StatusCode::MULTIPLE_CHOICES,
+                &json!(
+                    ids.iter()
+                        .map(|i| upsert_url(&v, &name, i))
+                        .collect::<Vec<_>>()
+                ),
+            ),
+            None => no_content(),
+        })
     })
     .await;
     answer(&state, r)
@@ -719,20 +726,16 @@ fn collection<T>(
     let mut out: Vec<Result<Json, ApiError>> = Vec::new();
     state.store.write_batch(|batch| {
         let whole = batch.attempt(|b| {
+            // Every record is tried, each in its own savepoint, so each invalid record reports
+            // its own error; with allOrNone, any failure then rolls the whole request back.
             for item in items {
-                let r = if all_or_none {
-                    op(b, item)
-                } else {
-                    b.attempt(|inner| op(inner, item))
-                };
-                let failed = r.is_err();
-                out.push(r);
-                if failed && all_or_none {
-                    return Err(ApiError::bad_request(
-                        "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-                        "rolled back",
-                    ));
-                }
+                out.push(b.attempt(|inner| op(inner, item)));
+            }
+            if all_or_none && out.iter().any(Result::is_err) {
+                return Err(ApiError::bad_request(
+                    "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                    "rolled back",
+                ));
             }
             Ok(())
         });
