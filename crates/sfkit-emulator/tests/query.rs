@@ -827,7 +827,7 @@ async fn query_errors() {
     t.query("SELECT Id, Foo FROM Account").await.expect_error(
         400,
         "INVALID_FIELD",
-        "No such column 'Foo' on entity 'Account'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.",
+        &located("SELECT Id, Foo FROM Account", 12, "No such column 'Foo' on entity 'Account'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."),
     );
     t.query("SELECT Id FROM Account WHERE Foo__c = 1")
         .await
@@ -838,38 +838,38 @@ async fn query_errors() {
     t.query("SELECT Account.Foo FROM Contact").await.expect_error(
         400,
         "INVALID_FIELD",
-        "No such column 'Foo' on entity 'Account'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.",
+        &located("SELECT Account.Foo FROM Contact", 16, "No such column 'Foo' on entity 'Account'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."),
     );
     t.query("SELECT Nope.Name FROM Contact").await.expect_error(
         400,
         "INVALID_FIELD",
-        "Didn't understand relationship 'Nope' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.",
+        &located("SELECT Nope.Name FROM Contact", 8, "Didn't understand relationship 'Nope' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."),
     );
     t.query("SELECT Id FROM Nope").await.expect_error(
         400,
         "INVALID_TYPE",
-        "sObject type 'Nope' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.",
+        &located("SELECT Id FROM Nope", 16, "sObject type 'Nope' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."),
     );
     t.query("SELECT Name, (SELECT Id FROM Nopes) FROM Account")
         .await
         .expect_error(
             400,
             "INVALID_TYPE",
-            "Didn't understand relationship 'Nopes' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.",
+            &located("SELECT Name, (SELECT Id FROM Nopes) FROM Account", 30, "Didn't understand relationship 'Nopes' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."),
         );
     t.query("SELECT Id FROM Account WHERE NumberOfEmployees = 'abc'")
         .await
         .expect_error(
             400,
             "INVALID_FIELD",
-            "value of filter criterion for field 'NumberOfEmployees' must be of type int and should not be enclosed in quotes",
+            &located("SELECT Id FROM Account WHERE NumberOfEmployees = 'abc'", 30, "value of filter criterion for field 'NumberOfEmployees' must be of type int and should not be enclosed in quotes"),
         );
     t.query("SELECT Id FROM Account WHERE Name = 5")
         .await
         .expect_error(
             400,
             "INVALID_FIELD",
-            "value of filter criterion for field 'Name' must be of type string and should be enclosed in quotes",
+            &located("SELECT Id FROM Account WHERE Name = 5", 30, "value of filter criterion for field 'Name' must be of type string and should be enclosed in quotes"),
         );
     t.query("SELECT Id FROM Account WHERE NumberOfEmployees LIKE '1%'")
         .await
@@ -1067,4 +1067,13 @@ async fn paging_through_thousands_of_records() {
     invalid(t.get_as(&viewer, next).await);
     // The owner can still read it.
     assert_eq!(t.get(next).await.expect(200)["done"], true);
+}
+
+/// A query error as Salesforce lays it out: the query, a caret under column `col`, the row and
+/// column, then the message.
+fn located(q: &str, col: usize, message: &str) -> String {
+    format!(
+        "\n{q}\n{}^\nERROR at Row:1:Column:{col}\n{message}",
+        " ".repeat(col - 1)
+    )
 }

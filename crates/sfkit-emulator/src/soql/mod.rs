@@ -62,6 +62,79 @@ pub(crate) fn execute(
     batch: usize,
     version: &str,
 ) -> Result<FirstPage, ApiError> {
+    run(conn, env, soql, batch, version).map_err(|e| locate(soql, e))
+}
+
+/// Salesforce prefixes a query's name errors with the query, a caret under the offending name
+/// and its row and column. The tree keeps no positions, so the name quoted in the message is
+/// found in the text (its first whole-word occurrence).
+fn locate(soql: &str, mut e: ApiError) -> ApiError {
+    if !matches!(e.code(), "INVALID_FIELD" | "INVALID_TYPE") {
+        return e;
+    }
+    let Some(item) = e.items.first_mut() else {
+        return e;
+    };
+    if item.message.starts_with('\n') {
+        return e;
+    }
+    let name = quoted_name(&item.message).to_ascii_lowercase();
+    let lower = soql.to_ascii_lowercase();
+    let is_word = |b: Option<u8>| b.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
+    let at = (!name.is_empty())
+        .then(|| {
+            lower.match_indices(&name).map(|(i, _)| i).find(|&i| {
+                !is_word(
+                    i.checked_sub(1)
+                        .and_then(|j| lower.as_bytes().get(j).copied()),
+                ) && !is_word(lower.as_bytes().get(i + name.len()).copied())
+            })
+        })
+        .flatten();
+    let Some(at) = at else { return e };
+    let before = soql.get(..at).unwrap_or_default();
+    let row = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    let line = soql
+        .get(line_start..)
+        .and_then(|l| l.lines().next())
+        .unwrap_or_default();
+    item.message = format!(
+        "\n{line}\n{}^\nERROR at Row:{row}:Column:{column}\n{}",
+        " ".repeat(column - 1),
+        item.message
+    );
+    e
+}
+
+/// The first `'Name'` in a message: an identifier between single quotes (so the apostrophe of
+/// "Didn't" is not taken for one).
+fn quoted_name(message: &str) -> &str {
+    let bytes = message.as_bytes();
+    let mut i = 0;
+    while let Some(start) = message.get(i..).and_then(|m| m.find('\'')).map(|p| p + i) {
+        let name_end = message
+            .get(start + 1..)
+            .and_then(|m| m.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+            .map(|p| p + start + 1);
+        match name_end {
+            Some(end) if end > start + 1 && bytes.get(end) == Some(&b'\'') => {
+                return message.get(start + 1..end).unwrap_or_default();
+            }
+            _ => i = start + 1,
+        }
+    }
+    ""
+}
+
+fn run(
+    conn: &Connection,
+    env: Env<'_>,
+    soql: &str,
+    batch: usize,
+    version: &str,
+) -> Result<FirstPage, ApiError> {
     let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
     let name = q.from.sobject.to_string();
     let root = env.schema.get(&name).ok_or_else(|| invalid_type(&name))?;
