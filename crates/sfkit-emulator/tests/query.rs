@@ -927,6 +927,10 @@ async fn includes_and_excludes_on_a_multipicklist() {
         Vec::<String>::new()
     );
     assert_eq!(names("Colors__c = 'Red;Green'").await, ["G1"]);
+    // `=` is a set match: order does not matter, and a subset is not equal.
+    assert_eq!(names("Colors__c = 'Green;Red'").await, ["G1"]);
+    assert_eq!(names("Colors__c = 'Red'").await, ["G3"]);
+    assert_eq!(names("Colors__c != 'green;RED'").await, ["G2", "G3", "G4"]);
     let recs = t
         .records("SELECT colors__c FROM gadget__c WHERE Name = 'G1'")
         .await;

@@ -571,6 +571,42 @@ impl<'a> Compiler<'a> {
                 CompareOp::Ge => format!("({col} >= {})", self.bind(s)),
             });
         }
+        if let (FieldType::Multipicklist, Value::String(text), CompareOp::Eq | CompareOp::Ne) =
+            (kind, v, op)
+        {
+            // `=` on a multi-select picklist is a set match: the same values, in any order.
+            let mut parts: Vec<&str> = text
+                .split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect();
+            parts.sort_unstable();
+            parts.dedup();
+            let mut all = Vec::with_capacity(parts.len() + 1);
+            for part in &parts {
+                let escaped: String = part
+                    .chars()
+                    .flat_map(|c| {
+                        if matches!(c, '%' | '_' | '\\') {
+                            vec!['\\', c]
+                        } else {
+                            vec![c]
+                        }
+                    })
+                    .collect();
+                let b = self.bind(Sql::Text(format!("%;{escaped};%")));
+                all.push(format!("(';' || {col} || ';' LIKE {b} ESCAPE '\\')"));
+            }
+            let n = self.bind(Sql::Integer(i64::try_from(parts.len()).unwrap_or(i64::MAX)));
+            all.push(format!(
+                "(length({col}) - length(replace({col}, ';', '')) + 1 = {n})"
+            ));
+            let same = format!("({})", all.join(" AND "));
+            return Ok(match op {
+                CompareOp::Eq => same,
+                _ => format!("(NOT COALESCE({same}, 0))"),
+            });
+        }
         let value = self.typed(kind, field, v)?;
         let b = self.bind(value);
         let sql_op = match op {
