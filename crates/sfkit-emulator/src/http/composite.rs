@@ -18,8 +18,7 @@ use axum::routing::{get, patch, post};
 use serde_json::{Map, Value as Json, json};
 
 use super::{
-    Cursor, OrgState, Session, State, answer, json_response, no_content, parse_body, run_blocking,
-    version,
+    Cursor, OrgState, Session, State, blocking, json_response, no_content, parse_body, version,
 };
 use crate::api_error::{ApiError, ApiErrorItem};
 use crate::soql::{self, Env};
@@ -289,8 +288,7 @@ async fn upsert(
     s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let v = version(&v)?;
         let fields = match parse_body(&body)? {
             Json::Object(m) => m,
@@ -308,8 +306,7 @@ async fn upsert(
         })?;
         Ok(sub_response(&sub))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn by_external_id(
@@ -317,16 +314,14 @@ async fn by_external_id(
     Path((v, ty, field, value)): Path<(String, String, String, String)>,
     s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let url = format!("/services/data/{v}/sobjects/{ty}/{field}/{value}");
         let sub = st
             .store
             .write_batch(|b| dispatch(&st, b, &s.actor, "GET", &url, None))?;
         Ok(sub_response(&sub))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn delete_by_external_id(
@@ -334,8 +329,7 @@ async fn delete_by_external_id(
     Path((v, ty, field, value)): Path<(String, String, String, String)>,
     s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let v = version(&v)?;
         let (name, several) = st.store.write_batch(|b| {
             let name = b.sobject_name(&ty)?;
@@ -358,8 +352,7 @@ async fn delete_by_external_id(
             None => no_content(),
         })
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 fn sub_response(sub: &Sub) -> Response {
@@ -606,8 +599,7 @@ async fn composite(
     s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let req = parse_body(&body)?;
         let all_or_none = req
@@ -621,8 +613,7 @@ async fn composite(
             &composite_response(&subs, &results),
         ))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn graph(
@@ -631,8 +622,7 @@ async fn graph(
     s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let req = parse_body(&body)?;
         let graphs = req.get("graphs").and_then(Json::as_array).ok_or_else(|| ApiError::bad_request("JSON_PARSER_ERROR", "graphs is required"))?;
@@ -645,8 +635,7 @@ async fn graph(
         }
         Ok(json_response(StatusCode::OK, &json!({"graphs": out})))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn batch(
@@ -655,8 +644,7 @@ async fn batch(
     s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let req = parse_body(&body)?;
         let halt = req.get("haltOnError").and_then(Json::as_bool).unwrap_or(false);
@@ -688,8 +676,7 @@ async fn batch(
         }
         Ok(json_response(StatusCode::OK, &json!({"hasErrors": has_errors, "results": results})))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 /// Errors inside collections and trees use `statusCode` where REST uses `errorCode`.
@@ -795,8 +782,7 @@ async fn collection_create(
     s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let (all, records) = collection_body(&body)?;
         let results = collection(&st, &records, all, |b, rec| {
@@ -819,8 +805,7 @@ async fn collection_create(
         })?;
         Ok(json_response(StatusCode::OK, &Json::Array(results)))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn collection_update(
@@ -829,8 +814,7 @@ async fn collection_update(
     s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let (all, records) = collection_body(&body)?;
         let results = collection(&st, &records, all, |b, rec| {
@@ -848,8 +832,7 @@ async fn collection_update(
         })?;
         Ok(json_response(StatusCode::OK, &Json::Array(results)))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn collection_upsert(
@@ -858,8 +841,7 @@ async fn collection_upsert(
     s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let (all, records) = collection_body(&body)?;
         let results = collection(&st, &records, all, |b, rec| {
@@ -893,8 +875,7 @@ async fn collection_upsert(
         })?;
         Ok(json_response(StatusCode::OK, &Json::Array(results)))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn collection_delete(
@@ -903,8 +884,7 @@ async fn collection_delete(
     UrlQuery(params): UrlQuery<HashMap<String, String>>,
     s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let ids: Vec<String> = params
             .get("ids")
@@ -937,8 +917,7 @@ async fn collection_delete(
         })?;
         Ok(json_response(StatusCode::OK, &Json::Array(results)))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 fn retrieve(
@@ -977,8 +956,7 @@ async fn collection_retrieve(
     UrlQuery(params): UrlQuery<HashMap<String, String>>,
     _s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let split = |k: &str| -> Vec<String> {
             params
                 .get(k)
@@ -987,8 +965,7 @@ async fn collection_retrieve(
         };
         retrieve(&st, &v, &ty, &split("ids"), &split("fields"))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn collection_retrieve_post(
@@ -997,8 +974,7 @@ async fn collection_retrieve_post(
     _s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let req = parse_body(&body)?;
         let list = |k: &str| -> Vec<String> {
             req.get(k)
@@ -1013,8 +989,7 @@ async fn collection_retrieve_post(
         };
         retrieve(&st, &v, &ty, &list("ids"), &list("fields"))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 /// A tree of records to insert: parents first, children after with their parent's id.
@@ -1088,8 +1063,7 @@ async fn tree(
     s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let req = parse_body(&body)?;
         let records = req.get("records").and_then(Json::as_array).cloned().ok_or_else(|| ApiError::bad_request("JSON_PARSER_ERROR", "records is required"))?;
@@ -1115,6 +1089,5 @@ async fn tree(
             ),
         })
     })
-    .await;
-    answer(&state, r)
+    .await
 }

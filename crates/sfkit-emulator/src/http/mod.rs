@@ -269,6 +269,17 @@ fn lookup_session(state: &OrgState, token: &str) -> Result<Option<Actor>, ApiErr
     Ok(Some(actor))
 }
 
+/// Runs a handler's SQLite work on a blocking thread (with its own handle on the state) and
+/// shapes the answer as [`answer`] does.
+pub(crate) async fn blocking(
+    state: &State,
+    f: impl FnOnce(State) -> Result<Response, ApiError> + Send + 'static,
+) -> Response {
+    let st = state.clone();
+    let r = run_blocking(move || f(st)).await;
+    answer(state, r)
+}
+
 /// A handler's result as the answer: errors in Salesforce's shape, `Sforce-Limit-Info` on
 /// everything.
 pub(crate) fn answer(state: &OrgState, r: Result<Response, ApiError>) -> Response {

@@ -14,8 +14,8 @@ use axum::routing::get;
 use serde_json::{Map, Value as Json, json};
 
 use super::{
-    CURSOR_TTL, CURSORS_PER_USER, Cursor, Session, State, answer, json_response, no_content,
-    parse_body, run_blocking, version,
+    CURSOR_TTL, CURSORS_PER_USER, Cursor, Session, State, answer, blocking, json_response,
+    no_content, parse_body, version,
 };
 use crate::api_error::ApiError;
 use crate::schema::{Field, SObjectType};
@@ -250,8 +250,7 @@ async fn create(
     s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let v = version(&v)?;
         let fields = body_object(&body)?;
         let object = st.store.sobject(&ty)?.name.clone();
@@ -265,8 +264,7 @@ async fn create(
         }
         Ok(resp)
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -280,16 +278,14 @@ async fn read(
     UrlQuery(p): UrlQuery<FieldsParam>,
     _s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let v = version(&v)?;
         let fields: Option<Vec<String>> =
             p.fields.map(|f| f.split(',').map(str::to_owned).collect());
         let rec = st.store.get(&ty, &id, fields.as_deref(), &v)?;
         Ok(json_response(StatusCode::OK, &Json::Object(rec)))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn update(
@@ -298,15 +294,13 @@ async fn update(
     s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let fields = body_object(&body)?;
         st.store.update(&s.actor, &ty, &id, &fields)?;
         Ok(no_content())
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn delete(
@@ -314,14 +308,12 @@ async fn delete(
     Path((v, ty, id)): Path<(String, String, String)>,
     s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         st.store.delete(&s.actor, &ty, &id)?;
         Ok(no_content())
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -370,8 +362,7 @@ async fn run_query(
     all: bool,
 ) -> Response {
     let batch = batch_size(h);
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let v = version(&v)?;
         let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
             return Err(ApiError::bad_request(
@@ -415,8 +406,7 @@ async fn run_query(
         }
         Ok(json_response(StatusCode::OK, &body))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 pub(crate) fn store_cursor(state: &super::OrgState, cursor: Cursor) -> String {
@@ -449,8 +439,7 @@ async fn query_more(
     Path((v, locator)): Path<(String, String)>,
     s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let v = version(&v)?;
         let invalid = || ApiError::bad_request("INVALID_QUERY_LOCATOR", "invalid query locator");
         let (id, offset) = locator.rsplit_once('-').ok_or_else(invalid)?;
@@ -493,8 +482,7 @@ async fn query_more(
         }
         Ok(json_response(StatusCode::OK, &body))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 /// Sets a key of a JSON object (no-op on other values).
@@ -545,8 +533,7 @@ async fn deleted(
     UrlQuery(p): UrlQuery<std::collections::HashMap<String, String>>,
     _s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let (start, end) = replication_window(&p)?;
         let table = st.store.sobject(&ty)?.table();
@@ -567,8 +554,7 @@ async fn deleted(
             &json!({"deletedRecords": records, "earliestDateAvailable": minute(earliest), "latestDateCovered": minute(end)}),
         ))
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn updated(
@@ -577,8 +563,7 @@ async fn updated(
     UrlQuery(p): UrlQuery<std::collections::HashMap<String, String>>,
     _s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         version(&v)?;
         let (start, end) = replication_window(&p)?;
         let table = st.store.sobject(&ty)?.table();
@@ -591,6 +576,5 @@ async fn updated(
         })?;
         Ok(json_response(StatusCode::OK, &json!({"ids": ids, "latestDateCovered": minute(end)})))
     })
-    .await;
-    answer(&state, r)
+    .await
 }

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Value as Json, json};
 
-use super::{Session, State, answer, json_response, parse_body, run_blocking, version};
+use super::{Session, State, blocking, json_response, parse_body, version};
 use crate::api_error::ApiError;
 use crate::soql::Env;
 
@@ -56,8 +56,7 @@ async fn search(
     UrlQuery(p): UrlQuery<HashMap<String, String>>,
     _s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let v = version(&v)?;
         let q = p.get("q").cloned().unwrap_or_default();
         if q.trim().is_empty() {
@@ -68,8 +67,7 @@ async fn search(
         }
         run(&st, &q, &v)
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 /// One object of a parameterized search.
@@ -170,8 +168,7 @@ async fn parameterized_get(
     UrlQuery(pairs): UrlQuery<Vec<(String, String)>>,
     _s: Session,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let v = version(&v)?;
         // `sobject` may repeat (`sobject=Account&sobject=Contact`), as Salesforce documents.
         let sobjects: Vec<String> = pairs
@@ -213,8 +210,7 @@ async fn parameterized_get(
         )?;
         run(&st, &sosl, &v)
     })
-    .await;
-    answer(&state, r)
+    .await
 }
 
 async fn parameterized_post(
@@ -223,8 +219,7 @@ async fn parameterized_post(
     _s: Session,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    let r = run_blocking(move || {
+    blocking(&state, move |st| {
         let v = version(&v)?;
         let req = parse_body(&body)?;
         let strings = |j: Option<&Json>| -> Vec<String> {
@@ -271,6 +266,5 @@ async fn parameterized_post(
         )?;
         run(&st, &sosl, &v)
     })
-    .await;
-    answer(&state, r)
+    .await
 }
