@@ -225,31 +225,25 @@ fn run_inserts(w: &mut Writer, schema: &Schema, jobs: Vec<InsertJob>) {
     let start_seq = *seq;
     let outcome = (|| -> Result<Vec<Result<String, ApiError>>, ApiError> {
         let tx = conn.transaction()?;
-        let mut results = Vec::with_capacity(jobs.len());
-        for job in &jobs {
-            let Some(object) = schema.get(&job.sobject) else {
-                results.push(Err(ApiError::not_found()));
-                continue;
-            };
-            tx.execute_batch("SAVEPOINT one")?;
-            let before = *seq;
-            let r = insert_in(
-                &tx,
-                seq,
-                schema,
-                &job.actor,
-                object,
-                &job.fields,
-                WriteOptions::default(),
-            );
-            if r.is_ok() {
-                tx.execute_batch("RELEASE one")?;
-            } else {
-                tx.execute_batch("ROLLBACK TO one; RELEASE one")?;
-                *seq = before;
-            }
-            results.push(r);
-        }
+        let mut batch = Batch {
+            tx: &tx,
+            seq: &mut *seq,
+            schema,
+        };
+        // Each create in its own savepoint: one failure touches no other.
+        let results: Vec<_> = jobs
+            .iter()
+            .map(|job| {
+                batch.attempt(|b| {
+                    b.insert(
+                        &job.actor,
+                        &job.sobject,
+                        &job.fields,
+                        WriteOptions::default(),
+                    )
+                })
+            })
+            .collect();
         persist_seq(&tx, *seq)?;
         tx.commit()?;
         Ok(results)
