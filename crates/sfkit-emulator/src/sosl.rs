@@ -327,6 +327,7 @@ fn run_spec(
         &soql,
         2000,
         version,
+        None,
     )?;
-    Ok(page.records)
+    page.records.into_values()
 }

@@ -992,9 +992,10 @@ async fn paging_through_thousands_of_records() {
         .query_ok("SELECT Id, Name FROM Account ORDER BY Name")
         .await;
     assert_eq!(first["done"], false);
+    // Salesforce's member order (its documentation's example).
     assert_eq!(
         keys(&first),
-        ["totalSize", "done", "records", "nextRecordsUrl"]
+        ["totalSize", "done", "nextRecordsUrl", "records"]
     );
     let (ids, pages) = all_pages(&t, first.clone(), 2_000, N).await;
     assert_eq!(pages, 2);

@@ -258,26 +258,34 @@ fn run_query_on(
         fiscal_start: 1,
         all_rows: all,
     };
-    let page = soql::execute(batch.conn(), env, q, 2000, v)?;
-    let mut body = json!({"totalSize": page.total_size, "done": page.rest.is_empty(), "records": page.records});
-    if let (false, Some(plan), Json::Object(m)) = (page.rest.is_empty(), page.plan, &mut body) {
-        let first = page.total_size - page.rest.len();
-        let cursor = Cursor {
-            plan,
-            rest: page.rest,
-            first,
-            total: page.total_size,
-            batch: 2000,
-            user_id: actor.user_id.clone(),
-            touched: Instant::now(),
-        };
-        let locator = super::rest::store_cursor(state, cursor);
-        m.insert(
-            "nextRecordsUrl".into(),
-            json!(format!("/services/data/v{v}/query/{locator}-{first}")),
-        );
-    }
-    Ok(body)
+    let page = {
+        let mut open = super::rest::child_locators(state, &actor.user_id, 2000);
+        soql::execute(batch.conn(), env, q, 2000, v, Some(&mut open))?
+    };
+    let next = match (page.rest.is_empty(), page.plan) {
+        (false, Some(plan)) => {
+            let first = page.total_size - page.rest.len();
+            let cursor = Cursor {
+                plan,
+                rest: page.rest,
+                first,
+                total: page.total_size,
+                batch: 2000,
+                user_id: actor.user_id.clone(),
+                touched: Instant::now(),
+            };
+            let locator = super::rest::store_cursor(state, cursor);
+            Some(format!("/services/data/v{v}/query/{locator}-{first}"))
+        }
+        _ => None,
+    };
+    // Composite answers embed the body in a larger document, so it is read back as a value.
+    serde_json::from_str(&super::rest::query_body(
+        page.total_size,
+        next.as_deref(),
+        &page.records.json,
+    ))
+    .map_err(|e| ApiError::new(500, "UNKNOWN_EXCEPTION", format!("query answer: {e}")))
 }
 
 /// Upsert, lookup and delete by external id.

@@ -159,6 +159,17 @@ pub(crate) fn json_response(status: StatusCode, body: &Json) -> Response {
     r
 }
 
+/// A JSON answer whose body is already JSON text (query answers are written straight from
+/// SQLite's rows).
+pub(crate) fn json_text_response(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    r
+}
+
 /// An error answer: status plus the error array.
 pub(crate) fn error_response(e: &ApiError) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

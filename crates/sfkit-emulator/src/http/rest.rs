@@ -15,7 +15,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::{
     CURSOR_TTL, CURSORS_PER_USER, Cursor, Session, State, answer, blocking, json_response,
-    no_content, parse_body, version,
+    json_text_response, no_content, parse_body, version,
 };
 use crate::api_error::ApiError;
 use crate::schema::{Field, SObjectType};
@@ -377,36 +377,78 @@ async fn run_query(
             fiscal_start: 1,
             all_rows: all,
         };
+        let user_id = s.actor.user_id.clone();
         let page = {
             let conn = st.store.reader();
-            soql::execute(&conn, env, &q, batch, &v)?
+            let mut open = child_locators(&st, &user_id, batch);
+            soql::execute(&conn, env, &q, batch, &v, Some(&mut open))?
         };
-        // The records are moved in: `json!` would copy every one.
-        let mut body = json!({"totalSize": page.total_size, "done": page.rest.is_empty()});
-        set(&mut body, "records", Json::Array(page.records));
-        if let (false, Some(plan)) = (page.rest.is_empty(), page.plan) {
-            let first = page.total_size - page.rest.len();
-            let locator = store_cursor(
-                &st,
-                Cursor {
-                    plan,
-                    rest: page.rest,
-                    first,
-                    total: page.total_size,
-                    batch,
-                    user_id: s.actor.user_id.clone(),
-                    touched: Instant::now(),
-                },
-            );
-            set(
-                &mut body,
-                "nextRecordsUrl",
-                json!(format!("/services/data/v{v}/query/{locator}-{first}")),
-            );
-        }
-        Ok(json_response(StatusCode::OK, &body))
+        let next = match (page.rest.is_empty(), page.plan) {
+            (false, Some(plan)) => {
+                let first = page.total_size - page.rest.len();
+                let locator = store_cursor(
+                    &st,
+                    Cursor {
+                        plan,
+                        rest: page.rest,
+                        first,
+                        total: page.total_size,
+                        batch,
+                        user_id,
+                        touched: Instant::now(),
+                    },
+                );
+                Some(format!("/services/data/v{v}/query/{locator}-{first}"))
+            }
+            _ => None,
+        };
+        Ok(json_text_response(
+            StatusCode::OK,
+            query_body(page.total_size, next.as_deref(), &page.records.json),
+        ))
     })
     .await
+}
+
+/// A query answer's text: `{"totalSize","done"[,"nextRecordsUrl"],"records"}`, Salesforce's
+/// member order; `records` is already a JSON array.
+pub(crate) fn query_body(total: usize, next: Option<&str>, records: &str) -> String {
+    let mut body = String::with_capacity(records.len() + 128);
+    body.push_str(&format!(
+        "{{\"totalSize\":{total},\"done\":{}",
+        next.is_none()
+    ));
+    if let Some(url) = next {
+        body.push_str(",\"nextRecordsUrl\":");
+        body.push_str(&Json::from(url).to_string());
+    }
+    body.push_str(",\"records\":");
+    body.push_str(records);
+    body.push('}');
+    body
+}
+
+/// Opens locators for child relationships with more records than fit in one answer; they
+/// page like the query's own locator.
+pub(crate) fn child_locators<'a>(
+    state: &'a super::OrgState,
+    user_id: &'a str,
+    batch: usize,
+) -> impl FnMut(soql::Overflow) -> String + 'a {
+    move |o: soql::Overflow| {
+        store_cursor(
+            state,
+            Cursor {
+                plan: o.plan,
+                rest: o.rest,
+                first: o.first,
+                total: o.total,
+                batch,
+                user_id: user_id.to_owned(),
+                touched: Instant::now(),
+            },
+        )
+    }
 }
 
 pub(crate) fn store_cursor(state: &super::OrgState, cursor: Cursor) -> String {
@@ -444,7 +486,7 @@ async fn query_more(
         let invalid = || ApiError::bad_request("INVALID_QUERY_LOCATOR", "invalid query locator");
         let (id, offset) = locator.rsplit_once('-').ok_or_else(invalid)?;
         let offset: usize = offset.parse().map_err(|_| invalid())?;
-        let (plan, ids, total, next) = {
+        let (plan, ids, total, next, batch) = {
             let mut cursors = st
                 .cursors
                 .lock()
@@ -464,32 +506,26 @@ async fn query_more(
                 .get(start..end)
                 .map(<[i64]>::to_vec)
                 .unwrap_or_default();
-            (Arc::clone(&c.plan), ids, c.total, offset + (end - start))
+            (
+                Arc::clone(&c.plan),
+                ids,
+                c.total,
+                offset + (end - start),
+                c.batch,
+            )
         };
         let records = {
             let conn = st.store.reader();
-            soql::fetch(&conn, st.store.schema(), &plan, &ids, &v)?
+            let mut open = child_locators(&st, &s.actor.user_id, batch);
+            soql::fetch(&conn, st.store.schema(), &plan, &ids, &v, Some(&mut open))?
         };
-        let done = next >= total;
-        let mut body = json!({"totalSize": total, "done": done});
-        set(&mut body, "records", Json::Array(records));
-        if !done {
-            set(
-                &mut body,
-                "nextRecordsUrl",
-                json!(format!("/services/data/v{v}/query/{id}-{next}")),
-            );
-        }
-        Ok(json_response(StatusCode::OK, &body))
+        let next = (next < total).then(|| format!("/services/data/v{v}/query/{id}-{next}"));
+        Ok(json_text_response(
+            StatusCode::OK,
+            query_body(total, next.as_deref(), &records.json),
+        ))
     })
     .await
-}
-
-/// Sets a key of a JSON object (no-op on other values).
-fn set(body: &mut Json, key: &str, value: Json) {
-    if let Json::Object(m) = body {
-        m.insert(key.to_owned(), value);
-    }
 }
 
 /// `start` and `end` of a replication request, as epoch milliseconds.

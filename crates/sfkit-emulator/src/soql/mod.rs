@@ -1,18 +1,20 @@
-//! SOQL execution: parse with sfkit-soql, compile to SQLite ([`compile`]), run, and shape rows
-//! as Salesforce's JSON. A query runs as one statement; the first batch of rows becomes JSON and
-//! the rest are kept as row ids behind a query locator, fetched a batch at a time by a second
-//! statement that joins on those ids. Child subqueries run as one statement per batch of
-//! parents.
+//! SOQL execution: parse with sfkit-soql, compile to SQLite ([`compile`]), run, and write the
+//! rows as Salesforce's JSON ([`json`]). A query runs as one statement; the first batch of rows
+//! becomes JSON and the rest are kept as row ids behind a query locator, fetched a batch at a
+//! time by a second statement that joins on those ids. Child subqueries run as one statement
+//! per batch of parents; a parent's children past [`CHILD_BATCH`] go behind a locator of their
+//! own, as Salesforce pages them.
 
 mod compile;
 pub(crate) mod dates;
+mod json;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, params_from_iter};
-use serde_json::{Map, Value as Json};
+use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::{Connection, Rows, params_from_iter};
+use serde_json::Value as Json;
 use sfkit_soql::{
     Expr, FieldsGroup, GroupByKind, NullsOrder, OrderByItem, Query, RowCount, SelectItem,
     SortDirection,
@@ -20,10 +22,16 @@ use sfkit_soql::{
 
 pub(crate) use compile::Env;
 use compile::{Compiler, Out, invalid_type, malformed};
+use json::{push_attributes, push_key, push_string, push_value, text};
 
 use crate::api_error::ApiError;
 use crate::schema::{FieldType, SObjectType, Schema};
-use crate::store::values::to_json;
+
+/// How many of one parent's child records a query answer holds inline; the rest follow through
+/// the child relationship's own `nextRecordsUrl`. UNVERIFIED: Salesforce documents no number;
+/// users report child results cut at 499 records with a locator ending `-499` (jsforce issue 577,
+/// simple-salesforce issue 311).
+pub(crate) const CHILD_BATCH: usize = 499;
 
 /// A compiled query, kept behind a locator to fetch later batches.
 #[derive(Debug)]
@@ -38,21 +46,55 @@ pub(crate) struct Plan {
 
 #[derive(Debug)]
 struct ChildPlan {
+    /// `SELECT parent id, rowid, cols ... WHERE parent IN json_each(?N)`.
     sql: String,
     params: Vec<Sql>,
-    out: Vec<Out>,
-    root: String,
     limit: Option<u64>,
+    /// The child records' own plan, for their locators.
+    page: Arc<Plan>,
+}
+
+/// A batch of records as JSON text.
+#[derive(Debug, Default)]
+pub(crate) struct Records {
+    /// A JSON array.
+    pub(crate) json: String,
+}
+
+impl Records {
+    /// The records as values, for answers that embed them in a larger document.
+    pub(crate) fn into_values(self) -> Result<Vec<Json>, ApiError> {
+        serde_json::from_str(&self.json).map_err(|e| {
+            ApiError::new(
+                500,
+                "UNKNOWN_EXCEPTION",
+                format!("query answer is not JSON: {e}"),
+            )
+        })
+    }
 }
 
 /// The first batch of a query's answer.
 pub(crate) struct FirstPage {
     pub(crate) total_size: usize,
-    pub(crate) records: Vec<Json>,
+    pub(crate) records: Records,
     /// Row ids of the records not yet returned.
     pub(crate) rest: Vec<i64>,
     pub(crate) plan: Option<Arc<Plan>>,
 }
+
+/// Child records past a parent's inline batch, to be kept behind a locator.
+pub(crate) struct Overflow {
+    pub(crate) plan: Arc<Plan>,
+    pub(crate) rest: Vec<i64>,
+    /// How many were inline.
+    pub(crate) first: usize,
+    pub(crate) total: usize,
+}
+
+/// Opens a locator for an [`Overflow`] and returns its id. Without one (`None`), child records
+/// all come back inline.
+pub(crate) type Locators<'a> = Option<&'a mut dyn FnMut(Overflow) -> String>;
 
 /// Runs a query; `batch` is the page size.
 pub(crate) fn execute(
@@ -61,8 +103,9 @@ pub(crate) fn execute(
     soql: &str,
     batch: usize,
     version: &str,
+    locators: Locators<'_>,
 ) -> Result<FirstPage, ApiError> {
-    run(conn, env, soql, batch, version).map_err(|e| locate(soql, e))
+    run(conn, env, soql, batch, version, locators).map_err(|e| locate(soql, e))
 }
 
 /// Salesforce prefixes a query's name errors with the query, a caret under the offending name
@@ -134,6 +177,7 @@ fn run(
     soql: &str,
     batch: usize,
     version: &str,
+    locators: Locators<'_>,
 ) -> Result<FirstPage, ApiError> {
     let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
     let name = q.from.sobject.to_string();
@@ -180,17 +224,9 @@ fn run(
         }
     ));
     push_limits(&mut sql, &q)?;
-    let page_from = from.replacen(
-        &format!("{} {root_alias}", root.table()),
-        &format!(
-            "json_each(?1) AS p JOIN {} {root_alias} ON {root_alias}.rowid = p.value",
-            root.table()
-        ),
-        1,
-    );
     let plan = Arc::new(Plan {
         root: root.name.clone(),
-        page_sql: format!("SELECT {root_alias}.rowid, {cols} FROM {page_from} ORDER BY p.key"),
+        page_sql: page_sql(root, &root_alias, &cols, &from),
         ncols: c.columns.len(),
         out,
         children,
@@ -198,29 +234,31 @@ fn run(
     // Literals are bound parameters, so a query shape's SQL repeats: keep it prepared.
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(c.params.iter()))?;
-    let ncols = c.columns.len();
-    let mut first = Vec::new();
-    let mut rest = Vec::new();
-    let mut total = 0usize;
-    while let Some(r) = rows.next()? {
-        total += 1;
-        let rowid: i64 = r.get(0)?;
-        if first.len() < batch {
-            let vals = (0..ncols)
-                .map(|i| r.get::<_, Sql>(i + 1))
-                .collect::<Result<Vec<_>, _>>()?;
-            first.push(vals);
-        } else {
-            rest.push(rowid);
-        }
-    }
-    let records = shape(conn, env.schema, &plan, first, version)?;
+    let shaper = Shaper {
+        conn,
+        schema: env.schema,
+        version,
+    };
+    let (records, rest, total) = shaper.page(&plan, &mut rows, batch, locators)?;
     Ok(FirstPage {
         total_size: total,
         records,
         rest,
         plan: Some(plan),
     })
+}
+
+/// The statement that fetches a later batch of a query's records by row id, in the ids' order.
+fn page_sql(root: &SObjectType, alias: &str, cols: &str, from: &str) -> String {
+    let page_from = from.replacen(
+        &format!("{} {alias}", root.table()),
+        &format!(
+            "json_each(?1) AS p JOIN {} {alias} ON {alias}.rowid = p.value",
+            root.table()
+        ),
+        1,
+    );
+    format!("SELECT {alias}.rowid, {cols} FROM {page_from} ORDER BY p.key")
 }
 
 /// Fetches a later batch by row ids.
@@ -230,20 +268,18 @@ pub(crate) fn fetch(
     plan: &Plan,
     rowids: &[i64],
     version: &str,
-) -> Result<Vec<Json>, ApiError> {
+    locators: Locators<'_>,
+) -> Result<Records, ApiError> {
     let ids = Json::from(rowids.to_vec()).to_string();
     let mut stmt = conn.prepare_cached(&plan.page_sql)?;
     let mut rows = stmt.query([ids])?;
-    let ncols = plan.ncols;
-    let mut batch = Vec::new();
-    while let Some(r) = rows.next()? {
-        let vals = (0..ncols)
-            .map(|i| r.get::<_, Sql>(i + 1))
-            .collect::<Result<Vec<_>, _>>()?;
-        batch.push(vals);
-    }
-    drop(rows);
-    shape(conn, schema, plan, batch, version)
+    let shaper = Shaper {
+        conn,
+        schema,
+        version,
+    };
+    let (records, _, _) = shaper.page(plan, &mut rows, usize::MAX, locators)?;
+    Ok(records)
 }
 
 fn push_limits(sql: &mut String, q: &Query) -> Result<(), ApiError> {
@@ -544,11 +580,11 @@ fn child_plan(
         "{alias}.\"{}\" IN (SELECT value FROM json_each(?{ids_param}))",
         rel.field
     ));
+    let cols = c.columns.join(", ");
+    let from = c.tables_sql();
     let sql = format!(
-        "SELECT {alias}.\"{}\", {} FROM {} WHERE {} ORDER BY {}",
+        "SELECT {alias}.\"{}\", {alias}.rowid, {cols} FROM {from} WHERE {} ORDER BY {}",
         rel.field,
-        c.columns.join(", "),
-        c.tables_sql(),
         wheres.join(" AND "),
         if order.is_empty() {
             format!("{alias}.rowid")
@@ -560,163 +596,292 @@ fn child_plan(
         Some(RowCount::Literal(n)) => Some(n),
         _ => None,
     };
+    let page = Arc::new(Plan {
+        root: child.name.clone(),
+        page_sql: page_sql(child, &alias, &cols, &from),
+        ncols: c.columns.len(),
+        out,
+        children: Vec::new(),
+    });
     Ok((
         rel.name.clone(),
         ChildPlan {
             sql,
             params: c.params,
-            out,
-            root: child.name.clone(),
             limit,
+            page,
         },
     ))
 }
 
-/// Builds the JSON records of a batch, running child subqueries for it.
-fn shape(
-    conn: &Connection,
-    schema: &Schema,
-    plan: &Plan,
-    rows: Vec<Vec<Sql>>,
-    version: &str,
-) -> Result<Vec<Json>, ApiError> {
-    let parent_ids: Vec<String> = rows
-        .iter()
-        .filter_map(|r| match r.first() {
-            Some(Sql::Text(id)) => Some(id.clone()),
-            _ => None,
-        })
-        .collect();
-    let mut child_rows: Vec<HashMap<String, Vec<Json>>> = Vec::new();
-    for cp in &plan.children {
-        let mut by_parent: HashMap<String, Vec<Json>> = HashMap::new();
-        if !parent_ids.is_empty() {
+/// One result row's values by output column (column 0 is the record's Id).
+trait Values {
+    fn value(&self, col: usize) -> ValueRef<'_>;
+}
+
+impl Values for [Sql] {
+    fn value(&self, col: usize) -> ValueRef<'_> {
+        self.get(col).map_or(ValueRef::Null, ValueRef::from)
+    }
+}
+
+/// A row being stepped, whose first `skip` columns are not output columns.
+struct Stepped<'a, 'b> {
+    row: &'a rusqlite::Row<'b>,
+    skip: usize,
+}
+
+impl Values for Stepped<'_, '_> {
+    fn value(&self, col: usize) -> ValueRef<'_> {
+        self.row.get_ref(col + self.skip).unwrap_or(ValueRef::Null)
+    }
+}
+
+/// Writes result rows as Salesforce's JSON records.
+struct Shaper<'a> {
+    conn: &'a Connection,
+    schema: &'a Schema,
+    version: &'a str,
+}
+
+impl Shaper<'_> {
+    /// Writes up to `batch` records from `rows` (whose column 0 is the row id) and returns them
+    /// with the row ids past the batch and the total row count. Without child subqueries each
+    /// record is written as its row is stepped; with them, the batch's rows are kept until the
+    /// children of the whole batch are in.
+    fn page(
+        &self,
+        plan: &Plan,
+        rows: &mut Rows<'_>,
+        batch: usize,
+        mut locators: Locators<'_>,
+    ) -> Result<(Records, Vec<i64>, usize), ApiError> {
+        let mut json = String::with_capacity(256);
+        json.push('[');
+        let mut len = 0usize;
+        let mut kept: Vec<Vec<Sql>> = Vec::new();
+        let mut rest = Vec::new();
+        let mut total = 0usize;
+        while let Some(r) = rows.next()? {
+            total += 1;
+            if len >= batch {
+                rest.push(r.get(0)?);
+                continue;
+            }
+            if plan.children.is_empty() {
+                if len > 0 {
+                    json.push(',');
+                }
+                self.record(
+                    &mut json,
+                    &plan.root,
+                    &plan.out,
+                    &Stepped { row: r, skip: 1 },
+                    &mut [],
+                );
+            } else {
+                kept.push(
+                    (0..plan.ncols)
+                        .map(|i| r.get::<_, Sql>(i + 1))
+                        .collect::<Result<Vec<_>, _>>()?,
+                );
+            }
+            len += 1;
+        }
+        if !kept.is_empty() {
+            let mut kids = self.children(plan, &kept, &mut locators)?;
+            for (i, vals) in kept.iter().enumerate() {
+                if i > 0 {
+                    json.push(',');
+                }
+                let id = text(vals.value(0)).unwrap_or_default();
+                let mut mine: Vec<Option<String>> = kids.iter_mut().map(|m| m.remove(id)).collect();
+                self.record(&mut json, &plan.root, &plan.out, vals.as_slice(), &mut mine);
+            }
+        }
+        json.push(']');
+        Ok((Records { json }, rest, total))
+    }
+
+    /// Runs each child subquery for a batch of parents: per subquery, each parent's child
+    /// result (`{"totalSize":..,"done":..,"records":[..]}`) by parent id.
+    fn children(
+        &self,
+        plan: &Plan,
+        parents: &[Vec<Sql>],
+        locators: &mut Locators<'_>,
+    ) -> Result<Vec<HashMap<String, String>>, ApiError> {
+        let ids: Vec<&str> = parents.iter().filter_map(|r| text(r.value(0))).collect();
+        let ids = Json::from(ids).to_string();
+        let inline = if locators.is_some() {
+            CHILD_BATCH
+        } else {
+            usize::MAX
+        };
+        let mut all = Vec::with_capacity(plan.children.len());
+        for cp in &plan.children {
+            struct Acc {
+                json: String,
+                len: usize,
+                total: usize,
+                rest: Vec<i64>,
+            }
+            let mut by_parent: HashMap<String, Acc> = HashMap::new();
             let mut params = cp.params.clone();
-            params.push(Sql::Text(Json::from(parent_ids.clone()).to_string()));
-            let mut stmt = conn.prepare_cached(&cp.sql)?;
-            let ncols = stmt.column_count().saturating_sub(1);
+            params.push(Sql::Text(ids.clone()));
+            let mut stmt = self.conn.prepare_cached(&cp.sql)?;
             let mut rs = stmt.query(params_from_iter(params.iter()))?;
             while let Some(r) = rs.next()? {
-                let parent: Option<String> = r.get(0)?;
-                let Some(parent) = parent else { continue };
-                let entry = by_parent.entry(parent).or_default();
-                if cp.limit.is_some_and(|l| entry.len() as u64 >= l) {
+                let Some(parent) = text(r.get_ref(0)?) else {
+                    continue;
+                };
+                let acc = match by_parent.get_mut(parent) {
+                    Some(acc) => acc,
+                    None => by_parent.entry(parent.to_owned()).or_insert(Acc {
+                        json: String::new(),
+                        len: 0,
+                        total: 0,
+                        rest: Vec::new(),
+                    }),
+                };
+                if cp.limit.is_some_and(|l| acc.total as u64 >= l) {
                     continue;
                 }
-                let vals = (0..ncols)
-                    .map(|i| r.get::<_, Sql>(i + 1))
-                    .collect::<Result<Vec<_>, _>>()?;
-                entry.push(record(schema, &cp.root, &cp.out, &vals, &[], version));
+                acc.total += 1;
+                if acc.len >= inline {
+                    acc.rest.push(r.get(1)?);
+                    continue;
+                }
+                if acc.len > 0 {
+                    acc.json.push(',');
+                }
+                self.record(
+                    &mut acc.json,
+                    &cp.page.root,
+                    &cp.page.out,
+                    &Stepped { row: r, skip: 2 },
+                    &mut [],
+                );
+                acc.len += 1;
             }
+            let mut results = HashMap::with_capacity(by_parent.len());
+            for (parent, acc) in by_parent {
+                let mut out = String::with_capacity(acc.json.len() + 96);
+                out.push_str(&format!(
+                    "{{\"totalSize\":{},\"done\":{}",
+                    acc.total,
+                    acc.rest.is_empty()
+                ));
+                if !acc.rest.is_empty()
+                    && let Some(open) = locators.as_mut()
+                {
+                    let first = acc.len;
+                    let locator = open(Overflow {
+                        plan: Arc::clone(&cp.page),
+                        rest: acc.rest,
+                        first,
+                        total: acc.total,
+                    });
+                    out.push_str(",\"nextRecordsUrl\":");
+                    push_string(
+                        &mut out,
+                        &format!("/services/data/v{}/query/{locator}-{first}", self.version),
+                    );
+                }
+                out.push_str(",\"records\":[");
+                out.push_str(&acc.json);
+                out.push_str("]}");
+                results.insert(parent, out);
+            }
+            all.push(results);
         }
-        child_rows.push(by_parent);
+        Ok(all)
     }
-    Ok(rows
-        .iter()
-        .map(|vals| {
-            let id = match vals.first() {
-                Some(Sql::Text(id)) => id.as_str(),
-                _ => "",
-            };
-            let kids: Vec<Option<Vec<Json>>> =
-                child_rows.iter_mut().map(|m| m.remove(id)).collect();
-            record(schema, &plan.root, &plan.out, vals, &kids, version)
-        })
-        .collect())
-}
 
-fn record(
-    schema: &Schema,
-    sobject: &str,
-    out: &[Out],
-    vals: &[Sql],
-    kids: &[Option<Vec<Json>>],
-    version: &str,
-) -> Json {
-    let id = match vals.first() {
-        Some(Sql::Text(id)) => id.clone(),
-        _ => String::new(),
-    };
-    let mut map = Map::with_capacity(out.len() + 1);
-    map.insert(
-        "attributes".into(),
-        crate::store::attributes_json(sobject, &id, version),
-    );
-    fill(schema, &mut map, out, vals, kids, version);
-    Json::Object(map)
-}
+    /// Writes one record: `{"attributes":{..},"Field":value,...}`.
+    fn record<V: Values + ?Sized>(
+        &self,
+        buf: &mut String,
+        sobject: &str,
+        out: &[Out],
+        vals: &V,
+        kids: &mut [Option<String>],
+    ) {
+        buf.push('{');
+        push_attributes(
+            buf,
+            sobject,
+            text(vals.value(0)).unwrap_or_default(),
+            self.version,
+        );
+        self.fields(buf, out, vals, kids);
+        buf.push('}');
+    }
 
-fn fill(
-    schema: &Schema,
-    map: &mut Map<String, Json>,
-    out: &[Out],
-    vals: &[Sql],
-    kids: &[Option<Vec<Json>>],
-    version: &str,
-) {
-    for o in out {
-        match o {
-            Out::Column { key, col, kind } => {
-                let v = vals.get(*col).cloned().unwrap_or(Sql::Null);
-                map.insert(key.clone(), to_json(*kind, v));
-            }
-            Out::Parent { key, id_col, items } => {
-                let value = match vals.get(*id_col) {
-                    Some(Sql::Text(id)) => {
-                        let ty = schema
-                            .by_prefix(crate::ids::prefix(id))
-                            .map_or("", |t| t.name.as_str());
-                        let mut m = Map::new();
-                        m.insert(
-                            "attributes".into(),
-                            crate::store::attributes_json(ty, id, version),
-                        );
-                        fill(schema, &mut m, items, vals, &[], version);
-                        Json::Object(m)
-                    }
-                    _ => Json::Null,
-                };
-                map.insert(key.clone(), value);
-            }
-            Out::TypeOf {
-                key,
-                id_col,
-                branches,
-                else_items,
-            } => {
-                let value = match vals.get(*id_col) {
-                    Some(Sql::Text(id)) => {
-                        let ty = schema
-                            .by_prefix(crate::ids::prefix(id))
-                            .map_or("", |t| t.name.as_str());
-                        let items = branches
+    fn fields<V: Values + ?Sized>(
+        &self,
+        buf: &mut String,
+        out: &[Out],
+        vals: &V,
+        kids: &mut [Option<String>],
+    ) {
+        for o in out {
+            buf.push(',');
+            match o {
+                Out::Column { key, col, kind } => {
+                    push_key(buf, key);
+                    push_value(buf, *kind, vals.value(*col));
+                }
+                Out::Parent { key, id_col, items } => {
+                    push_key(buf, key);
+                    self.parent(buf, vals, *id_col, |_| items.as_slice());
+                }
+                Out::TypeOf {
+                    key,
+                    id_col,
+                    branches,
+                    else_items,
+                } => {
+                    push_key(buf, key);
+                    self.parent(buf, vals, *id_col, |ty| {
+                        branches
                             .iter()
                             .find(|(b, _)| b.eq_ignore_ascii_case(ty))
-                            .map_or(else_items.as_slice(), |(_, items)| items.as_slice());
-                        let mut m = Map::new();
-                        m.insert(
-                            "attributes".into(),
-                            crate::store::attributes_json(ty, id, version),
-                        );
-                        fill(schema, &mut m, items, vals, &[], version);
-                        Json::Object(m)
+                            .map_or(else_items.as_slice(), |(_, items)| items.as_slice())
+                    });
+                }
+                Out::Child { key, index } => {
+                    push_key(buf, key);
+                    match kids.get_mut(*index).and_then(Option::take) {
+                        Some(result) => buf.push_str(&result),
+                        None => buf.push_str("null"),
                     }
-                    _ => Json::Null,
-                };
-                map.insert(key.clone(), value);
-            }
-            Out::Child { key, index } => {
-                let value = match kids.get(*index) {
-                    Some(Some(records)) if !records.is_empty() => serde_json::json!({
-                        "totalSize": records.len(),
-                        "done": true,
-                        "records": records,
-                    }),
-                    _ => Json::Null,
-                };
-                map.insert(key.clone(), value);
+                }
             }
         }
+    }
+
+    /// A parent record: `null` when its id is, else an object with its own `attributes` and
+    /// the items `pick` chooses for its type.
+    fn parent<'o, V: Values + ?Sized>(
+        &self,
+        buf: &mut String,
+        vals: &V,
+        id_col: usize,
+        pick: impl FnOnce(&str) -> &'o [Out],
+    ) {
+        let Some(id) = text(vals.value(id_col)) else {
+            buf.push_str("null");
+            return;
+        };
+        let ty = self
+            .schema
+            .by_prefix(crate::ids::prefix(id))
+            .map_or("", |t| t.name.as_str());
+        buf.push('{');
+        push_attributes(buf, ty, id, self.version);
+        self.fields(buf, pick(ty), vals, &mut []);
+        buf.push('}');
     }
 }
 
@@ -788,7 +953,7 @@ fn aggregate(
         }
         return Ok(FirstPage {
             total_size: n,
-            records: Vec::new(),
+            records: Records { json: "[]".into() },
             rest: Vec::new(),
             plan: None,
         });
@@ -866,28 +1031,32 @@ fn aggregate(
     push_limits(&mut sql, q)?;
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(params_from_iter(params.iter()))?;
-    let mut records = Vec::new();
+    let mut json = String::from("[");
+    let mut len = 0usize;
     while let Some(r) = rows.next()? {
-        let mut m = Map::new();
-        m.insert(
-            "attributes".into(),
-            serde_json::json!({"type": "AggregateResult"}),
-        );
+        if len > 0 {
+            json.push(',');
+        }
+        json.push_str("{\"attributes\":{\"type\":\"AggregateResult\"}");
         for (i, (key, _, kind)) in items.iter().enumerate() {
-            let v: Sql = r.get(i)?;
-            let v = match (kind, v) {
-                (FieldType::Double | FieldType::Currency | FieldType::Percent, Sql::Integer(n)) => {
-                    Sql::Real(n as f64)
-                }
+            let v = match (kind, r.get_ref(i)?) {
+                (
+                    FieldType::Double | FieldType::Currency | FieldType::Percent,
+                    ValueRef::Integer(n),
+                ) => ValueRef::Real(n as f64),
                 (_, v) => v,
             };
-            m.insert(key.clone(), to_json(*kind, v));
+            json.push(',');
+            push_key(&mut json, key);
+            push_value(&mut json, *kind, v);
         }
-        records.push(Json::Object(m));
+        json.push('}');
+        len += 1;
     }
+    json.push(']');
     Ok(FirstPage {
-        total_size: records.len(),
-        records,
+        total_size: len,
+        records: Records { json },
         rest: Vec::new(),
         plan: None,
     })

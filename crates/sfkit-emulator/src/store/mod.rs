@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension};
 
 pub use convert::{LeadConvert, LeadConvertResult};
+#[cfg(test)]
 pub(crate) use dml::attributes as attributes_json;
 pub use dml::{Actor, Batch, Upserted, WriteOptions};
 
@@ -159,14 +160,10 @@ impl Store {
         }
     }
 
-    /// Runs a SOQL query in-process and returns the first page as REST shapes it
-    /// (`{totalSize, done, records}`; later pages are only reachable over HTTP).
-    pub fn query(
-        &self,
-        soql: &str,
-        all_rows: bool,
-        version: &str,
-    ) -> Result<serde_json::Value, ApiError> {
+    /// Runs a SOQL query in-process and returns the first page as the JSON text REST answers
+    /// (`{totalSize, done, records}`; child records all inline; later pages are only reachable
+    /// over HTTP).
+    pub fn query(&self, soql: &str, all_rows: bool, version: &str) -> Result<String, ApiError> {
         let env = crate::soql::Env {
             schema: &self.schema,
             today: chrono::Utc::now().date_naive(),
@@ -174,13 +171,13 @@ impl Store {
             all_rows,
         };
         let conn = self.reader();
-        let page = crate::soql::execute(&conn, env, soql, 2000, version)?;
-        // Moved in, not through `json!`, which would copy every record.
-        let mut body = serde_json::Map::new();
-        body.insert("totalSize".into(), page.total_size.into());
-        body.insert("done".into(), page.rest.is_empty().into());
-        body.insert("records".into(), serde_json::Value::Array(page.records));
-        Ok(serde_json::Value::Object(body))
+        let page = crate::soql::execute(&conn, env, soql, 2000, version, None)?;
+        Ok(format!(
+            "{{\"totalSize\":{},\"done\":{},\"records\":{}}}",
+            page.total_size,
+            page.rest.is_empty(),
+            page.records.json
+        ))
     }
 
     /// A reader connection for callers that compare against raw SQL (benchmarks).
