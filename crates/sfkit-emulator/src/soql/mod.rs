@@ -22,7 +22,7 @@ use sfkit_soql::{
 
 pub(crate) use compile::Env;
 use compile::{Compiler, Out, invalid_type, malformed};
-use json::{push_attributes, push_key, push_string, push_value, text};
+use json::{finish, open_record, push_key, push_string, push_value, record_head, text, text_bytes};
 
 use crate::api_error::ApiError;
 use crate::schema::{FieldType, SObjectType, Schema};
@@ -215,14 +215,12 @@ fn run(
     if !wheres.is_empty() {
         sql.push_str(&format!(" WHERE {}", wheres.join(" AND ")));
     }
-    sql.push_str(&format!(
-        " ORDER BY {}",
-        if order.is_empty() {
-            format!("{root_alias}.rowid")
-        } else {
-            format!("{order}, {root_alias}.rowid")
-        }
-    ));
+    // Without ORDER BY the order is SQLite's (Salesforce promises none either); sorting by row
+    // id would cost a temporary B-tree whenever an index other than the table's serves the
+    // filter. Paging stays stable: the remaining row ids are kept in the order first read.
+    if !order.is_empty() {
+        sql.push_str(&format!(" ORDER BY {order}, {root_alias}.rowid"));
+    }
     push_limits(&mut sql, &q)?;
     let plan = Arc::new(Plan {
         root: root.name.clone(),
@@ -656,8 +654,9 @@ impl Shaper<'_> {
         batch: usize,
         mut locators: Locators<'_>,
     ) -> Result<(Records, Vec<i64>, usize), ApiError> {
-        let mut json = String::with_capacity(256);
-        json.push('[');
+        let mut json = Vec::with_capacity(4096);
+        json.push(b'[');
+        let head = record_head(&plan.root, self.version);
         let mut len = 0usize;
         let mut kept: Vec<Vec<Sql>> = Vec::new();
         let mut rest = Vec::new();
@@ -670,11 +669,11 @@ impl Shaper<'_> {
             }
             if plan.children.is_empty() {
                 if len > 0 {
-                    json.push(',');
+                    json.push(b',');
                 }
                 self.record(
                     &mut json,
-                    &plan.root,
+                    &head,
                     &plan.out,
                     &Stepped { row: r, skip: 1 },
                     &mut [],
@@ -692,15 +691,16 @@ impl Shaper<'_> {
             let mut kids = self.children(plan, &kept, &mut locators)?;
             for (i, vals) in kept.iter().enumerate() {
                 if i > 0 {
-                    json.push(',');
+                    json.push(b',');
                 }
                 let id = text(vals.value(0)).unwrap_or_default();
-                let mut mine: Vec<Option<String>> = kids.iter_mut().map(|m| m.remove(id)).collect();
-                self.record(&mut json, &plan.root, &plan.out, vals.as_slice(), &mut mine);
+                let mut mine: Vec<Option<Vec<u8>>> =
+                    kids.iter_mut().map(|m| m.remove(id)).collect();
+                self.record(&mut json, &head, &plan.out, vals.as_slice(), &mut mine);
             }
         }
-        json.push(']');
-        Ok((Records { json }, rest, total))
+        json.push(b']');
+        Ok((Records { json: finish(json) }, rest, total))
     }
 
     /// Runs each child subquery for a batch of parents: per subquery, each parent's child
@@ -710,7 +710,7 @@ impl Shaper<'_> {
         plan: &Plan,
         parents: &[Vec<Sql>],
         locators: &mut Locators<'_>,
-    ) -> Result<Vec<HashMap<String, String>>, ApiError> {
+    ) -> Result<Vec<HashMap<String, Vec<u8>>>, ApiError> {
         let ids: Vec<&str> = parents.iter().filter_map(|r| text(r.value(0))).collect();
         let ids = Json::from(ids).to_string();
         let inline = if locators.is_some() {
@@ -721,7 +721,7 @@ impl Shaper<'_> {
         let mut all = Vec::with_capacity(plan.children.len());
         for cp in &plan.children {
             struct Acc {
-                json: String,
+                json: Vec<u8>,
                 len: usize,
                 total: usize,
                 rest: Vec<i64>,
@@ -729,6 +729,7 @@ impl Shaper<'_> {
             let mut by_parent: HashMap<String, Acc> = HashMap::new();
             let mut params = cp.params.clone();
             params.push(Sql::Text(ids.clone()));
+            let head = record_head(&cp.page.root, self.version);
             let mut stmt = self.conn.prepare_cached(&cp.sql)?;
             let mut rs = stmt.query(params_from_iter(params.iter()))?;
             while let Some(r) = rs.next()? {
@@ -738,7 +739,7 @@ impl Shaper<'_> {
                 let acc = match by_parent.get_mut(parent) {
                     Some(acc) => acc,
                     None => by_parent.entry(parent.to_owned()).or_insert(Acc {
-                        json: String::new(),
+                        json: Vec::new(),
                         len: 0,
                         total: 0,
                         rest: Vec::new(),
@@ -753,11 +754,11 @@ impl Shaper<'_> {
                     continue;
                 }
                 if acc.len > 0 {
-                    acc.json.push(',');
+                    acc.json.push(b',');
                 }
                 self.record(
                     &mut acc.json,
-                    &cp.page.root,
+                    &head,
                     &cp.page.out,
                     &Stepped { row: r, skip: 2 },
                     &mut [],
@@ -766,12 +767,15 @@ impl Shaper<'_> {
             }
             let mut results = HashMap::with_capacity(by_parent.len());
             for (parent, acc) in by_parent {
-                let mut out = String::with_capacity(acc.json.len() + 96);
-                out.push_str(&format!(
-                    "{{\"totalSize\":{},\"done\":{}",
-                    acc.total,
-                    acc.rest.is_empty()
-                ));
+                let mut out = Vec::with_capacity(acc.json.len() + 128);
+                out.extend_from_slice(
+                    format!(
+                        "{{\"totalSize\":{},\"done\":{}",
+                        acc.total,
+                        acc.rest.is_empty()
+                    )
+                    .as_bytes(),
+                );
                 if !acc.rest.is_empty()
                     && let Some(open) = locators.as_mut()
                 {
@@ -782,15 +786,16 @@ impl Shaper<'_> {
                         first,
                         total: acc.total,
                     });
-                    out.push_str(",\"nextRecordsUrl\":");
+                    out.extend_from_slice(b",\"nextRecordsUrl\":");
                     push_string(
                         &mut out,
-                        &format!("/services/data/v{}/query/{locator}-{first}", self.version),
+                        format!("/services/data/v{}/query/{locator}-{first}", self.version)
+                            .as_bytes(),
                     );
                 }
-                out.push_str(",\"records\":[");
-                out.push_str(&acc.json);
-                out.push_str("]}");
+                out.extend_from_slice(b",\"records\":[");
+                out.extend_from_slice(&acc.json);
+                out.extend_from_slice(b"]}");
                 results.insert(parent, out);
             }
             all.push(results);
@@ -801,32 +806,26 @@ impl Shaper<'_> {
     /// Writes one record: `{"attributes":{..},"Field":value,...}`.
     fn record<V: Values + ?Sized>(
         &self,
-        buf: &mut String,
-        sobject: &str,
+        buf: &mut Vec<u8>,
+        head: &[u8],
         out: &[Out],
         vals: &V,
-        kids: &mut [Option<String>],
+        kids: &mut [Option<Vec<u8>>],
     ) {
-        buf.push('{');
-        push_attributes(
-            buf,
-            sobject,
-            text(vals.value(0)).unwrap_or_default(),
-            self.version,
-        );
+        open_record(buf, head, text_bytes(vals.value(0)).unwrap_or_default());
         self.fields(buf, out, vals, kids);
-        buf.push('}');
+        buf.push(b'}');
     }
 
     fn fields<V: Values + ?Sized>(
         &self,
-        buf: &mut String,
+        buf: &mut Vec<u8>,
         out: &[Out],
         vals: &V,
-        kids: &mut [Option<String>],
+        kids: &mut [Option<Vec<u8>>],
     ) {
         for o in out {
-            buf.push(',');
+            buf.push(b',');
             match o {
                 Out::Column { key, col, kind } => {
                     push_key(buf, key);
@@ -853,8 +852,8 @@ impl Shaper<'_> {
                 Out::Child { key, index } => {
                     push_key(buf, key);
                     match kids.get_mut(*index).and_then(Option::take) {
-                        Some(result) => buf.push_str(&result),
-                        None => buf.push_str("null"),
+                        Some(result) => buf.extend_from_slice(&result),
+                        None => buf.extend_from_slice(b"null"),
                     }
                 }
             }
@@ -865,23 +864,22 @@ impl Shaper<'_> {
     /// the items `pick` chooses for its type.
     fn parent<'o, V: Values + ?Sized>(
         &self,
-        buf: &mut String,
+        buf: &mut Vec<u8>,
         vals: &V,
         id_col: usize,
         pick: impl FnOnce(&str) -> &'o [Out],
     ) {
         let Some(id) = text(vals.value(id_col)) else {
-            buf.push_str("null");
+            buf.extend_from_slice(b"null");
             return;
         };
         let ty = self
             .schema
             .by_prefix(crate::ids::prefix(id))
             .map_or("", |t| t.name.as_str());
-        buf.push('{');
-        push_attributes(buf, ty, id, self.version);
+        open_record(buf, &record_head(ty, self.version), id.as_bytes());
         self.fields(buf, pick(ty), vals, &mut []);
-        buf.push('}');
+        buf.push(b'}');
     }
 }
 
@@ -1031,13 +1029,13 @@ fn aggregate(
     push_limits(&mut sql, q)?;
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(params_from_iter(params.iter()))?;
-    let mut json = String::from("[");
+    let mut json = b"[".to_vec();
     let mut len = 0usize;
     while let Some(r) = rows.next()? {
         if len > 0 {
-            json.push(',');
+            json.push(b',');
         }
-        json.push_str("{\"attributes\":{\"type\":\"AggregateResult\"}");
+        json.extend_from_slice(b"{\"attributes\":{\"type\":\"AggregateResult\"}");
         for (i, (key, _, kind)) in items.iter().enumerate() {
             let v = match (kind, r.get_ref(i)?) {
                 (
@@ -1046,17 +1044,17 @@ fn aggregate(
                 ) => ValueRef::Real(n as f64),
                 (_, v) => v,
             };
-            json.push(',');
+            json.push(b',');
             push_key(&mut json, key);
             push_value(&mut json, *kind, v);
         }
-        json.push('}');
+        json.push(b'}');
         len += 1;
     }
-    json.push(']');
+    json.push(b']');
     Ok(FirstPage {
         total_size: len,
-        records: Records { json },
+        records: Records { json: finish(json) },
         rest: Vec::new(),
         plan: None,
     })
