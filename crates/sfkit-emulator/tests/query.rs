@@ -1082,3 +1082,94 @@ fn located(q: &str, col: usize, message: &str) -> String {
         " ".repeat(col - 1)
     )
 }
+
+/// A parent with more children than one answer holds: the child result carries `done: false`
+/// and its own locator, which pages like a query's; LIMIT in the subquery caps the total.
+#[tokio::test]
+async fn child_subqueries_page_through_their_own_locator() {
+    let t = TestOrg::start().await;
+    let big = t.create("Account", &json!({"Name": "Big"})).await;
+    let small = t.create("Account", &json!({"Name": "Small"})).await;
+    let contacts: Vec<Value> = (0..620)
+        .map(|i| json!({"LastName": format!("C{i:04}"), "AccountId": big}))
+        .chain([json!({"LastName": "Only", "AccountId": small})])
+        .collect();
+    let seeded = t.seed("Contact", contacts).await;
+    let big_ids: Vec<String> = seeded[..620].to_vec();
+
+    let page = t
+        .query_ok(
+            "SELECT Name, (SELECT Id, LastName FROM Contacts ORDER BY LastName) FROM Account ORDER BY Name",
+        )
+        .await;
+    assert_eq!(page["done"], true, "the parents fit in one answer");
+    let recs = page["records"].as_array().unwrap();
+    let kids = &recs[0]["Contacts"];
+    assert_eq!(
+        keys(kids),
+        ["totalSize", "done", "nextRecordsUrl", "records"]
+    );
+    assert_eq!(kids["totalSize"], 620);
+    assert_eq!(kids["done"], false);
+    let inline = kids["records"].as_array().unwrap();
+    assert_eq!(inline.len(), 499);
+    let next = kids["nextRecordsUrl"].as_str().unwrap();
+    assert!(
+        next.starts_with("/services/data/v66.0/query/01g") && next.ends_with("-499"),
+        "{next}"
+    );
+    // The small parent's children are whole.
+    assert_eq!(
+        recs[1]["Contacts"],
+        json!({"totalSize": 1, "done": true, "records": [recs[1]["Contacts"]["records"][0].clone()]})
+    );
+
+    let more = t.get(next).await.expect(200);
+    assert_eq!(more["totalSize"], 620);
+    assert_eq!(more["done"], true);
+    assert!(more.get("nextRecordsUrl").is_none());
+    let rest = more["records"].as_array().unwrap();
+    assert_eq!(rest.len(), 121);
+    assert_eq!(rest[0]["attributes"]["type"], "Contact");
+    let names: Vec<&str> = inline
+        .iter()
+        .chain(rest)
+        .map(|r| r["LastName"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..620).map(|i| format!("C{i:04}")).collect();
+    assert_eq!(names, expected, "every child once, in the subquery's order");
+    let ids: HashSet<&str> = inline
+        .iter()
+        .chain(rest)
+        .map(|r| r["Id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, big_ids.iter().map(String::as_str).collect());
+
+    // The same locator under /queryAll/, and a bad offset.
+    let locator = next.rsplit('/').next().unwrap();
+    let again = t
+        .get(&data(&format!("/queryAll/{locator}")))
+        .await
+        .expect(200);
+    assert_eq!(again["records"].as_array().unwrap().len(), 121);
+    let (id, _) = locator.rsplit_once('-').unwrap();
+    t.get(&data(&format!("/query/{id}-9999")))
+        .await
+        .expect_code(400, "INVALID_QUERY_LOCATOR");
+
+    // LIMIT caps the total; a smaller child set has no locator.
+    let limited = t
+        .query_ok(&format!(
+            "SELECT (SELECT Id FROM Contacts LIMIT 550) FROM Account WHERE Id = '{big}'"
+        ))
+        .await;
+    let kids = &limited["records"][0]["Contacts"];
+    assert_eq!(kids["totalSize"], 550);
+    assert_eq!(kids["records"].as_array().unwrap().len(), 499);
+    let more = t
+        .get(kids["nextRecordsUrl"].as_str().unwrap())
+        .await
+        .expect(200);
+    assert_eq!(more["records"].as_array().unwrap().len(), 51);
+    assert_eq!(more["done"], true);
+}
