@@ -1173,3 +1173,136 @@ async fn child_subqueries_page_through_their_own_locator() {
     assert_eq!(more["records"].as_array().unwrap().len(), 51);
     assert_eq!(more["done"], true);
 }
+
+const STORES: &str = r#"
+[[object]]
+name = "Store__c"
+label = "Store"
+prefix = "a02"
+
+[[object.fields]]
+name = "Loc__Latitude__s"
+type = "double"
+label = "Location (Latitude)"
+
+[[object.fields]]
+name = "Loc__Longitude__s"
+type = "double"
+label = "Location (Longitude)"
+"#;
+
+/// DISTANCE over a custom geolocation field and over an address, in WHERE, ORDER BY and
+/// SELECT; bad arguments are MALFORMED_QUERY or INVALID_FIELD.
+#[tokio::test]
+async fn distance_to_a_point_in_where_order_by_and_select() {
+    let t = TestOrg::start_with(OrgConfig::default().schema(STORES, "stores.toml")).await;
+    for (name, lat, lon) in [
+        ("New York", json!(40.7128), json!(-74.0060)),
+        ("Los Angeles", json!(34.0522), json!(-118.2437)),
+        ("San Francisco", json!(37.7749), json!(-122.4194)),
+        ("Nowhere", Value::Null, Value::Null),
+    ] {
+        t.create(
+            "Store__c",
+            &json!({"Name": name, "Loc__Latitude__s": lat, "Loc__Longitude__s": lon}),
+        )
+        .await;
+        t.create(
+            "Account",
+            &json!({"Name": name, "BillingLatitude": lat, "BillingLongitude": lon}),
+        )
+        .await;
+    }
+    let sf = "GEOLOCATION(37.7749, -122.4194)";
+    assert_eq!(
+        t.column(
+            &format!(
+                "SELECT Name FROM Store__c WHERE DISTANCE(Loc__c, {sf}, 'km') < 600 ORDER BY Name"
+            ),
+            "Name"
+        )
+        .await,
+        ["Los Angeles", "San Francisco"]
+    );
+    assert_eq!(
+        t.column(
+            &format!("SELECT Name FROM Account WHERE DISTANCE(BillingAddress, {sf}, 'mi') < 5000 ORDER BY DISTANCE(BillingAddress, {sf}, 'mi') DESC"),
+            "Name"
+        )
+        .await,
+        ["New York", "Los Angeles", "San Francisco"]
+    );
+    let recs = t
+        .records(&format!(
+            "SELECT Name, DISTANCE(Loc__c, {sf}, 'mi') FROM Store__c ORDER BY Name"
+        ))
+        .await;
+    let miles: Vec<Option<f64>> = recs.iter().map(|r| r["expr0"].as_f64()).collect();
+    // Great-circle figures: San Francisco to Los Angeles about 347 miles, to New York about 2,566.
+    let near = |got: Option<f64>, want: f64| got.is_some_and(|g| (g - want).abs() < want * 0.01);
+    assert!(near(miles[0], 347.4), "{miles:?}");
+    assert!(near(miles[1], 2565.0), "{miles:?}");
+    assert_eq!(miles[2], None, "no location, no distance");
+    assert_eq!(miles[3], Some(0.0));
+
+    for bad in [
+        format!("SELECT Id FROM Store__c WHERE DISTANCE(Loc__c, {sf}, 'yards') < 1"),
+        "SELECT Id FROM Store__c WHERE DISTANCE(Loc__c, GEOLOCATION(95, 0), 'km') < 1".into(),
+    ] {
+        t.query(&bad).await.expect_code(400, "MALFORMED_QUERY");
+    }
+    t.query(&format!(
+        "SELECT Id FROM Store__c WHERE DISTANCE(Name, {sf}, 'km') < 1"
+    ))
+    .await
+    .expect_code(400, "INVALID_FIELD");
+}
+
+/// FORMULA() arithmetic on number fields in WHERE; text that is not a formula of number
+/// fields is an error, and nothing in it reaches the SQL as text.
+#[tokio::test]
+async fn formula_arithmetic_on_number_fields() {
+    let t = TestOrg::start().await;
+    for (name, revenue, employees) in [
+        ("Lean", 5_000_000.0, 10),
+        ("Big", 9_000_000.0, 1000),
+        ("Empty", 1_000.0, 0),
+    ] {
+        t.create(
+            "Account",
+            &json!({"Name": name, "AnnualRevenue": revenue, "NumberOfEmployees": employees}),
+        )
+        .await;
+    }
+    let names = |cond: &str| {
+        let soql = format!("SELECT Name FROM Account WHERE {cond} ORDER BY Name");
+        let t = &t;
+        async move { t.column(&soql, "Name").await }
+    };
+    assert_eq!(
+        names("FORMULA('AnnualRevenue / NumberOfEmployees') > 100000").await,
+        ["Lean"],
+        "division by zero matches nothing"
+    );
+    assert_eq!(
+        names("FORMULA('(AnnualRevenue - 1000) * 2') >= 0").await,
+        ["Big", "Empty", "Lean"]
+    );
+    assert_eq!(
+        names("FORMULA('--NumberOfEmployees') > 5").await,
+        ["Big", "Lean"],
+        "two minus signs are a double negation, not an SQL comment"
+    );
+    for bad in [
+        "FORMULA('AnnualRevenue +') > 1",
+        "FORMULA('AnnualRevenue; DROP TABLE x') > 1",
+        "FORMULA('(AnnualRevenue') > 1",
+    ] {
+        t.query(&format!("SELECT Id FROM Account WHERE {bad}"))
+            .await
+            .expect_code(400, "MALFORMED_QUERY");
+    }
+    t.query("SELECT Id FROM Account WHERE FORMULA('Name + 1') > 1")
+        .await
+        .expect_code(400, "INVALID_FIELD");
+}

@@ -389,11 +389,180 @@ impl<'a> Compiler<'a> {
                 };
                 Ok((sql, FieldType::Int, None))
             }
-            F::Distance | F::Geolocation | F::Formula => Err(malformed(format!(
-                "{}() is not supported by the local org",
-                call.function.name()
-            ))),
+            F::Distance => self.distance(call),
+            F::Geolocation => Err(malformed(
+                "GEOLOCATION() can only be the second argument of DISTANCE()",
+            )),
+            F::Formula => self.formula(call),
         }
+    }
+
+    /// `DISTANCE(location, GEOLOCATION(lat, lon), 'mi'|'km')`: the great-circle distance from
+    /// a location (a geolocation field `Loc__c`, read from `Loc__Latitude__s` and
+    /// `Loc__Longitude__s`, or an address such as `BillingAddress`, read from `BillingLatitude`
+    /// and `BillingLongitude`) to a point, by the `sfkit_distance` SQL function.
+    fn distance(
+        &mut self,
+        call: &FunctionCall,
+    ) -> Result<(String, FieldType, Option<&'a Field>), ApiError> {
+        let usage = || {
+            malformed(
+                "DISTANCE() takes a location field, GEOLOCATION(latitude, longitude) and 'mi' or 'km'",
+            )
+        };
+        let [
+            Expr::Field { path },
+            Expr::Call(geo),
+            Expr::Literal { value: unit },
+        ] = call.args.as_slice()
+        else {
+            return Err(usage());
+        };
+        let point = match (geo.function, geo.args.as_slice()) {
+            (
+                Function::Geolocation,
+                [
+                    Expr::Literal {
+                        value: Value::Number(lat),
+                    },
+                    Expr::Literal {
+                        value: Value::Number(lon),
+                    },
+                ],
+            ) => (lat.to_f64(), lon.to_f64()),
+            _ => return Err(usage()),
+        };
+        if !(-90.0..=90.0).contains(&point.0) || !(-180.0..=180.0).contains(&point.1) {
+            return Err(malformed(format!(
+                "GEOLOCATION({}, {}) is not a valid latitude and longitude",
+                point.0, point.1
+            )));
+        }
+        // Kilometres per unit; the SQL function works on a sphere of the Earth's mean radius.
+        let per_unit = match unit {
+            Value::String(u) if u.eq_ignore_ascii_case("km") => 1.0,
+            Value::String(u) if u.eq_ignore_ascii_case("mi") => 1.609_344,
+            _ => return Err(usage()),
+        };
+        let name = path.field();
+        let (lat_name, lon_name) = match name.len().checked_sub(3).and_then(|n| name.get(..n)) {
+            Some(base) if name.to_ascii_lowercase().ends_with("__c") => (
+                format!("{base}__Latitude__s"),
+                format!("{base}__Longitude__s"),
+            ),
+            _ => match name.len().checked_sub(7).and_then(|n| name.get(..n)) {
+                Some(base) if name.to_ascii_lowercase().ends_with("address") => {
+                    (format!("{base}Latitude"), format!("{base}Longitude"))
+                }
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "INVALID_FIELD",
+                        format!("DISTANCE() needs a location or address field, not {path}"),
+                    ));
+                }
+            },
+        };
+        let component = |c: &mut Self, last: String| {
+            let mut segments = path.segments.clone();
+            if let Some(l) = segments.last_mut() {
+                *l = last;
+            }
+            c.resolve(&FieldPath { segments }).map(|r| r.sql)
+        };
+        let lat = component(self, lat_name)?;
+        let lon = component(self, lon_name)?;
+        let (plat, plon, unit) = (
+            self.bind(Sql::Real(point.0)),
+            self.bind(Sql::Real(point.1)),
+            self.bind(Sql::Real(per_unit)),
+        );
+        Ok((
+            format!("sfkit_distance({lat}, {lon}, {plat}, {plon}, {unit})"),
+            FieldType::Double,
+            None,
+        ))
+    }
+
+    /// `FORMULA('Amount - ExpectedRevenue')`: arithmetic (`+ - * /`, parentheses, numbers) on
+    /// number fields, compiled to SQL; division by zero gives null, so the row does not match.
+    fn formula(
+        &mut self,
+        call: &FunctionCall,
+    ) -> Result<(String, FieldType, Option<&'a Field>), ApiError> {
+        let [
+            Expr::Literal {
+                value: Value::String(text),
+            },
+        ] = call.args.as_slice()
+        else {
+            return Err(malformed("FORMULA() takes one quoted formula"));
+        };
+        let bad = |why: &str| malformed(format!("Invalid formula '{text}': {why}"));
+        let mut sql = String::new();
+        let mut depth = 0usize;
+        // Alternates operand / operator; `expect_operand` is true where an operand must come.
+        let mut expect_operand = true;
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, ch)) = chars.next() {
+            match ch {
+                ' ' | '\t' | '\n' | '\r' => {}
+                '(' if expect_operand => {
+                    depth += 1;
+                    sql.push('(');
+                }
+                ')' if !expect_operand && depth > 0 => {
+                    depth -= 1;
+                    sql.push(')');
+                }
+                '+' | '-' | '*' | '/' if !expect_operand => {
+                    sql.push_str(&format!(" {ch} "));
+                    expect_operand = true;
+                }
+                // With a space: two minus signs together would start an SQL comment.
+                '-' if expect_operand => sql.push_str(" -"),
+                c if expect_operand && (c.is_ascii_alphanumeric() || c == '_' || c == '.') => {
+                    let mut end = i + c.len_utf8();
+                    while let Some(&(j, d)) = chars.peek() {
+                        if d.is_ascii_alphanumeric() || d == '_' || d == '.' {
+                            end = j + d.len_utf8();
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    let word = text.get(i..end).unwrap_or_default();
+                    if let Some(n) = sfkit_soql::Number::parse(word) {
+                        sql.push_str(&self.bind(Sql::Real(n.to_f64())));
+                    } else {
+                        let path = FieldPath::parse(word)
+                            .map_err(|_| bad(&format!("'{word}' is not a field")))?;
+                        let r = self.resolve(&path)?;
+                        if !matches!(
+                            r.field.kind,
+                            FieldType::Currency
+                                | FieldType::Double
+                                | FieldType::Percent
+                                | FieldType::Int
+                        ) {
+                            return Err(ApiError::bad_request(
+                                "INVALID_FIELD",
+                                format!(
+                                    "FORMULA() works on number fields; {} is not one",
+                                    r.field.name
+                                ),
+                            ));
+                        }
+                        sql.push_str(&format!("CAST({} AS REAL)", r.sql));
+                    }
+                    expect_operand = false;
+                }
+                other => return Err(bad(&format!("unexpected '{other}'"))),
+            }
+        }
+        if expect_operand || depth > 0 {
+            return Err(bad("it is incomplete"));
+        }
+        Ok((format!("({sql})"), FieldType::Double, None))
     }
 
     /// SQL for a WHERE or HAVING condition.

@@ -67,6 +67,7 @@ fn open_conn(path: &Path) -> Result<Connection, Error> {
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; \
          PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000;",
     )?;
+    crate::soql::register_functions(&conn)?;
     Ok(conn)
 }
 
