@@ -1306,3 +1306,22 @@ async fn formula_arithmetic_on_number_fields() {
         .await
         .expect_code(400, "INVALID_FIELD");
 }
+
+/// Compiled queries are kept by their text: asking again sees the data as it is now, and the
+/// same text through queryAll still includes deleted rows.
+#[tokio::test]
+async fn a_repeated_query_reads_current_data() {
+    let t = TestOrg::start().await;
+    let soql = "SELECT Name FROM Account WHERE Name LIKE 'Rep%' ORDER BY Name";
+    assert!(t.column(soql, "Name").await.is_empty());
+    let id = t.create("Account", &json!({"Name": "Rep One"})).await;
+    t.create("Account", &json!({"Name": "Rep Two"})).await;
+    assert_eq!(t.column(soql, "Name").await, ["Rep One", "Rep Two"]);
+    t.delete(&data(&format!("/sobjects/Account/{id}")))
+        .await
+        .expect(204);
+    assert_eq!(t.column(soql, "Name").await, ["Rep Two"]);
+    let all = t.query_all(soql).await.expect(200);
+    assert_eq!(all["totalSize"], 2);
+    assert_eq!(t.column(soql, "Name").await, ["Rep Two"]);
+}

@@ -257,6 +257,7 @@ fn run_query_on(
         today: chrono::Utc::now().date_naive(),
         fiscal_start: 1,
         all_rows: all,
+        plans: Some(&state.store.plans),
     };
     let page = {
         let mut open = super::rest::child_locators(state, &actor.user_id, 2000);

@@ -376,6 +376,7 @@ async fn run_query(
             today: chrono::Utc::now().date_naive(),
             fiscal_start: 1,
             all_rows: all,
+            plans: Some(&st.store.plans),
         };
         let user_id = s.actor.user_id.clone();
         let page = {

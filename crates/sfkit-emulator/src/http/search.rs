@@ -32,6 +32,8 @@ fn run(state: &super::OrgState, sosl: &str, v: &str) -> Result<Response, ApiErro
         today: chrono::Utc::now().date_naive(),
         fiscal_start: 1,
         all_rows: false,
+        // SOSL runs SOQL over the matching ids: a new text each time, not worth keeping.
+        plans: None,
     };
     let records = {
         let conn = state.store.reader();

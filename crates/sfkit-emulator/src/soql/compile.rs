@@ -21,6 +21,8 @@ pub(crate) struct Env<'a> {
     pub(crate) fiscal_start: u32,
     /// queryAll: include deleted rows.
     pub(crate) all_rows: bool,
+    /// Where compiled queries are kept, if anywhere.
+    pub(crate) plans: Option<&'a super::PlanCache>,
 }
 
 /// A LEFT JOIN for one relationship path.

@@ -10,7 +10,7 @@ pub(crate) mod dates;
 mod json;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Rows, params_from_iter};
@@ -203,6 +203,55 @@ fn quoted_name(message: &str) -> &str {
     ""
 }
 
+/// How many compiled queries a [`PlanCache`] keeps; past this it starts over.
+const PLAN_CACHE_SIZE: usize = 256;
+
+/// Compiled queries by their text, so a query asked again (the usual case for an integration
+/// polling the same shapes) skips parsing and compiling. Keyed by everything compiling reads
+/// besides the schema, which is fixed for an org's life: the text, queryAll or not, the API
+/// version, and today's date (relative date literals become bound dates).
+#[derive(Debug, Default)]
+pub(crate) struct PlanCache {
+    map: Mutex<HashMap<PlanKey, Arc<Compiled>>>,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct PlanKey {
+    soql: String,
+    all_rows: bool,
+    version: String,
+    today: chrono::NaiveDate,
+}
+
+/// A non-aggregate query ready to run.
+#[derive(Debug)]
+struct Compiled {
+    sql: String,
+    params: Vec<Sql>,
+    plan: Arc<Plan>,
+}
+
+impl PlanCache {
+    fn get(&self, key: &PlanKey) -> Option<Arc<Compiled>> {
+        let map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(key).cloned()
+    }
+
+    fn put(&self, key: PlanKey, compiled: Arc<Compiled>) {
+        let mut map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= PLAN_CACHE_SIZE {
+            map.clear();
+        }
+        map.insert(key, compiled);
+    }
+}
+
 fn run(
     conn: &Connection,
     env: Env<'_>,
@@ -211,7 +260,53 @@ fn run(
     version: &str,
     locators: Locators<'_>,
 ) -> Result<FirstPage, ApiError> {
-    let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
+    let key = env.plans.map(|cache| {
+        let key = PlanKey {
+            soql: soql.to_owned(),
+            all_rows: env.all_rows,
+            version: version.to_owned(),
+            today: env.today,
+        };
+        (cache, key)
+    });
+    let compiled = match key.as_ref().and_then(|(cache, key)| cache.get(key)) {
+        Some(compiled) => compiled,
+        None => {
+            let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
+            let compiled = match compile_query(env, &q, version)? {
+                Some(compiled) => Arc::new(compiled),
+                None => {
+                    let root = q.from.sobject.to_string();
+                    let root = env.schema.get(&root).ok_or_else(|| invalid_type(&root))?;
+                    return aggregate(conn, env, root, &q);
+                }
+            };
+            if let Some((cache, key)) = key {
+                cache.put(key, Arc::clone(&compiled));
+            }
+            compiled
+        }
+    };
+    // Literals are bound parameters, so a query shape's SQL repeats: keep it prepared.
+    let mut stmt = conn.prepare_cached(&compiled.sql)?;
+    let mut rows = stmt.query(params_from_iter(compiled.params.iter()))?;
+    let shaper = Shaper {
+        conn,
+        schema: env.schema,
+        version,
+    };
+    let plan = &compiled.plan;
+    let (records, rest, total) = shaper.page(plan, &mut rows, batch, locators)?;
+    Ok(FirstPage {
+        total_size: total,
+        records,
+        rest,
+        plan: Some(Arc::clone(plan)),
+    })
+}
+
+/// Compiles a query; `None` for an aggregate query, which runs by [`aggregate`].
+fn compile_query(env: Env<'_>, q: &Query, version: &str) -> Result<Option<Compiled>, ApiError> {
     let name = q.from.sobject.to_string();
     let root = env.schema.get(&name).ok_or_else(|| invalid_type(&name))?;
     if let Some(RowCount::Literal(n)) = q.offset
@@ -223,7 +318,7 @@ fn run(
         ));
     }
     if q.is_aggregate() {
-        return aggregate(conn, env, root, &q);
+        return Ok(None);
     }
     let mut c = Compiler::new(env, root, q.from.alias.as_deref(), "t");
     let root_alias = c.root_alias();
@@ -231,7 +326,7 @@ fn run(
     let mut out = Vec::new();
     let mut children = Vec::new();
     for item in &q.select {
-        select_item(&mut c, &mut out, &mut children, item, &q, version)?;
+        select_item(&mut c, &mut out, &mut children, item, q, version)?;
     }
     let mut wheres = Vec::new();
     if !env.all_rows {
@@ -253,7 +348,7 @@ fn run(
     if !order.is_empty() {
         sql.push_str(&format!(" ORDER BY {order}, {root_alias}.rowid"));
     }
-    push_limits(&mut sql, &q)?;
+    push_limits(&mut sql, q)?;
     let plan = Arc::new(Plan {
         root: root.name.clone(),
         page_sql: page_sql(root, &root_alias, &cols, &from),
@@ -261,21 +356,11 @@ fn run(
         out,
         children,
     });
-    // Literals are bound parameters, so a query shape's SQL repeats: keep it prepared.
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(c.params.iter()))?;
-    let shaper = Shaper {
-        conn,
-        schema: env.schema,
-        version,
-    };
-    let (records, rest, total) = shaper.page(&plan, &mut rows, batch, locators)?;
-    Ok(FirstPage {
-        total_size: total,
-        records,
-        rest,
-        plan: Some(plan),
-    })
+    Ok(Some(Compiled {
+        sql,
+        params: c.params,
+        plan,
+    }))
 }
 
 /// The statement that fetches a later batch of a query's records by row id, in the ids' order.

@@ -38,6 +38,8 @@ pub struct Store {
     pub(crate) pending_inserts: Mutex<Vec<dml::InsertJob>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Compiled SOQL, by query text.
+    pub(crate) plans: crate::soql::PlanCache,
     org_id: String,
     path: PathBuf,
     /// A temporary directory removed when the store is dropped (`--memory`).
@@ -114,6 +116,7 @@ impl Store {
             pending_inserts: Mutex::new(Vec::new()),
             readers,
             next_reader: AtomicUsize::new(0),
+            plans: crate::soql::PlanCache::default(),
             org_id,
             path,
             temp_dir,
@@ -170,6 +173,7 @@ impl Store {
             today: chrono::Utc::now().date_naive(),
             fiscal_start: 1,
             all_rows,
+            plans: Some(&self.plans),
         };
         let conn = self.reader();
         let page = crate::soql::execute(&conn, env, soql, 2000, version, None)?;
