@@ -4,6 +4,7 @@
 //! statement that joins on those ids. Child subqueries run as one statement per batch of
 //! parents.
 
+mod columns;
 mod compile;
 pub(crate) mod dates;
 
@@ -63,6 +64,11 @@ pub(crate) fn execute(
     version: &str,
 ) -> Result<FirstPage, ApiError> {
     run(conn, env, soql, batch, version).map_err(|e| locate(soql, e))
+}
+
+/// The column metadata of a query (`columns=true`), without running it.
+pub(crate) fn columns(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
+    columns::describe(schema, soql).map_err(|e| locate(soql, e))
 }
 
 /// Salesforce prefixes a query's name errors with the query, a caret under the offending name
@@ -499,6 +505,16 @@ fn select_item(
     Ok(())
 }
 
+/// A subquery's FROM that names no child relationship of the parent.
+pub(crate) fn child_relationship_error(rel_name: &str) -> ApiError {
+    ApiError::bad_request(
+        "INVALID_TYPE",
+        format!(
+            "Didn't understand relationship '{rel_name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."
+        ),
+    )
+}
+
 fn child_plan(
     env: Env<'_>,
     parent: &SObjectType,
@@ -506,14 +522,9 @@ fn child_plan(
     version: &str,
 ) -> Result<(String, ChildPlan), ApiError> {
     let rel_name = q.from.sobject.field();
-    let rel = parent.child_relationship(rel_name).ok_or_else(|| {
-        ApiError::bad_request(
-            "INVALID_TYPE",
-            format!(
-                "Didn't understand relationship '{rel_name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."
-            ),
-        )
-    })?;
+    let rel = parent
+        .child_relationship(rel_name)
+        .ok_or_else(|| child_relationship_error(rel_name))?;
     let child = env
         .schema
         .get(&rel.child)
