@@ -286,11 +286,15 @@ async function main() {
 
 
   console.log(`sf CLI: ${passed} passed, ${failed} failed`);
-  fs.rmSync(home, { recursive: true, force: true });
-  process.exit(failed === 0 ? 0 : 1);
+  return failed === 0 ? 0 : 1;
 }
 
-main().catch((e) => {
-  console.error('sf CLI compat crashed:', e);
-  process.exit(1);
-});
+main()
+  .catch((e) => {
+    console.error('sf CLI compat crashed:', e);
+    return 1;
+  })
+  .then((code) => {
+    fs.rmSync(home, { recursive: true, force: true });
+    process.exit(code);
+  });
