@@ -2,11 +2,12 @@
 # Runs the real third-party clients against a fresh local org each:
 #   run.sh python   simple-salesforce (needs $PYTHON with simple-salesforce installed)
 #   run.sh node     jsforce (needs `npm ci` done here)
+#   run.sh sf       the Salesforce CLI (needs `npm ci` done in sfcli/)
 # The org runs over HTTPS; each client is told to trust the org's CA.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sfkit=${SFKIT_BIN:-$here/../../target/debug/sfkit}
-client=${1:?usage: run.sh python|node}
+client=${1:?usage: run.sh python|node|sf}
 
 log=$(mktemp)
 "$sfkit" emulator --tls --memory --addr 127.0.0.1:0 --schema "$here/schema.toml" > "$log" 2>&1 &
@@ -26,5 +27,6 @@ export SFKIT_URL="$url" REQUESTS_CA_BUNDLE="$ca" NODE_EXTRA_CA_CERTS="$ca" SFKIT
 case "$client" in
   python) "${PYTHON:-python3}" "$here/simple_salesforce_compat.py" ;;
   node) (cd "$here" && node jsforce_compat.mjs) ;;
+  sf) node "$here/sf_cli_compat.mjs" ;;
   *) echo "unknown client $client"; exit 2 ;;
 esac

@@ -132,11 +132,20 @@ async fn salesforce_shaped(req: Request, next: Next) -> Response {
     }
 }
 
-/// Clients differ on trailing slashes (`/query/?q=` and `/query?q=`): accept both.
+/// Clients differ on trailing slashes (`/query/?q=` and `/query?q=`): accept both. The
+/// Salesforce CLI keeps an instance URL with its trailing slash and appends `/services/...`, so
+/// it asks for `//services/data/...`; Salesforce serves that as the single-slash path, and so
+/// does the org.
 async fn normalize_path(mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path.len() > 1 && path.ends_with('/') {
-        let trimmed = path.trim_end_matches('/');
+    if (path.len() > 1 && path.ends_with('/')) || path.contains("//") {
+        let mut collapsed = String::with_capacity(path.len());
+        for c in path.chars() {
+            if !(c == '/' && collapsed.ends_with('/')) {
+                collapsed.push(c);
+            }
+        }
+        let trimmed = collapsed.trim_end_matches('/');
         let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
         let pq = match req.uri().query() {
             Some(q) => format!("{trimmed}?{q}"),

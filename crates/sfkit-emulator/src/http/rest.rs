@@ -319,6 +319,8 @@ async fn delete(
 #[derive(serde::Deserialize)]
 struct QParam {
     q: Option<String>,
+    /// `columns=true`: describe the query's columns instead of running it.
+    columns: Option<String>,
 }
 
 async fn query(
@@ -328,7 +330,7 @@ async fn query(
     s: Session,
     h: HeaderMap,
 ) -> Response {
-    run_query(st.0, v.0, p.0.q, s, &h, false).await
+    run_query(st.0, v.0, p.0, s, &h, false).await
 }
 
 async fn query_all(
@@ -338,7 +340,7 @@ async fn query_all(
     s: Session,
     h: HeaderMap,
 ) -> Response {
-    run_query(st.0, v.0, p.0.q, s, &h, true).await
+    run_query(st.0, v.0, p.0, s, &h, true).await
 }
 
 /// `Sforce-Query-Options: batchSize=N`, clamped to Salesforce's 200..=2000.
@@ -356,7 +358,7 @@ fn batch_size(h: &HeaderMap) -> usize {
 async fn run_query(
     state: State,
     v: String,
-    q: Option<String>,
+    p: QParam,
     s: Session,
     h: &HeaderMap,
     all: bool,
@@ -364,12 +366,16 @@ async fn run_query(
     let batch = batch_size(h);
     blocking(&state, move |st| {
         let v = version(&v)?;
-        let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
+        let Some(q) = p.q.filter(|q| !q.trim().is_empty()) else {
             return Err(ApiError::bad_request(
                 "MALFORMED_QUERY",
                 "A query string has to be specified",
             ));
         };
+        if p.columns.as_deref() == Some("true") {
+            let body = soql::columns(st.store.schema(), &q)?;
+            return Ok(json_response(StatusCode::OK, &body));
+        }
         let schema = st.store.schema().clone();
         let env = Env {
             schema: &schema,

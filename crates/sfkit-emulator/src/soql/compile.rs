@@ -92,7 +92,7 @@ pub(crate) fn no_such_column(name: &str, object: &str) -> ApiError {
     )
 }
 
-fn bad_relationship(name: &str) -> ApiError {
+pub(crate) fn bad_relationship(name: &str) -> ApiError {
     ApiError::bad_request(
         "INVALID_FIELD",
         format!(

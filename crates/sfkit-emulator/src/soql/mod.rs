@@ -5,6 +5,7 @@
 //! per batch of parents; a parent's children past [`CHILD_BATCH`] go behind a locator of their
 //! own, as Salesforce pages them.
 
+mod columns;
 mod compile;
 pub(crate) mod dates;
 mod json;
@@ -138,6 +139,11 @@ pub(crate) fn execute(
     locators: Locators<'_>,
 ) -> Result<FirstPage, ApiError> {
     run(conn, env, soql, batch, version, locators).map_err(|e| locate(soql, e))
+}
+
+/// The column metadata of a query (`columns=true`), without running it.
+pub(crate) fn columns(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
+    columns::describe(schema, soql).map_err(|e| locate(soql, e))
 }
 
 /// Salesforce prefixes a query's name errors with the query, a caret under the offending name
@@ -650,6 +656,16 @@ fn select_item(
     Ok(())
 }
 
+/// A subquery's FROM that names no child relationship of the parent.
+pub(crate) fn child_relationship_error(rel_name: &str) -> ApiError {
+    ApiError::bad_request(
+        "INVALID_TYPE",
+        format!(
+            "Didn't understand relationship '{rel_name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."
+        ),
+    )
+}
+
 fn child_plan(
     env: Env<'_>,
     parent: &SObjectType,
@@ -657,14 +673,9 @@ fn child_plan(
     version: &str,
 ) -> Result<(String, ChildPlan), ApiError> {
     let rel_name = q.from.sobject.field();
-    let rel = parent.child_relationship(rel_name).ok_or_else(|| {
-        ApiError::bad_request(
-            "INVALID_TYPE",
-            format!(
-                "Didn't understand relationship '{rel_name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."
-            ),
-        )
-    })?;
+    let rel = parent
+        .child_relationship(rel_name)
+        .ok_or_else(|| child_relationship_error(rel_name))?;
     let child = env
         .schema
         .get(&rel.child)
