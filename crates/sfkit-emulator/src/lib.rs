@@ -252,6 +252,7 @@ impl Org {
             token_ttl: config.token_ttl,
             daily_limit: config.daily_api_limit,
             api_used: AtomicU64::new(0),
+            token_requests: AtomicU64::new(0),
             cursors: Default::default(),
             viewer_id,
             faults: http::faults::Faults::new(
@@ -335,6 +336,13 @@ impl OrgHandle {
     /// The base URL, e.g. `http://127.0.0.1:8443`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// How many requests the token endpoint has had (any grant, answered or refused).
+    pub fn token_requests(&self) -> u64 {
+        self.state
+            .token_requests
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The Organization id.

@@ -78,6 +78,43 @@ fn upsert_url(v: &str, ty: &str, id: &str) -> String {
     format!("/services/data/v{v}/sobjects/{ty}/{id}")
 }
 
+/// `%XX` sequences to bytes (invalid UTF-8 replaced); anything else as is.
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes everything but RFC 3986's unreserved characters, for a path segment.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Runs one REST call against the batch's transaction.
 fn dispatch(
     state: &OrgState,
@@ -92,7 +129,9 @@ fn dispatch(
     let path = path.strip_prefix("services/data/").unwrap_or(path);
     let (ver, rest) = path.split_once('/').ok_or_else(ApiError::not_found)?;
     let v = version(ver)?;
-    let segs: Vec<&str> = rest.split('/').collect();
+    // Subrequest URLs are percent-encoded, as on the wire (an external id may hold `?` or `&`).
+    let decoded: Vec<String> = rest.split('/').map(percent_decode).collect();
+    let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let params = super::oauth::form_map(query.as_bytes());
     let fields_obj = || match body {
         Some(Json::Object(m)) => Ok(m.clone()),
@@ -324,7 +363,10 @@ async fn by_external_id(
     s: Session,
 ) -> Response {
     blocking(&state, move |st| {
-        let url = format!("/services/data/{v}/sobjects/{ty}/{field}/{value}");
+        let url = format!(
+            "/services/data/{v}/sobjects/{ty}/{field}/{}",
+            percent_encode(&value)
+        );
         let sub = st
             .store
             .write_batch(|b| dispatch(&st, b, &s.actor, "GET", &url, None))?;

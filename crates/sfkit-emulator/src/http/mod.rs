@@ -39,6 +39,8 @@ pub(crate) struct OrgState {
     pub(crate) token_ttl: Duration,
     pub(crate) daily_limit: u64,
     pub(crate) api_used: AtomicU64,
+    /// Requests to the token endpoint, for tests that check clients refresh single-flight.
+    pub(crate) token_requests: AtomicU64,
     pub(crate) cursors: Mutex<HashMap<String, Cursor>>,
     pub(crate) viewer_id: Option<String>,
     pub(crate) faults: Arc<faults::Faults>,

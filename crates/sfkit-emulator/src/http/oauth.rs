@@ -114,6 +114,9 @@ fn client(
 }
 
 async fn token(AxState(state): AxState<State>, headers: HeaderMap, body: Bytes) -> Response {
+    state
+        .token_requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let params = form(&body);
     let (client_id, client_secret) = client(&params, &headers);
     let grant = params.get("grant_type").cloned().unwrap_or_default();

@@ -1,0 +1,169 @@
+//! Where access tokens come from, and the session that holds the current one.
+//!
+//! A [`TokenSource`] knows how to get a token (a fixed one, a refresh token, JWT bearer, client
+//! credentials, username-password, ...). The client's [`Session`] keeps the current token and
+//! makes refresh single-flight: when many calls find the token rejected at once, the first asks
+//! the source and the others wait for its answer, so Salesforce sees one token request. A
+//! token answer without `instance_url` keeps the one the session had.
+
+mod jwt;
+mod oauth;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+
+pub use jwt::JwtBearer;
+pub use oauth::{
+    AuthorizationRequest, ClientCredentials, DEFAULT_LOGIN_URL, Password, RefreshToken, StaticToken,
+};
+
+use crate::error::Error;
+use crate::secret::Secret;
+
+/// A boxed future, as token sources return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An access token and where to use it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Token {
+    /// The bearer token.
+    pub access_token: Secret,
+    /// The org's URL (`https://MyDomain.my.salesforce.com`), when the source knows it.
+    pub instance_url: Option<String>,
+    /// A refresh token, when the flow hands one out (authorization code, some password flows).
+    pub refresh_token: Option<Secret>,
+}
+
+impl Token {
+    /// A token for an instance.
+    pub fn new(access_token: impl Into<Secret>, instance_url: Option<String>) -> Self {
+        Token {
+            access_token: access_token.into(),
+            instance_url,
+            refresh_token: None,
+        }
+    }
+}
+
+/// Why the session asks for a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetch {
+    /// There is none yet.
+    Initial,
+    /// Salesforce rejected the last one (`INVALID_SESSION_ID`).
+    Rejected,
+}
+
+/// Something that hands out access tokens.
+pub trait TokenSource: Send + Sync + fmt::Debug {
+    /// Gets a token. `http` is the client's own HTTP client (same TLS trust).
+    fn fetch<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        why: Fetch,
+    ) -> BoxFuture<'a, Result<Token, Error>>;
+}
+
+/// The current token, numbered so a caller can say which one it saw rejected.
+#[derive(Clone)]
+pub(crate) struct Current {
+    pub(crate) token: Secret,
+    pub(crate) instance_url: String,
+    pub(crate) generation: u64,
+}
+
+/// Holds the current token; renews it single-flight.
+pub(crate) struct Session {
+    source: Arc<dyn TokenSource>,
+    fallback_instance_url: Option<String>,
+    current: RwLock<Option<Current>>,
+    renewing: tokio::sync::Mutex<()>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("source", &self.source)
+            .field("fallback_instance_url", &self.fallback_instance_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(source: Arc<dyn TokenSource>, fallback_instance_url: Option<String>) -> Self {
+        Session {
+            source,
+            fallback_instance_url,
+            current: RwLock::new(None),
+            renewing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn read(&self) -> Option<Current> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The current token, getting one first if there is none.
+    pub(crate) async fn get(&self, http: &reqwest::Client) -> Result<Current, Error> {
+        match self.read() {
+            Some(c) => Ok(c),
+            None => self.renew(http, None).await,
+        }
+    }
+
+    /// A token newer than `stale` (the generation the caller saw rejected; `None` when it saw
+    /// none). Callers queue here; only the first asks the source.
+    pub(crate) async fn renew(
+        &self,
+        http: &reqwest::Client,
+        stale: Option<u64>,
+    ) -> Result<Current, Error> {
+        let _one_at_a_time = self.renewing.lock().await;
+        let old = self.read();
+        if let Some(c) = &old
+            && Some(c.generation) != stale
+        {
+            return Ok(c.clone());
+        }
+        let why = if stale.is_some() {
+            Fetch::Rejected
+        } else {
+            Fetch::Initial
+        };
+        let token = self
+            .source
+            .fetch(http, why)
+            .await
+            .map_err(|e| match (why, e) {
+                (Fetch::Rejected, Error::Auth(a)) => Error::Reconnect {
+                    cause: a.to_string(),
+                },
+                (_, e) => e,
+            })?;
+        let instance_url = token
+            .instance_url
+            .or_else(|| old.as_ref().map(|c| c.instance_url.clone()))
+            .or_else(|| self.fallback_instance_url.clone())
+            .ok_or_else(|| {
+                Error::Config(
+                    "no instance URL: the token source gave none; set one on the builder".into(),
+                )
+            })?;
+        let current = Current {
+            token: token.access_token,
+            instance_url: instance_url.trim_end_matches('/').to_owned(),
+            generation: old.map_or(1, |c| c.generation + 1),
+        };
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(current.clone());
+        Ok(current)
+    }
+}

@@ -1,0 +1,198 @@
+//! SOQL as a stream of records: the first page from `/query` (or `/queryAll`), then
+//! `nextRecordsUrl` to the end, one page in memory at a time. A record whose child subquery
+//! came back with `done: false` has the rest of its children fetched through the child
+//! relationship's own locator before it is handed out, so every record is whole.
+
+use std::collections::VecDeque;
+
+use futures_util::stream::{self, Stream};
+use reqwest::Method;
+use reqwest::header::{HeaderName, HeaderValue};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::client::{Client, Req, Target};
+use crate::error::Error;
+
+/// How to run a query.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueryOptions {
+    /// Include deleted and archived records (`queryAll`).
+    pub all_rows: bool,
+    /// Records per page, 200 to 2,000 (`Sforce-Query-Options: batchSize`); Salesforce may use
+    /// another.
+    pub batch_size: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    #[serde(default)]
+    next_records_url: Option<String>,
+    #[serde(default)]
+    records: Vec<Map<String, Value>>,
+}
+
+/// The first page of a query: its total size and records (for callers that want one page).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct QueryPage {
+    /// Rows the whole query matches.
+    pub total_size: u64,
+    /// True when this page is the last.
+    pub done: bool,
+    /// Where the next page is.
+    pub next_records_url: Option<String>,
+    /// This page's records.
+    pub records: Vec<Map<String, Value>>,
+}
+
+struct State<T> {
+    client: Client,
+    next: Option<Req>,
+    ready: VecDeque<T>,
+    context: String,
+}
+
+impl Client {
+    /// Runs SOQL and streams every record, following `nextRecordsUrl` to the end. Records
+    /// decode into `T`: a [`crate::Record`] map or the caller's own `Deserialize` type.
+    pub fn query<T>(&self, soql: &str) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.query_with(soql, QueryOptions::default())
+    }
+
+    /// [`Self::query`] including deleted and archived records.
+    pub fn query_all<T>(&self, soql: &str) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.query_with(
+            soql,
+            QueryOptions {
+                all_rows: true,
+                ..QueryOptions::default()
+            },
+        )
+    }
+
+    /// [`Self::query`] with options.
+    pub fn query_with<T>(
+        &self,
+        soql: &str,
+        options: QueryOptions,
+    ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let first = first_request(soql, options);
+        let state = State {
+            client: self.clone(),
+            next: Some(first),
+            ready: VecDeque::new(),
+            context: if options.all_rows {
+                "queryAll"
+            } else {
+                "query"
+            }
+            .to_owned(),
+        };
+        stream::try_unfold(state, move |mut st| async move {
+            loop {
+                if let Some(item) = st.ready.pop_front() {
+                    return Ok(Some((item, st)));
+                }
+                let Some(req) = st.next.take() else {
+                    return Ok(None);
+                };
+                let page: Page = st.client.send_json(&req, &st.context).await?;
+                st.next = page
+                    .next_records_url
+                    .map(|url| with_options(Req::new(Method::GET, Target::Raw(url)), options));
+                for mut record in page.records {
+                    complete_children(&st.client, &mut record, options).await?;
+                    let item = serde_json::from_value(Value::Object(record))
+                        .map_err(|e| Error::decode(st.context.as_str(), e))?;
+                    st.ready.push_back(item);
+                }
+            }
+        })
+    }
+
+    /// The first page of a query only.
+    pub async fn query_page(&self, soql: &str, options: QueryOptions) -> Result<QueryPage, Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Raw {
+            total_size: u64,
+            done: bool,
+            #[serde(default)]
+            next_records_url: Option<String>,
+            #[serde(default)]
+            records: Vec<Map<String, Value>>,
+        }
+        let raw: Raw = self
+            .send_json(&first_request(soql, options), "query")
+            .await?;
+        Ok(QueryPage {
+            total_size: raw.total_size,
+            done: raw.done,
+            next_records_url: raw.next_records_url,
+            records: raw.records,
+        })
+    }
+}
+
+fn first_request(soql: &str, options: QueryOptions) -> Req {
+    let resource = if options.all_rows {
+        "queryAll"
+    } else {
+        "query"
+    };
+    with_options(Req::get(&[resource, ""]).query("q", soql), options)
+}
+
+fn with_options(mut req: Req, options: QueryOptions) -> Req {
+    if let Some(n) = options.batch_size
+        && let Ok(value) = HeaderValue::from_str(&format!("batchSize={}", n.clamp(200, 2000)))
+    {
+        req.headers
+            .push((HeaderName::from_static("sforce-query-options"), value));
+    }
+    req
+}
+
+/// Follows each child relationship of `record` whose result is not `done`, appending the rest
+/// of its records.
+async fn complete_children(
+    client: &Client,
+    record: &mut Map<String, Value>,
+    options: QueryOptions,
+) -> Result<(), Error> {
+    for value in record.values_mut() {
+        let Value::Object(child) = value else {
+            continue;
+        };
+        if child.get("done") != Some(&Value::Bool(false)) {
+            continue;
+        }
+        let mut next = child
+            .get("nextRecordsUrl")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        while let Some(url) = next.take() {
+            let req = with_options(Req::new(Method::GET, Target::Raw(url)), options);
+            let page: Page = client.send_json(&req, "child query").await?;
+            if let Some(Value::Array(records)) = child.get_mut("records") {
+                records.extend(page.records.into_iter().map(Value::Object));
+            }
+            next = page.next_records_url;
+        }
+        child.insert("done".into(), Value::Bool(true));
+        child.remove("nextRecordsUrl");
+    }
+    Ok(())
+}
