@@ -256,7 +256,13 @@ pub(crate) struct Req {
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     /// Safe to send twice: sending it again cannot apply it twice.
     pub(crate) idempotent: bool,
+    /// A SOAP call: its `SOAPAction` and envelope, whose [`SESSION_PLACEHOLDER`] is replaced by
+    /// the session id on each attempt.
+    pub(crate) soap: Option<(&'static str, String)>,
 }
+
+/// Where a SOAP envelope's session id goes.
+pub(crate) const SESSION_PLACEHOLDER: &str = "{{sfkit-session-id}}";
 
 impl Req {
     pub(crate) fn new(method: Method, target: Target) -> Self {
@@ -271,6 +277,7 @@ impl Req {
             body: None,
             headers: Vec::new(),
             idempotent,
+            soap: None,
         }
     }
 
@@ -400,6 +407,18 @@ impl Client {
                     .header(reqwest::header::CONTENT_TYPE, *content_type)
                     .body(body.clone());
             }
+            if let Some((action, envelope)) = &req.soap {
+                // Session ids are `[A-Za-z0-9!._-]`; nothing to escape, but never trust that.
+                let id = session
+                    .token
+                    .expose()
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;");
+                rb = rb
+                    .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=UTF-8")
+                    .header("SOAPAction", *action)
+                    .body(envelope.replace(SESSION_PLACEHOLDER, &id));
+            }
             let sent = rb.send().await;
             let r = match sent {
                 Ok(r) => r,
@@ -437,8 +456,11 @@ impl Client {
                     body,
                 });
             }
-            let err = ApiError::from_body(status.as_u16(), &body);
-            if status == StatusCode::UNAUTHORIZED {
+            let err = match crate::soap::fault(&body) {
+                Some(fault) => ApiError::new(status.as_u16(), vec![fault]),
+                None => ApiError::from_body(status.as_u16(), &body),
+            };
+            if status == StatusCode::UNAUTHORIZED || err.code == ErrorCode::InvalidSessionId {
                 if renewed {
                     return Err(Error::Reconnect {
                         cause: format!("a renewed session was rejected too: {err}"),

@@ -56,6 +56,16 @@ pub enum Error {
         /// What did not fit, with the JSON path where known.
         message: String,
     },
+    /// A call made of several requests failed after the first `done` records were processed
+    /// (their outcomes are final); the rest were not.
+    #[error("{done} records were processed before this failure; the rest were not: {source}")]
+    Partial {
+        /// Records processed by the requests that succeeded.
+        done: usize,
+        /// The failure.
+        #[source]
+        source: Box<Error>,
+    },
     /// The client was set up wrongly (a bad URL, an unreadable key file, ...).
     #[error("client configuration: {0}")]
     Config(String),
@@ -66,6 +76,7 @@ impl Error {
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
             Error::Api(e) => Some(&e.code),
+            Error::Partial { source, .. } => source.code(),
             _ => None,
         }
     }

@@ -21,19 +21,26 @@
 
 pub mod auth;
 mod client;
+mod composite;
 mod error;
 mod misc;
 mod query;
 mod secret;
+mod soap;
 mod sobjects;
 mod tls;
 
 pub use auth::{Token, TokenSource};
 pub use client::{ApiUsage, Budget, Client, ClientBuilder, DEFAULT_API_VERSION, RetryPolicy};
+pub use composite::{
+    BatchResponse, BatchResult, COLLECTION_CHUNK, CollectionError, GraphBody, GraphResponse,
+    RETRIEVE_CHUNK, SaveOutcome, SubResponse, Subrequest, TreeResponse, TreeResult,
+};
 pub use error::{ApiError, ApiErrorEntry, AuthError, Error, ErrorCode};
 pub use misc::{ApiVersion, DescribeGlobal, GlobalSObject, Limit};
 pub use query::{QueryOptions, QueryPage};
 pub use secret::Secret;
+pub use soap::{LeadConvert, LeadConvertResult, Soap};
 pub use sobjects::{
     ChildRelationship, DeletedRecord, DeletedRecords, FieldDescribe, PicklistEntry, Record,
     SObjectDescribe, SObjects, SaveResult, UpdatedRecords, UpsertResult, is_not_found,

@@ -7,7 +7,9 @@
 //! token answer without `instance_url` keeps the one the session had.
 
 mod jwt;
+mod nango;
 mod oauth;
+mod sf_cli;
 
 use std::fmt;
 use std::future::Future;
@@ -15,9 +17,11 @@ use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 pub use jwt::JwtBearer;
+pub use nango::{NANGO_CLOUD_URL, Nango};
 pub use oauth::{
     AuthorizationRequest, ClientCredentials, DEFAULT_LOGIN_URL, Password, RefreshToken, StaticToken,
 };
+pub use sf_cli::SfCliLogin;
 
 use crate::error::Error;
 use crate::secret::Secret;

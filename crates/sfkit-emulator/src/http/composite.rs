@@ -218,6 +218,11 @@ fn dispatch(
                 }),
             }
         }
+        ("GET", ["limits"]) => Ok(Sub {
+            status: 200,
+            body: super::rest::limits_body(state),
+            location: None,
+        }),
         ("GET", ["query" | "queryAll", ..]) => {
             let all = segs.first() == Some(&"queryAll");
             let q = params.get("q").cloned().unwrap_or_default();

@@ -84,27 +84,27 @@ async fn resources(AxState(state): AxState<State>, Path(v): Path<String>, _s: Se
 }
 
 async fn limits(AxState(state): AxState<State>, Path(v): Path<String>, _s: Session) -> Response {
-    let r = version(&v).map(|_| {
-        let used = state.api_used.load(Ordering::Relaxed);
-        let max = state.daily_limit;
-        json_response(
-            StatusCode::OK,
-            &json!({
-                "DailyApiRequests": {"Max": max, "Remaining": max.saturating_sub(used)},
-                "DailyBulkApiRequests": {"Max": 10000, "Remaining": 10000},
-                "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
-                "DailyAsyncApexExecutions": {"Max": 250000, "Remaining": 250000},
-                "DailyStreamingApiEvents": {"Max": 10000, "Remaining": 10000},
-                "DailyDurableStreamingApiEvents": {"Max": 10000, "Remaining": 10000},
-                "DataStorageMB": {"Max": 1024, "Remaining": 1024},
-                "FileStorageMB": {"Max": 1024, "Remaining": 1024},
-                "SingleEmail": {"Max": 15, "Remaining": 15},
-                "MassEmail": {"Max": 10, "Remaining": 10},
-                "StreamingApiConcurrentClients": {"Max": 20, "Remaining": 20},
-            }),
-        )
-    });
+    let r = version(&v).map(|_| json_response(StatusCode::OK, &limits_body(&state)));
     answer(&state, r)
+}
+
+/// The `/limits` document: the daily request budget as used so far, fixed figures elsewhere.
+pub(crate) fn limits_body(state: &super::OrgState) -> Json {
+    let used = state.api_used.load(Ordering::Relaxed);
+    let max = state.daily_limit;
+    json!({
+        "DailyApiRequests": {"Max": max, "Remaining": max.saturating_sub(used)},
+        "DailyBulkApiRequests": {"Max": 10000, "Remaining": 10000},
+        "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+        "DailyAsyncApexExecutions": {"Max": 250000, "Remaining": 250000},
+        "DailyStreamingApiEvents": {"Max": 10000, "Remaining": 10000},
+        "DailyDurableStreamingApiEvents": {"Max": 10000, "Remaining": 10000},
+        "DataStorageMB": {"Max": 1024, "Remaining": 1024},
+        "FileStorageMB": {"Max": 1024, "Remaining": 1024},
+        "SingleEmail": {"Max": 15, "Remaining": 15},
+        "MassEmail": {"Max": 10, "Remaining": 10},
+        "StreamingApiConcurrentClients": {"Max": 20, "Remaining": 20},
+    })
 }
 
 fn object_summary(o: &SObjectType, v: &str) -> Json {

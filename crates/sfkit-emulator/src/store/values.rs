@@ -52,6 +52,10 @@ pub(crate) fn to_sql(field: &Field, value: &Json) -> Result<Sql, ()> {
     if value.is_null() {
         return Ok(Sql::Null);
     }
+    // Salesforce stores an empty string as null (so "" does not satisfy a required field).
+    if value.as_str() == Some("") && field.kind != FieldType::Boolean {
+        return Ok(Sql::Null);
+    }
     let text = || match value {
         Json::String(s) => Ok(s.clone()),
         Json::Number(n) => Ok(n.to_string()),
