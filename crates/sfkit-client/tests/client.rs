@@ -307,6 +307,27 @@ async fn unavailable_and_locked_rows_are_retried() {
     assert_eq!(n.len(), 15);
 }
 
+/// A 502 may come after the org applied a write: a create is sent once and the error returned;
+/// a read is retried.
+#[tokio::test]
+async fn a_create_is_not_retried_after_a_bad_gateway() {
+    let faults = FaultSpec::parse("502@1").unwrap();
+    let l = Local::start_with(OrgConfig::default().faults(faults)).await;
+    let c = l.client();
+    let before = l.org.api_requests();
+    let err = c
+        .sobjects("Account")
+        .create(&json!({"Name": "Once"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::Api(a) if a.status == 502), "{err:?}");
+    assert_eq!(l.org.api_requests() - before, 1, "sent once");
+    let before = l.org.api_requests();
+    let err = c.sobjects("Account").describe_fresh().await.unwrap_err();
+    assert!(err.is_retryable());
+    assert_eq!(l.org.api_requests() - before, 9, "a read: first try and 8 retries");
+}
+
 /// Past the stop threshold calls fail fast without reaching the org.
 #[tokio::test]
 async fn the_daily_budget_stops_calls_before_the_org_runs_out() {

@@ -345,6 +345,15 @@ impl OrgHandle {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// How many REST and SOAP API requests have arrived (counted before any injected fault or
+    /// limit answers them), for tests that check what a client sent.
+    pub fn api_requests(&self) -> u64 {
+        self.state
+            .faults
+            .next
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The Organization id.
     pub fn org_id(&self) -> &str {
         self.state.store.org_id()

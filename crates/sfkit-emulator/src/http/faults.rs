@@ -114,7 +114,8 @@ pub(crate) struct Faults {
     pub(crate) spec: Mutex<FaultSpec>,
     /// Start times of requests in flight, by request number.
     in_flight: Mutex<HashMap<u64, Instant>>,
-    next: AtomicU64,
+    /// API requests seen (REST and SOAP), answered or not.
+    pub(crate) next: AtomicU64,
     pub(crate) long_running: Duration,
     pub(crate) max_long_running: usize,
     rng: Mutex<u64>,
