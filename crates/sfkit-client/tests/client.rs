@@ -88,6 +88,84 @@ async fn records_by_id_create_update_delete() {
     assert!(!missing.is_retryable());
 }
 
+/// Basic info and the replication calls (getDeleted, getUpdated) over a window.
+#[tokio::test]
+async fn basic_info_and_replication_windows() {
+    let l = Local::start().await;
+    let c = l.client();
+    let start = iso_instant(-60);
+    let a = c
+        .sobjects("Account")
+        .create(&json!({"Name": "Rep A"}))
+        .await
+        .unwrap();
+    let b = c
+        .sobjects("Account")
+        .create(&json!({"Name": "Rep B"}))
+        .await
+        .unwrap();
+    c.sobjects("Account").delete(&b.id).await.unwrap();
+    let end = iso_instant(60);
+    let updated = c.sobjects("Account").updated(&start, &end).await.unwrap();
+    assert!(updated.ids.contains(&a.id), "{updated:?}");
+    let deleted = c.sobjects("Account").deleted(&start, &end).await.unwrap();
+    assert_eq!(
+        deleted
+            .deleted_records
+            .iter()
+            .map(|d| d.id.as_str())
+            .collect::<Vec<_>>(),
+        [b.id.as_str()]
+    );
+    let info = c.sobjects("Account").basic_info().await.unwrap();
+    assert_eq!(info["objectDescribe"]["name"], "Account");
+    let bad = c
+        .sobjects("Account")
+        .updated("yesterday", &end)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        bad.code(),
+        Some(&ErrorCode::InvalidReplicationDate),
+        "{bad}"
+    );
+}
+
+/// An ISO 8601 UTC instant `offset_secs` from now.
+fn iso_instant(offset_secs: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(offset_secs))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// At most N requests in flight: with every answer delayed 150 ms, 9 calls through a limit of
+/// 3 take at least three rounds.
+#[tokio::test]
+async fn requests_in_flight_are_capped() {
+    let faults = FaultSpec::parse("latency=150ms@1").unwrap();
+    let l = Local::start_with(OrgConfig::default().faults(faults)).await;
+    let c = l
+        .builder()
+        .token_source(l.password(ADMIN_USERNAME))
+        .max_in_flight(3)
+        .build()
+        .unwrap();
+    c.limits().await.unwrap();
+    let t = std::time::Instant::now();
+    let calls = (0..9).map(|_| {
+        let c = c.clone();
+        tokio::spawn(async move { c.limits().await.map(drop) })
+    });
+    for r in futures_util::future::join_all(calls).await {
+        r.unwrap().unwrap();
+    }
+    assert!(
+        t.elapsed() >= Duration::from_millis(450),
+        "three rounds of three: {:?}",
+        t.elapsed()
+    );
+}
+
 const WIDGETS: &str = r#"
 [[object]]
 name = "Widget__c"
@@ -325,7 +403,11 @@ async fn a_create_is_not_retried_after_a_bad_gateway() {
     let before = l.org.api_requests();
     let err = c.sobjects("Account").describe_fresh().await.unwrap_err();
     assert!(err.is_retryable());
-    assert_eq!(l.org.api_requests() - before, 9, "a read: first try and 8 retries");
+    assert_eq!(
+        l.org.api_requests() - before,
+        9,
+        "a read: first try and 8 retries"
+    );
 }
 
 /// Past the stop threshold calls fail fast without reaching the org.

@@ -171,3 +171,78 @@ impl Session {
         Ok(current)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Hands out `tok1`, `tok2`, ...; only the first answer names an instance.
+    #[derive(Debug, Default)]
+    struct Counting {
+        calls: AtomicUsize,
+    }
+
+    impl TokenSource for Counting {
+        fn fetch<'a>(
+            &'a self,
+            _http: &'a reqwest::Client,
+            _why: Fetch,
+        ) -> BoxFuture<'a, Result<Token, Error>> {
+            Box::pin(async move {
+                let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+                let instance = (n == 1).then(|| "https://first.example/".to_owned());
+                Ok(Token::new(format!("tok{n}"), instance))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn renewal_keeps_the_instance_and_is_single_flight() {
+        let source = Arc::new(Counting::default());
+        let session = Session::new(source.clone(), None);
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(crate::tls::config(rustls::RootCertStore::empty()).unwrap())
+            .build()
+            .unwrap();
+        let first = session.get(&http).await.unwrap();
+        assert_eq!(first.token.expose(), "tok1");
+        assert_eq!(first.instance_url, "https://first.example");
+        // Many callers saw generation 1 rejected: one fetch between them.
+        let renewals = futures_util::future::join_all(
+            (0..50).map(|_| session.renew(&http, Some(first.generation))),
+        )
+        .await;
+        assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+        for r in renewals {
+            let r = r.unwrap();
+            assert_eq!(r.token.expose(), "tok2");
+            assert_eq!(r.instance_url, "https://first.example", "kept");
+        }
+        // Without any instance URL at all, the session says so.
+        let lost = Session::new(Arc::new(Counting::default()), None);
+        lost.get(&http).await.unwrap();
+        let none = Session::new(
+            Arc::new(StaticNoInstance),
+            Some("https://fallback.example".into()),
+        );
+        assert_eq!(
+            none.get(&http).await.unwrap().instance_url,
+            "https://fallback.example"
+        );
+    }
+
+    #[derive(Debug)]
+    struct StaticNoInstance;
+
+    impl TokenSource for StaticNoInstance {
+        fn fetch<'a>(
+            &'a self,
+            _http: &'a reqwest::Client,
+            _why: Fetch,
+        ) -> BoxFuture<'a, Result<Token, Error>> {
+            Box::pin(async { Ok(Token::new("t", None)) })
+        }
+    }
+}
