@@ -4,7 +4,9 @@
 //! field, external ids, references and SystemModstamp. The database runs in WAL mode with
 //! `synchronous=NORMAL`: a killed process loses no committed transaction. One writer connection
 //! sits behind a mutex (SQLite has one writer at a time anyway); a few reader connections serve
-//! queries concurrently. Every call runs on a blocking thread, never on the async workers.
+//! queries concurrently. Every call runs on a blocking thread, never on the async workers, except
+//! [`Store::insert_async`], which only queues its create for the writer thread and awaits the
+//! answer.
 
 mod convert;
 mod dml;
@@ -12,7 +14,8 @@ pub(crate) mod values;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -32,9 +35,13 @@ pub const VIEWER_USERNAME: &str = "viewer@sfkit.local";
 /// The data store.
 pub struct Store {
     schema: Arc<Schema>,
-    writer: Mutex<Writer>,
-    /// Creates waiting for the writer; whoever holds it next commits them all together.
-    pub(crate) pending_inserts: Mutex<Vec<dml::InsertJob>>,
+    /// Shared with the writer thread, which takes it for each group of creates; every other
+    /// write takes it directly.
+    writer: Arc<Mutex<Writer>>,
+    /// Single-record creates for the writer thread. `None` only while the store is dropped
+    /// (closing the queue is what stops the thread).
+    inserts: Option<mpsc::Sender<dml::InsertJob>>,
+    writer_thread: Option<JoinHandle<()>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     org_id: String,
@@ -106,10 +113,23 @@ impl Store {
         let readers = (0..READERS)
             .map(|_| open_conn(&path).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
+        let writer = Arc::new(Mutex::new(writer));
+        let (inserts, queue) = mpsc::channel();
+        let writer_thread = {
+            let (writer, schema) = (Arc::clone(&writer), Arc::clone(&schema));
+            std::thread::Builder::new()
+                .name("sfkit-writer".into())
+                .spawn(move || dml::serve_inserts(&writer, &schema, &queue))
+                .map_err(|source| Error::Io {
+                    context: "starting the writer thread".into(),
+                    source,
+                })?
+        };
         Ok(Store {
             schema,
-            writer: Mutex::new(writer),
-            pending_inserts: Mutex::new(Vec::new()),
+            writer,
+            inserts: Some(inserts),
+            writer_thread: Some(writer_thread),
             readers,
             next_reader: AtomicUsize::new(0),
             org_id,
@@ -142,6 +162,11 @@ impl Store {
         self.writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The writer if no one holds it.
+    pub(crate) fn try_writer(&self) -> Option<MutexGuard<'_, Writer>> {
+        self.writer.try_lock().ok()
     }
 
     /// A reader connection (round robin; waits if all are busy).
@@ -217,6 +242,13 @@ fn unreachable_reader() -> ! {
 
 impl Drop for Store {
     fn drop(&mut self) {
+        // Closing the queue ends the writer thread once it has answered every create queued.
+        // Waiting for it means that once the store is gone, so is its every connection: an org
+        // reopened on the same directory right away finds the database free.
+        drop(self.inserts.take());
+        if let Some(thread) = self.writer_thread.take() {
+            let _ = thread.join();
+        }
         if let Some(dir) = &self.temp_dir {
             let _ = std::fs::remove_dir_all(dir);
         }
