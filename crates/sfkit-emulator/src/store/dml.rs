@@ -272,6 +272,7 @@ pub(crate) fn serve_inserts(
     writer: &std::sync::Mutex<Writer>,
     schema: &Schema,
     queue: &std::sync::mpsc::Receiver<InsertJob>,
+    checkpoints: &super::checkpoint::Nudge,
 ) {
     while let Ok(first) = queue.recv() {
         let mut jobs = Vec::with_capacity(16);
@@ -283,6 +284,7 @@ pub(crate) fn serve_inserts(
         let creates: Vec<&Create> = jobs.iter().map(|j| &j.create).collect();
         let answers = run_inserts(&mut w, schema, &creates);
         drop(w);
+        checkpoints.wrote();
         for (job, r) in jobs.into_iter().zip(answers) {
             job.reply.send(r);
         }

@@ -8,6 +8,7 @@
 //! [`Store::insert_async`], which only queues its create for the writer thread and awaits the
 //! answer.
 
+mod checkpoint;
 mod convert;
 mod dml;
 pub(crate) mod values;
@@ -42,6 +43,8 @@ pub struct Store {
     /// (closing the queue is what stops the thread).
     inserts: Option<mpsc::Sender<dml::InsertJob>>,
     writer_thread: Option<JoinHandle<()>>,
+    /// Checkpoints the WAL off the write path; nudged whenever the writer is released.
+    checkpointer: checkpoint::Checkpointer,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     org_id: String,
@@ -110,16 +113,20 @@ impl Store {
             Some(id) => id,
             None => dml::bootstrap(&mut writer, &schema)?,
         };
+        // The checkpoint thread checkpoints instead, so no commit waits for one.
+        writer.conn.execute_batch("PRAGMA wal_autocheckpoint=0;")?;
         let readers = (0..READERS)
             .map(|_| open_conn(&path).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         let writer = Arc::new(Mutex::new(writer));
+        let checkpointer = checkpoint::Checkpointer::start(open_conn(&path)?, Arc::clone(&writer))?;
         let (inserts, queue) = mpsc::channel();
         let writer_thread = {
             let (writer, schema) = (Arc::clone(&writer), Arc::clone(&schema));
+            let nudge = checkpointer.nudge().clone();
             std::thread::Builder::new()
                 .name("sfkit-writer".into())
-                .spawn(move || dml::serve_inserts(&writer, &schema, &queue))
+                .spawn(move || dml::serve_inserts(&writer, &schema, &queue, &nudge))
                 .map_err(|source| Error::Io {
                     context: "starting the writer thread".into(),
                     source,
@@ -130,6 +137,7 @@ impl Store {
             writer,
             inserts: Some(inserts),
             writer_thread: Some(writer_thread),
+            checkpointer,
             readers,
             next_reader: AtomicUsize::new(0),
             org_id,
@@ -158,15 +166,23 @@ impl Store {
         self.schema.get(name).ok_or_else(ApiError::not_found)
     }
 
-    pub(crate) fn writer(&self) -> MutexGuard<'_, Writer> {
-        self.writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// The writer connection, for one write; releasing it nudges the checkpoint thread.
+    pub(crate) fn writer(&self) -> WriterGuard<'_> {
+        WriterGuard {
+            guard: self
+                .writer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            nudge: self.checkpointer.nudge(),
+        }
     }
 
     /// The writer if no one holds it.
-    pub(crate) fn try_writer(&self) -> Option<MutexGuard<'_, Writer>> {
-        self.writer.try_lock().ok()
+    pub(crate) fn try_writer(&self) -> Option<WriterGuard<'_>> {
+        Some(WriterGuard {
+            guard: self.writer.try_lock().ok()?,
+            nudge: self.checkpointer.nudge(),
+        })
     }
 
     /// A reader connection (round robin; waits if all are busy).
@@ -234,6 +250,33 @@ impl Store {
     }
 }
 
+/// The writer, held for one write.
+pub(crate) struct WriterGuard<'a> {
+    guard: MutexGuard<'a, Writer>,
+    nudge: &'a checkpoint::Nudge,
+}
+
+impl std::ops::Deref for WriterGuard<'_> {
+    type Target = Writer;
+    fn deref(&self) -> &Writer {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for WriterGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Writer {
+        &mut self.guard
+    }
+}
+
+impl Drop for WriterGuard<'_> {
+    fn drop(&mut self) {
+        // Whatever was done with the writer has committed or rolled back by now (a transaction
+        // borrows the guard), so there may be frames to checkpoint.
+        self.nudge.wrote();
+    }
+}
+
 #[allow(clippy::panic)]
 fn unreachable_reader() -> ! {
     // READERS is a non-zero constant, so there is always a reader to lock.
@@ -243,8 +286,9 @@ fn unreachable_reader() -> ! {
 impl Drop for Store {
     fn drop(&mut self) {
         // Closing the queue ends the writer thread once it has answered every create queued.
-        // Waiting for it means that once the store is gone, so is its every connection: an org
-        // reopened on the same directory right away finds the database free.
+        // Waiting for it means that once the store is gone, so is its every connection (the
+        // checkpointer's is joined as its field drops): an org reopened on the same directory
+        // right away finds the database free.
         drop(self.inserts.take());
         if let Some(thread) = self.writer_thread.take() {
             let _ = thread.join();
