@@ -307,16 +307,33 @@ fn run_inserts(
             schema,
         };
         // Each create in its own savepoint: one failure touches no other.
-        let results: Vec<_> = creates
+        let rows: Vec<_> = creates
             .iter()
             .map(|c| {
-                batch
-                    .attempt(|b| b.insert(&c.actor, &c.sobject, &c.fields, WriteOptions::default()))
+                let object = schema.get(&c.sobject).ok_or_else(ApiError::not_found)?;
+                let row = batch.attempt(|b| {
+                    insert_row(
+                        b.tx,
+                        b.seq,
+                        schema,
+                        &c.actor,
+                        object,
+                        &c.fields,
+                        WriteOptions::default(),
+                    )
+                })?;
+                Ok((object, row))
             })
             .collect();
+        // The search rows go in after the savepoints, all at once: an FTS5 table writes its
+        // pending rows out as a new index segment at every savepoint, so indexing each create
+        // inside its own would write (and later merge) a segment per record.
+        for (object, (id, row)) in rows.iter().flatten() {
+            crate::sosl::index(&tx, object, id, row)?;
+        }
         persist_seq(&tx, *seq)?;
         tx.commit()?;
-        Ok(results)
+        Ok(rows.into_iter().map(|r| r.map(|(_, (id, _))| id)).collect())
     })();
     outcome.unwrap_or_else(|e| {
         // Nothing was committed: every create in the group fails alike.
@@ -635,6 +652,22 @@ fn insert_in(
     fields: &Map<String, Json>,
     opts: WriteOptions,
 ) -> Result<String, ApiError> {
+    let (id, row) = insert_row(tx, seq, schema, actor, object, fields, opts)?;
+    crate::sosl::index(tx, object, &id, &row)?;
+    Ok(id)
+}
+
+/// Validates and inserts a record, leaving its search row to the caller; returns its id and
+/// stored values.
+fn insert_row(
+    tx: &Connection,
+    seq: &mut u64,
+    schema: &Schema,
+    actor: &Actor,
+    object: &SObjectType,
+    fields: &Map<String, Json>,
+    opts: WriteOptions,
+) -> Result<(String, Vec<Sql>), ApiError> {
     if actor.read_only && !opts.system {
         return Err(readonly_error());
     }
@@ -687,8 +720,7 @@ fn insert_in(
     );
     tx.prepare_cached(&sql)?
         .execute(params_from_iter(row.iter()))?;
-    crate::sosl::index(tx, object, &id, &row)?;
-    Ok(id)
+    Ok((id, row))
 }
 
 fn update_in(
