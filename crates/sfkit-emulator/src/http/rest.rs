@@ -15,7 +15,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::{
     CURSOR_TTL, CURSORS_PER_USER, Cursor, Session, State, answer, blocking, json_response,
-    json_text_response, no_content, parse_body, version,
+    json_text_response, no_content, parse_body, run_blocking, version,
 };
 use crate::api_error::ApiError;
 use crate::schema::{Field, SObjectType};
@@ -250,11 +250,18 @@ async fn create(
     s: Session,
     body: Bytes,
 ) -> Response {
-    blocking(&state, move |st| {
+    // No blocking-pool hop: the create is queued for the store's writer thread and its answer
+    // awaited, so a request costs one hand-off there and one back.
+    let r = async {
         let v = version(&v)?;
-        let fields = body_object(&body)?;
-        let object = st.store.sobject(&ty)?.name.clone();
-        let id = st.store.insert(&s.actor, &object, &fields)?;
+        let fields = if body.len() > PARSE_INLINE_MAX {
+            // A large body is parsed off the async workers, which it would otherwise hold up.
+            run_blocking(move || body_object(&body)).await?
+        } else {
+            body_object(&body)?
+        };
+        let object = state.store.sobject(&ty)?.name.clone();
+        let id = state.store.insert_async(&s.actor, &object, fields).await?;
         let mut resp = json_response(
             StatusCode::CREATED,
             &json!({"id": id, "success": true, "errors": []}),
@@ -263,9 +270,13 @@ async fn create(
             resp.headers_mut().insert(axum::http::header::LOCATION, loc);
         }
         Ok(resp)
-    })
-    .await
+    }
+    .await;
+    answer(&state, r)
 }
+
+/// The largest create body parsed on an async worker (a record's JSON is usually well under).
+const PARSE_INLINE_MAX: usize = 64 * 1024;
 
 #[derive(serde::Deserialize)]
 struct FieldsParam {

@@ -46,51 +46,68 @@ fn readonly_error() -> ApiError {
 }
 
 impl Store {
-    /// Creates a record; returns its id.
+    /// Creates a record; returns its id. Blocks until the create has committed.
     ///
-    /// Concurrent creates share transactions (group commit): each caller queues its create,
-    /// then waits for the writer; whoever gets it commits every queued create in one
-    /// transaction, each in its own savepoint, so one create's failure touches no other. A
-    /// transaction's fixed cost (WAL frames for shared pages, the id sequence, the search index
-    /// segment) is then paid once per group instead of once per record.
+    /// Single-record creates share transactions (group commit): each is queued for the writer
+    /// thread, which commits whatever has queued in one transaction, each create in its own
+    /// savepoint so one create's failure touches no other, and answers each after the commit.
+    /// A transaction's fixed cost (WAL frames for shared pages, the id sequence, the search
+    /// index segment) is then paid once per group instead of once per record.
     pub fn insert(
         &self,
         actor: &Actor,
         sobject: &str,
         fields: &Map<String, Json>,
     ) -> Result<String, ApiError> {
-        let object = self.sobject(sobject)?.name.clone();
+        // A lone caller with the writer free commits its create itself, sparing the two thread
+        // hand-offs; concurrent callers find the writer taken and queue.
+        if let Some(mut w) = self.try_writer() {
+            let create = Create {
+                actor: actor.clone(),
+                sobject: self.sobject(sobject)?.name.clone(),
+                fields: fields.clone(),
+            };
+            let mut answers = run_inserts(&mut w, &self.schema, &[&create]);
+            return answers.pop().unwrap_or_else(|| Err(writer_gone()));
+        }
         let (reply, result) = std::sync::mpsc::sync_channel(1);
+        self.queue_insert(actor, sobject, fields.clone(), Reply::Wait(reply))?;
+        result.recv().unwrap_or_else(|_| Err(writer_gone()))
+    }
+
+    /// [`Store::insert`] for async callers: queues the create and awaits its commit without
+    /// holding a thread (the HTTP create is answered with no blocking-pool hop).
+    pub async fn insert_async(
+        &self,
+        actor: &Actor,
+        sobject: &str,
+        fields: Map<String, Json>,
+    ) -> Result<String, ApiError> {
+        let (reply, result) = tokio::sync::oneshot::channel();
+        self.queue_insert(actor, sobject, fields, Reply::Async(reply))?;
+        result.await.unwrap_or_else(|_| Err(writer_gone()))
+    }
+
+    fn queue_insert(
+        &self,
+        actor: &Actor,
+        sobject: &str,
+        fields: Map<String, Json>,
+        reply: Reply,
+    ) -> Result<(), ApiError> {
         let job = InsertJob {
-            actor: actor.clone(),
-            sobject: object,
-            fields: fields.clone(),
+            create: Create {
+                actor: actor.clone(),
+                sobject: self.sobject(sobject)?.name.clone(),
+                fields,
+            },
             reply,
         };
-        self.pending_inserts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(job);
-        let mut w = self.writer();
-        if let Ok(done) = result.try_recv() {
-            // An earlier holder of the writer committed this create with its group.
-            return done;
-        }
-        let jobs = std::mem::take(
-            &mut *self
-                .pending_inserts
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        run_inserts(&mut w, &self.schema, jobs);
-        drop(w);
-        result.recv().unwrap_or_else(|_| {
-            Err(ApiError::new(
-                500,
-                "UNKNOWN_EXCEPTION",
-                "An unexpected error occurred.",
-            ))
-        })
+        self.inserts
+            .as_ref()
+            .ok_or_else(writer_gone)?
+            .send(job)
+            .map_err(|_| writer_gone())
     }
 
     /// Updates a record.
@@ -211,16 +228,75 @@ fn find_by(
     Ok(ids)
 }
 
-/// A create waiting for the writer.
+/// A create waiting for the writer thread.
 pub(crate) struct InsertJob {
+    create: Create,
+    reply: Reply,
+}
+
+/// One record to create.
+struct Create {
     actor: Actor,
     sobject: String,
     fields: Map<String, Json>,
-    reply: std::sync::mpsc::SyncSender<Result<String, ApiError>>,
 }
 
-/// Commits a group of creates in one transaction, each in a savepoint, and answers each.
-fn run_inserts(w: &mut Writer, schema: &Schema, jobs: Vec<InsertJob>) {
+/// Where a queued create's answer goes: a thread blocked on it, or a task awaiting it.
+enum Reply {
+    Wait(std::sync::mpsc::SyncSender<Result<String, ApiError>>),
+    Async(tokio::sync::oneshot::Sender<Result<String, ApiError>>),
+}
+
+impl Reply {
+    fn send(self, r: Result<String, ApiError>) {
+        // A caller that stopped waiting (a client that hung up) just misses its answer; its
+        // create is not undone for that.
+        let _ = match self {
+            Reply::Wait(tx) => tx.send(r).map_err(drop),
+            Reply::Async(tx) => tx.send(r).map_err(drop),
+        };
+    }
+}
+
+fn writer_gone() -> ApiError {
+    ApiError::new(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred.")
+}
+
+/// The most creates committed in one transaction: bounds a group's latency when many clients
+/// create at once.
+const MAX_GROUP: usize = 256;
+
+/// The writer thread: takes every create queued, commits them as one group, answers each, and
+/// repeats until the queue is closed (the store is dropped) and empty.
+pub(crate) fn serve_inserts(
+    writer: &std::sync::Mutex<Writer>,
+    schema: &Schema,
+    queue: &std::sync::mpsc::Receiver<InsertJob>,
+    checkpoints: &super::checkpoint::Nudge,
+) {
+    while let Ok(first) = queue.recv() {
+        let mut jobs = Vec::with_capacity(16);
+        jobs.push(first);
+        jobs.extend(queue.try_iter().take(MAX_GROUP - 1));
+        let mut w = writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let creates: Vec<&Create> = jobs.iter().map(|j| &j.create).collect();
+        let answers = run_inserts(&mut w, schema, &creates);
+        drop(w);
+        checkpoints.wrote();
+        for (job, r) in jobs.into_iter().zip(answers) {
+            job.reply.send(r);
+        }
+    }
+}
+
+/// Commits a group of creates in one transaction, each in a savepoint; the answers, in order.
+fn run_inserts(
+    w: &mut Writer,
+    schema: &Schema,
+    creates: &[&Create],
+) -> Vec<Result<String, ApiError>> {
     let Writer { conn, seq } = w;
     let start_seq = *seq;
     let outcome = (|| -> Result<Vec<Result<String, ApiError>>, ApiError> {
@@ -231,37 +307,39 @@ fn run_inserts(w: &mut Writer, schema: &Schema, jobs: Vec<InsertJob>) {
             schema,
         };
         // Each create in its own savepoint: one failure touches no other.
-        let results: Vec<_> = jobs
+        let rows: Vec<_> = creates
             .iter()
-            .map(|job| {
-                batch.attempt(|b| {
-                    b.insert(
-                        &job.actor,
-                        &job.sobject,
-                        &job.fields,
+            .map(|c| {
+                let object = schema.get(&c.sobject).ok_or_else(ApiError::not_found)?;
+                let row = batch.attempt(|b| {
+                    insert_row(
+                        b.tx,
+                        b.seq,
+                        schema,
+                        &c.actor,
+                        object,
+                        &c.fields,
                         WriteOptions::default(),
                     )
-                })
+                })?;
+                Ok((object, row))
             })
             .collect();
+        // The search rows go in after the savepoints, all at once: an FTS5 table writes its
+        // pending rows out as a new index segment at every savepoint, so indexing each create
+        // inside its own would write (and later merge) a segment per record.
+        for (object, (id, row)) in rows.iter().flatten() {
+            crate::sosl::index(&tx, object, id, row)?;
+        }
         persist_seq(&tx, *seq)?;
         tx.commit()?;
-        Ok(results)
+        Ok(rows.into_iter().map(|r| r.map(|(_, (id, _))| id)).collect())
     })();
-    match outcome {
-        Ok(results) => {
-            for (job, r) in jobs.into_iter().zip(results) {
-                let _ = job.reply.send(r);
-            }
-        }
-        Err(e) => {
-            // Nothing was committed: every create in the group fails alike.
-            *seq = start_seq;
-            for job in jobs {
-                let _ = job.reply.send(Err(e.clone()));
-            }
-        }
-    }
+    outcome.unwrap_or_else(|e| {
+        // Nothing was committed: every create in the group fails alike.
+        *seq = start_seq;
+        creates.iter().map(|_| Err(e.clone())).collect()
+    })
 }
 
 /// Several writes in one transaction (collections, composite, seeding).
@@ -574,6 +652,22 @@ fn insert_in(
     fields: &Map<String, Json>,
     opts: WriteOptions,
 ) -> Result<String, ApiError> {
+    let (id, row) = insert_row(tx, seq, schema, actor, object, fields, opts)?;
+    crate::sosl::index(tx, object, &id, &row)?;
+    Ok(id)
+}
+
+/// Validates and inserts a record, leaving its search row to the caller; returns its id and
+/// stored values.
+fn insert_row(
+    tx: &Connection,
+    seq: &mut u64,
+    schema: &Schema,
+    actor: &Actor,
+    object: &SObjectType,
+    fields: &Map<String, Json>,
+    opts: WriteOptions,
+) -> Result<(String, Vec<Sql>), ApiError> {
     if actor.read_only && !opts.system {
         return Err(readonly_error());
     }
@@ -626,8 +720,7 @@ fn insert_in(
     );
     tx.prepare_cached(&sql)?
         .execute(params_from_iter(row.iter()))?;
-    crate::sosl::index(tx, object, &id, &row)?;
-    Ok(id)
+    Ok((id, row))
 }
 
 fn update_in(

@@ -4,15 +4,19 @@
 //! field, external ids, references and SystemModstamp. The database runs in WAL mode with
 //! `synchronous=NORMAL`: a killed process loses no committed transaction. One writer connection
 //! sits behind a mutex (SQLite has one writer at a time anyway); a few reader connections serve
-//! queries concurrently. Every call runs on a blocking thread, never on the async workers.
+//! queries concurrently. Every call runs on a blocking thread, never on the async workers, except
+//! [`Store::insert_async`], which only queues its create for the writer thread and awaits the
+//! answer.
 
+mod checkpoint;
 mod convert;
 mod dml;
 pub(crate) mod values;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -33,9 +37,15 @@ pub const VIEWER_USERNAME: &str = "viewer@sfkit.local";
 /// The data store.
 pub struct Store {
     schema: Arc<Schema>,
-    writer: Mutex<Writer>,
-    /// Creates waiting for the writer; whoever holds it next commits them all together.
-    pub(crate) pending_inserts: Mutex<Vec<dml::InsertJob>>,
+    /// Shared with the writer thread, which takes it for each group of creates; every other
+    /// write takes it directly.
+    writer: Arc<Mutex<Writer>>,
+    /// Single-record creates for the writer thread. `None` only while the store is dropped
+    /// (closing the queue is what stops the thread).
+    inserts: Option<mpsc::Sender<dml::InsertJob>>,
+    writer_thread: Option<JoinHandle<()>>,
+    /// Checkpoints the WAL off the write path; nudged whenever the writer is released.
+    checkpointer: checkpoint::Checkpointer,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     /// Compiled SOQL, by query text.
@@ -107,13 +117,31 @@ impl Store {
             Some(id) => id,
             None => dml::bootstrap(&mut writer, &schema)?,
         };
+        // The checkpoint thread checkpoints instead, so no commit waits for one.
+        writer.conn.execute_batch("PRAGMA wal_autocheckpoint=0;")?;
         let readers = (0..READERS)
             .map(|_| open_conn(&path).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
+        let writer = Arc::new(Mutex::new(writer));
+        let checkpointer = checkpoint::Checkpointer::start(open_conn(&path)?, Arc::clone(&writer))?;
+        let (inserts, queue) = mpsc::channel();
+        let writer_thread = {
+            let (writer, schema) = (Arc::clone(&writer), Arc::clone(&schema));
+            let nudge = checkpointer.nudge().clone();
+            std::thread::Builder::new()
+                .name("sfkit-writer".into())
+                .spawn(move || dml::serve_inserts(&writer, &schema, &queue, &nudge))
+                .map_err(|source| Error::Io {
+                    context: "starting the writer thread".into(),
+                    source,
+                })?
+        };
         Ok(Store {
             schema,
-            writer: Mutex::new(writer),
-            pending_inserts: Mutex::new(Vec::new()),
+            writer,
+            inserts: Some(inserts),
+            writer_thread: Some(writer_thread),
+            checkpointer,
             readers,
             next_reader: AtomicUsize::new(0),
             plans: crate::soql::PlanCache::default(),
@@ -143,10 +171,23 @@ impl Store {
         self.schema.get(name).ok_or_else(ApiError::not_found)
     }
 
-    pub(crate) fn writer(&self) -> MutexGuard<'_, Writer> {
-        self.writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// The writer connection, for one write; releasing it nudges the checkpoint thread.
+    pub(crate) fn writer(&self) -> WriterGuard<'_> {
+        WriterGuard {
+            guard: self
+                .writer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            nudge: self.checkpointer.nudge(),
+        }
+    }
+
+    /// The writer if no one holds it.
+    pub(crate) fn try_writer(&self) -> Option<WriterGuard<'_>> {
+        Some(WriterGuard {
+            guard: self.writer.try_lock().ok()?,
+            nudge: self.checkpointer.nudge(),
+        })
     }
 
     /// A reader connection (round robin; waits if all are busy).
@@ -211,6 +252,33 @@ impl Store {
     }
 }
 
+/// The writer, held for one write.
+pub(crate) struct WriterGuard<'a> {
+    guard: MutexGuard<'a, Writer>,
+    nudge: &'a checkpoint::Nudge,
+}
+
+impl std::ops::Deref for WriterGuard<'_> {
+    type Target = Writer;
+    fn deref(&self) -> &Writer {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for WriterGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Writer {
+        &mut self.guard
+    }
+}
+
+impl Drop for WriterGuard<'_> {
+    fn drop(&mut self) {
+        // Whatever was done with the writer has committed or rolled back by now (a transaction
+        // borrows the guard), so there may be frames to checkpoint.
+        self.nudge.wrote();
+    }
+}
+
 #[allow(clippy::panic)]
 fn unreachable_reader() -> ! {
     // READERS is a non-zero constant, so there is always a reader to lock.
@@ -219,6 +287,14 @@ fn unreachable_reader() -> ! {
 
 impl Drop for Store {
     fn drop(&mut self) {
+        // Closing the queue ends the writer thread once it has answered every create queued.
+        // Waiting for it means that once the store is gone, so is its every connection (the
+        // checkpointer's is joined as its field drops): an org reopened on the same directory
+        // right away finds the database free.
+        drop(self.inserts.take());
+        if let Some(thread) = self.writer_thread.take() {
+            let _ = thread.join();
+        }
         if let Some(dir) = &self.temp_dir {
             let _ = std::fs::remove_dir_all(dir);
         }
