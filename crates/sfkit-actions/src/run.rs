@@ -1,0 +1,646 @@
+//! Running an action: the parameters are checked first (nothing is sent if they are wrong),
+//! then the calls are made through the client. Every query is built as a sfkit-soql tree, so a
+//! user's text only ever reaches SOQL or SOSL as an escaped literal.
+
+use base64::Engine as _;
+use chrono::NaiveDate;
+use futures_util::TryStreamExt as _;
+use serde_json::{Map, Value, json};
+use sfkit_client::{Client, LeadConvert, QueryOptions, Record};
+use sfkit_soql::{
+    CompareOp, Condition, DateTimeLiteral, Expr, FieldPath, LikeOperand, LikePattern,
+    NullsOrder, Number, OrderByItem, Predicate, Query, ReturningObject, RowCount, Search,
+    SearchExpr, SortDirection, Value as Literal,
+};
+
+use crate::catalog::{Action, Op};
+use crate::entities::{Entity, OrderField, Test};
+use crate::error::ActionError;
+use crate::params::{Checked, Kind};
+
+/// What actions run against.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The Salesforce client.
+    pub client: Client,
+}
+
+/// Removes Salesforce's `attributes` members, at every depth.
+pub fn strip_attributes(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.remove("attributes");
+            m.values_mut().for_each(strip_attributes);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_attributes),
+        _ => {}
+    }
+}
+
+fn internal(message: impl Into<String>) -> ActionError {
+    ActionError::invalid("UNEXPECTED_ANSWER", message, Vec::new())
+}
+
+fn path(field: &str) -> Result<Expr, ActionError> {
+    FieldPath::parse(field)
+        .map(Expr::field)
+        .map_err(|e| internal(format!("field path {field}: {e}")))
+}
+
+fn compare(field: &str, op: CompareOp, rhs: Literal) -> Result<Condition, ActionError> {
+    Ok(Condition::predicate(Predicate::Compare {
+        lhs: path(field)?,
+        op,
+        rhs,
+    }))
+}
+
+fn and(mut conditions: Vec<Condition>) -> Option<Condition> {
+    match conditions.len() {
+        0 => None,
+        1 => conditions.pop(),
+        _ => Some(Condition::And(conditions)),
+    }
+}
+
+fn or(conditions: Vec<Condition>) -> Condition {
+    Condition::Or(conditions)
+}
+
+/// A checked parameter value as a SOQL literal of the filter's or order's type.
+fn literal(kind: Kind, v: &Value) -> Result<Literal, ActionError> {
+    let bad = || ActionError::invalid("INVALID_CURSOR", format!("unusable value {v}"), Vec::new());
+    Ok(match (kind, v) {
+        (_, Value::Null) => Literal::Null,
+        (Kind::Boolean, Value::Bool(b)) => Literal::Boolean(*b),
+        (Kind::Number { .. } | Kind::Integer { .. }, Value::Number(n)) => {
+            Literal::Number(Number::parse(&n.to_string()).ok_or_else(bad)?)
+        }
+        (Kind::Date, Value::String(s)) => {
+            Literal::Date(NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad())?)
+        }
+        (Kind::DateTime, Value::String(s)) => {
+            let t = chrono::DateTime::parse_from_rfc3339(s)
+                .or_else(|_| chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z"))
+                .map_err(|_| bad())?;
+            Literal::DateTime(DateTimeLiteral::utc(t.with_timezone(&chrono::Utc).naive_utc()))
+        }
+        (_, Value::String(s)) => Literal::String(s.clone()),
+        _ => return Err(bad()),
+    })
+}
+
+fn encode_cursor(v: &Value) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+}
+
+fn decode_cursor(s: &str) -> Result<Value, ActionError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s.trim())
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| {
+            ActionError::invalid(
+                "INVALID_CURSOR",
+                "cursor is not one this action handed out; start again without it",
+                vec!["cursor".into()],
+            )
+        })
+}
+
+fn page(records: Vec<Value>, total: usize, next: Option<String>) -> Value {
+    json!({
+        "records": records,
+        "totalSize": total,
+        "done": next.is_none(),
+        "nextCursor": next,
+    })
+}
+
+fn saved(id: &str) -> Value {
+    json!({"id": id, "success": true})
+}
+
+/// Checks extra fields against the object's describe: each must exist and be writable.
+async fn check_fields(
+    ctx: &Ctx,
+    sobject: &str,
+    fields: &Map<String, Value>,
+    creating: bool,
+) -> Result<(), ActionError> {
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let d = ctx.client.sobjects(sobject).describe().await?;
+    let mut unknown = Vec::new();
+    let mut readonly = Vec::new();
+    for key in fields.keys() {
+        match d.field(key) {
+            None => unknown.push(key.clone()),
+            Some(f) if (creating && !f.createable) || (!creating && !f.updateable) => {
+                readonly.push(key.clone());
+            }
+            Some(_) => {}
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ActionError::invalid(
+            "INVALID_FIELD",
+            format!(
+                "No such field{} on {sobject}: {} (describeObject lists the fields)",
+                if unknown.len() == 1 { "" } else { "s" },
+                unknown.join(", ")
+            ),
+            unknown,
+        ));
+    }
+    if !readonly.is_empty() {
+        return Err(ActionError::invalid(
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            format!(
+                "Unable to {} fields: {}",
+                if creating { "create" } else { "update" },
+                readonly.join(", ")
+            ),
+            readonly,
+        ));
+    }
+    Ok(())
+}
+
+/// The API fields of a create or update: mapped parameters plus extra API-named fields.
+fn record_fields(e: &Entity, c: &Checked) -> Map<String, Value> {
+    let mut out = Map::new();
+    for p in e.fields {
+        if let (Some(field), Some(v)) = (p.field, c.values.get(p.name)) {
+            out.insert(field.to_owned(), v.clone());
+        }
+    }
+    for (k, v) in &c.extra_fields {
+        out.insert(k.clone(), v.clone());
+    }
+    out
+}
+
+fn sobject_param(c: &Checked) -> Result<&str, ActionError> {
+    let s = c.required("sobject")?;
+    if FieldPath::parse(s).map(|p| p.segments.len() == 1).unwrap_or(false) {
+        Ok(s)
+    } else {
+        Err(ActionError::invalid(
+            "INVALID_TYPE",
+            format!("{s:?} is not an object API name"),
+            vec!["sobject".into()],
+        ))
+    }
+}
+
+fn fields_param(c: &Checked) -> Map<String, Value> {
+    c.values
+        .get("fields")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn get_record(
+    ctx: &Ctx,
+    sobject: &str,
+    id: &str,
+    c: &Checked,
+) -> Result<Value, ActionError> {
+    let fields: Vec<String> = c
+        .values
+        .get("fields")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let h = ctx.client.sobjects(sobject);
+    let mut v: Value = if fields.is_empty() {
+        h.get(id).await?
+    } else {
+        let names: Vec<&str> = fields.iter().map(String::as_str).collect();
+        h.get_fields(id, &names).await?
+    };
+    strip_attributes(&mut v);
+    Ok(v)
+}
+
+/// Runs a checked action.
+pub(crate) async fn run(action: &Action, ctx: &Ctx, c: Checked) -> Result<Value, ActionError> {
+    let client = &ctx.client;
+    match action.op {
+        Op::Get(e) => get_record(ctx, e.sobject, c.required("id")?, &c).await,
+        Op::Create(e) => {
+            let mut fields = record_fields(e, &c);
+            check_fields(ctx, e.sobject, &c.extra_fields, true).await?;
+            if e.sobject == "Lead" && !fields.contains_key("Status") {
+                fields.insert("Status".into(), json!("New"));
+            }
+            let r = client.sobjects(e.sobject).create(&fields).await?;
+            Ok(saved(&r.id))
+        }
+        Op::Update(e) => {
+            let id = c.required("id")?;
+            let fields = record_fields(e, &c);
+            if fields.is_empty() {
+                return Err(ActionError::invalid(
+                    "REQUIRED_FIELD_MISSING",
+                    "nothing to update: give at least one field",
+                    Vec::new(),
+                ));
+            }
+            check_fields(ctx, e.sobject, &c.extra_fields, false).await?;
+            client.sobjects(e.sobject).update(id, &fields).await?;
+            Ok(saved(id))
+        }
+        Op::Delete(e) => {
+            let id = c.required("id")?;
+            client.sobjects(e.sobject).delete(id).await?;
+            Ok(saved(id))
+        }
+        Op::List(e) => list(ctx, e, &c).await,
+        Op::Search(e) => search_entity(ctx, e, &c).await,
+        Op::ConvertLead => convert_lead(ctx, &c).await,
+        Op::CloseOpportunity => close_opportunity(ctx, &c).await,
+        Op::Query => query(ctx, &c).await,
+        Op::Sosl => {
+            let mut records: Vec<Value> = client
+                .search(c.required("query")?)
+                .await?
+                .into_iter()
+                .map(Value::Object)
+                .collect();
+            records.iter_mut().for_each(strip_attributes);
+            let n = records.len();
+            Ok(page(records, n, None))
+        }
+        Op::GetRecord => get_record(ctx, sobject_param(&c)?, c.required("id")?, &c).await,
+        Op::CreateRecord => {
+            let sobject = sobject_param(&c)?;
+            let fields = fields_param(&c);
+            check_fields(ctx, sobject, &fields, true).await?;
+            let r = client.sobjects(sobject).create(&fields).await?;
+            Ok(saved(&r.id))
+        }
+        Op::UpdateRecord => {
+            let sobject = sobject_param(&c)?;
+            let id = c.required("id")?;
+            let fields = fields_param(&c);
+            check_fields(ctx, sobject, &fields, false).await?;
+            client.sobjects(sobject).update(id, &fields).await?;
+            Ok(saved(id))
+        }
+        Op::DeleteRecord => {
+            let sobject = sobject_param(&c)?;
+            let id = c.required("id")?;
+            client.sobjects(sobject).delete(id).await?;
+            Ok(saved(id))
+        }
+        Op::UpsertRecord => {
+            let sobject = sobject_param(&c)?;
+            let fields = fields_param(&c);
+            check_fields(ctx, sobject, &fields, true).await?;
+            let r = client
+                .sobjects(sobject)
+                .upsert(c.required("externalIdField")?, c.required("externalId")?, &fields)
+                .await?;
+            Ok(json!({"id": r.id, "created": r.created, "success": true}))
+        }
+        Op::DescribeObject => {
+            let d = client.sobjects(sobject_param(&c)?).describe().await?;
+            let fields: Vec<Value> = d
+                .fields
+                .iter()
+                .map(|f| {
+                    json!({
+                        "name": f.name, "label": f.label, "type": f.kind,
+                        "required": f.is_required(), "createable": f.createable,
+                        "updateable": f.updateable, "length": f.length,
+                        "externalId": f.external_id, "referenceTo": f.reference_to,
+                        "relationshipName": f.relationship_name,
+                        "picklistValues": f.picklist_values.iter().filter(|p| p.active).map(|p| p.value.clone()).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            Ok(json!({
+                "name": d.name, "label": d.label, "custom": d.custom, "keyPrefix": d.key_prefix,
+                "createable": d.createable, "updateable": d.updateable, "deletable": d.deletable,
+                "fields": fields,
+            }))
+        }
+        Op::ListObjects => {
+            let g = client.describe_global().await?;
+            let custom_only = c.bool("customOnly").unwrap_or(false);
+            let objects: Vec<Value> = g
+                .sobjects
+                .iter()
+                .filter(|o| !custom_only || o.custom)
+                .map(|o| json!({"name": o.name, "label": o.label, "custom": o.custom, "queryable": o.queryable}))
+                .collect();
+            Ok(json!({"objects": objects, "totalSize": objects.len()}))
+        }
+        Op::GetLimits => {
+            let limits = client.limits().await?;
+            let map: Map<String, Value> = limits
+                .into_iter()
+                .map(|(k, l)| (k, json!({"max": l.max, "remaining": l.remaining})))
+                .collect();
+            Ok(Value::Object(map))
+        }
+    }
+}
+
+fn filter_condition(field: &str, test: Test, kind: Kind, v: &Value) -> Result<Condition, ActionError> {
+    let lit = literal(kind, v)?;
+    Ok(match test {
+        Test::Equals | Test::Is => compare(field, CompareOp::Eq, lit)?,
+        Test::AtLeast => compare(field, CompareOp::Ge, lit)?,
+        Test::AtMost => compare(field, CompareOp::Le, lit)?,
+        Test::After => compare(field, CompareOp::Gt, lit)?,
+        Test::Before => compare(field, CompareOp::Lt, lit)?,
+        Test::Contains => {
+            let text = v.as_str().unwrap_or_default();
+            Condition::predicate(Predicate::Like {
+                lhs: path(field)?,
+                pattern: LikeOperand::Pattern(LikePattern::contains(text)),
+            })
+        }
+    })
+}
+
+async fn list(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> {
+    let limit = c.values.get("limit").and_then(Value::as_u64).unwrap_or(100);
+    let order: &OrderField = match c.str("orderBy") {
+        Some(name) => e.orders.iter().find(|o| o.name == name),
+        None => e.orders.first(),
+    }
+    .ok_or_else(|| internal("no order for this list"))?;
+    let desc = c.str("orderDirection") == Some("desc");
+    let mut conditions = Vec::new();
+    for f in e.filters {
+        if let Some(v) = c.values.get(f.param.name) {
+            conditions.push(filter_condition(f.field, f.test, f.param.kind, v)?);
+        }
+    }
+    if let Some(cursor) = c.str("cursor") {
+        let cur = decode_cursor(cursor)?;
+        if cur.get("o").and_then(Value::as_str) != Some(order.name)
+            || cur.get("d").and_then(Value::as_bool) != Some(desc)
+        {
+            return Err(ActionError::invalid(
+                "INVALID_CURSOR",
+                "the cursor belongs to another order; pass the same orderBy and orderDirection",
+                vec!["cursor".into()],
+            ));
+        }
+        let id = cur.get("id").and_then(Value::as_str).unwrap_or_default();
+        let after_id = compare("Id", CompareOp::Gt, Literal::String(id.to_owned()))?;
+        let v = cur.get("v").cloned().unwrap_or(Value::Null);
+        let keyset = if order.field == "Id" {
+            compare(
+                "Id",
+                if desc { CompareOp::Lt } else { CompareOp::Gt },
+                Literal::String(id.to_owned()),
+            )?
+        } else if v.is_null() {
+            // Past the last value: only the remaining nulls (ordered last), by id.
+            Condition::And(vec![compare(order.field, CompareOp::Eq, Literal::Null)?, after_id])
+        } else {
+            let lit = literal(order.kind, &v)?;
+            or(vec![
+                compare(order.field, if desc { CompareOp::Lt } else { CompareOp::Gt }, lit.clone())?,
+                Condition::And(vec![compare(order.field, CompareOp::Eq, lit)?, after_id]),
+                compare(order.field, CompareOp::Eq, Literal::Null)?,
+            ])
+        };
+        conditions.push(keyset);
+    }
+    let mut q = Query::select_from(e.list_fields.iter().copied(), e.sobject)
+        .map_err(|err| internal(err.to_string()))?;
+    q.where_clause = and(conditions);
+    let direction = Some(if desc { SortDirection::Desc } else { SortDirection::Asc });
+    q.order_by.push(OrderByItem {
+        expr: path(order.field)?,
+        direction,
+        nulls: Some(NullsOrder::Last),
+    });
+    if order.field != "Id" {
+        q.order_by.push(OrderByItem {
+            expr: path("Id")?,
+            direction: Some(SortDirection::Asc),
+            nulls: None,
+        });
+    }
+    q.limit = Some(RowCount::Literal(limit + 1));
+    let soql = q.to_string();
+    let mut records: Vec<Record> = ctx
+        .client
+        .query_with(&soql, QueryOptions::default())
+        .try_collect()
+        .await?;
+    let more = records.len() as u64 > limit;
+    records.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next = match (more, records.last()) {
+        (true, Some(last)) => Some(encode_cursor(&json!({
+            "o": order.name,
+            "d": desc,
+            "v": last.get(order.field).cloned().unwrap_or(Value::Null),
+            "id": last.get("Id").cloned().unwrap_or(Value::Null),
+        }))),
+        _ => None,
+    };
+    let mut records: Vec<Value> = records.into_iter().map(Value::Object).collect();
+    records.iter_mut().for_each(strip_attributes);
+    let n = records.len();
+    Ok(page(records, n, next))
+}
+
+async fn search_entity(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> {
+    let term = c.required("query")?.trim();
+    if term.chars().count() < 2 {
+        return Err(ActionError::invalid(
+            "INVALID_SEARCH",
+            "search terms need at least 2 characters",
+            vec!["query".into()],
+        ));
+    }
+    let limit = c.values.get("limit").and_then(Value::as_u64).unwrap_or(25);
+    let fields = Query::select_from(e.list_fields.iter().copied(), e.sobject)
+        .map_err(|err| internal(err.to_string()))?
+        .select;
+    let mut s = Search::find(SearchExpr::phrase(term));
+    let mut returning = ReturningObject::new(e.sobject, fields);
+    returning.limit = Some(RowCount::Literal(limit));
+    s.returning.push(returning);
+    let mut records: Vec<Value> = ctx
+        .client
+        .search(&s.to_string())
+        .await?
+        .into_iter()
+        .map(Value::Object)
+        .collect();
+    records.iter_mut().for_each(strip_attributes);
+    let n = records.len();
+    Ok(page(records, n, None))
+}
+
+async fn query(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError> {
+    let (total, done, next, mut records) = match c.str("cursor") {
+        Some(cursor) => {
+            let url = decode_cursor(cursor)?
+                .get("u")
+                .and_then(Value::as_str)
+                .filter(|u| u.starts_with("/services/data/"))
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    ActionError::invalid("INVALID_CURSOR", "not a query cursor", vec!["cursor".into()])
+                })?;
+            let v = ctx
+                .client
+                .request(sfkit_client::Method::GET, &url, None)
+                .await?
+                .unwrap_or(Value::Null);
+            (
+                v.get("totalSize").and_then(Value::as_u64).unwrap_or(0),
+                v.get("done").and_then(Value::as_bool).unwrap_or(true),
+                v.get("nextRecordsUrl").and_then(Value::as_str).map(str::to_owned),
+                v.get("records").and_then(Value::as_array).cloned().unwrap_or_default(),
+            )
+        }
+        None => {
+            let p = ctx
+                .client
+                .query_page(
+                    c.required("query")?,
+                    QueryOptions {
+                        all_rows: c.bool("includeDeleted").unwrap_or(false),
+                        batch_size: None,
+                    },
+                )
+                .await?;
+            (
+                p.total_size,
+                p.done,
+                p.next_records_url,
+                p.records.into_iter().map(Value::Object).collect(),
+            )
+        }
+    };
+    records.iter_mut().for_each(strip_attributes);
+    let next = (!done)
+        .then(|| next.map(|u| encode_cursor(&json!({"u": u}))))
+        .flatten();
+    Ok(json!({
+        "records": records,
+        "totalSize": total,
+        "done": next.is_none(),
+        "nextCursor": next,
+    }))
+}
+
+async fn convert_lead(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError> {
+    let status = match c.str("convertedStatus") {
+        Some(s) => s.to_owned(),
+        None => {
+            // No user text: a constant query.
+            let rows: Vec<Record> = ctx
+                .client
+                .query("SELECT ApiName, MasterLabel FROM LeadStatus WHERE IsConverted = true ORDER BY SortOrder LIMIT 1")
+                .try_collect()
+                .await?;
+            rows.first()
+                .and_then(|r| r.get("ApiName").or_else(|| r.get("MasterLabel")))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    ActionError::invalid(
+                        "INVALID_STATUS",
+                        "the org has no converted lead status; give convertedStatus",
+                        vec!["convertedStatus".into()],
+                    )
+                })?
+        }
+    };
+    let convert = LeadConvert {
+        lead_id: c.required("leadId")?.to_owned(),
+        converted_status: Some(status),
+        account_id: c.str("accountId").map(str::to_owned),
+        contact_id: c.str("contactId").map(str::to_owned),
+        opportunity_name: c.str("opportunityName").map(str::to_owned),
+        do_not_create_opportunity: c.bool("doNotCreateOpportunity").unwrap_or(false),
+        owner_id: c.str("ownerId").map(str::to_owned),
+        overwrite_lead_source: c.bool("overwriteLeadSource").unwrap_or(false),
+        send_notification_email: c.bool("sendNotificationEmail").unwrap_or(false),
+    };
+    let results = ctx.client.soap().convert_lead(&[convert]).await?;
+    let r = results
+        .into_iter()
+        .next()
+        .ok_or_else(|| internal("convertLead answered no result"))?;
+    if !r.success {
+        let first = r.errors.first();
+        return Err(ActionError {
+            code: first.map_or("UNKNOWN_EXCEPTION".into(), |e| e.error_code.clone()),
+            message: first.map_or("the lead was not converted".into(), |e| e.message.clone()),
+            fields: first.map(|e| e.fields.clone()).unwrap_or_default(),
+            retryable: false,
+            origin: crate::error::Origin::Salesforce,
+        });
+    }
+    Ok(json!({
+        "leadId": r.lead_id,
+        "accountId": r.account_id,
+        "contactId": r.contact_id,
+        "opportunityId": r.opportunity_id,
+        "success": true,
+    }))
+}
+
+async fn close_opportunity(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError> {
+    let id = c.required("opportunityId")?;
+    let won = c.str("outcome") == Some("won");
+    // The stage comes from the org: its own names, whatever they are.
+    let mut q = Query::select_from(["ApiName", "MasterLabel", "IsWon"], "OpportunityStage")
+        .map_err(|e| internal(e.to_string()))?;
+    q.where_clause = and(vec![
+        compare("IsActive", CompareOp::Eq, Literal::Boolean(true))?,
+        compare("IsClosed", CompareOp::Eq, Literal::Boolean(true))?,
+        compare("IsWon", CompareOp::Eq, Literal::Boolean(won))?,
+    ]);
+    q.order_by.push(OrderByItem {
+        expr: path("SortOrder")?,
+        direction: Some(SortDirection::Asc),
+        nulls: None,
+    });
+    q.limit = Some(RowCount::Literal(1));
+    let rows: Vec<Record> = ctx.client.query(&q.to_string()).try_collect().await?;
+    let stage = rows
+        .first()
+        .and_then(|r| r.get("ApiName").filter(|v| !v.is_null()).or_else(|| r.get("MasterLabel")))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ActionError::invalid(
+                "FIELD_INTEGRITY_EXCEPTION",
+                format!(
+                    "the org has no active closed {} stage",
+                    if won { "won" } else { "lost" }
+                ),
+                vec!["outcome".into()],
+            )
+        })?;
+    let close_date = c
+        .str("closeDate")
+        .map(str::to_owned)
+        .unwrap_or_else(|| chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string());
+    let mut fields = Map::new();
+    fields.insert("StageName".into(), json!(stage));
+    fields.insert("CloseDate".into(), json!(close_date));
+    if let Some(reason) = c.str("reason") {
+        fields.insert("Description".into(), json!(reason));
+    }
+    ctx.client.sobjects("Opportunity").update(id, &fields).await?;
+    Ok(json!({"id": id, "success": true, "stageName": stage, "closeDate": close_date}))
+}
+
