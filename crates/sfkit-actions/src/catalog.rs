@@ -231,11 +231,36 @@ fn entity_actions(e: &'static Entity) -> Vec<Action> {
         );
     }
     let order_names: &'static [&'static str] = match e.sobject {
-        "Account" => &["name", "annualRevenue", "createdDate", "lastModifiedDate", "id"],
+        "Account" => &[
+            "name",
+            "annualRevenue",
+            "createdDate",
+            "lastModifiedDate",
+            "id",
+        ],
         "Contact" => &["lastName", "email", "createdDate", "lastModifiedDate", "id"],
-        "Lead" => &["lastName", "company", "createdDate", "lastModifiedDate", "id"],
-        "Opportunity" => &["closeDate", "amount", "name", "createdDate", "lastModifiedDate", "id"],
-        _ => &["activityDate", "subject", "createdDate", "lastModifiedDate", "id"],
+        "Lead" => &[
+            "lastName",
+            "company",
+            "createdDate",
+            "lastModifiedDate",
+            "id",
+        ],
+        "Opportunity" => &[
+            "closeDate",
+            "amount",
+            "name",
+            "createdDate",
+            "lastModifiedDate",
+            "id",
+        ],
+        _ => &[
+            "activityDate",
+            "subject",
+            "createdDate",
+            "lastModifiedDate",
+            "id",
+        ],
     };
     out.push(
         Action::new(
@@ -249,7 +274,11 @@ fn entity_actions(e: &'static Entity) -> Vec<Action> {
         .with(e.filters.iter().map(|f| f.param))
         .with([
             Param::opt("orderBy", Kind::Enum(order_names), "the field to order by"),
-            Param::opt("orderDirection", Kind::Enum(&["asc", "desc"]), "asc (default) or desc"),
+            Param::opt(
+                "orderDirection",
+                Kind::Enum(&["asc", "desc"]),
+                "asc (default) or desc",
+            ),
             LIMIT,
             CURSOR,
         ])
@@ -266,7 +295,11 @@ fn entity_actions(e: &'static Entity) -> Vec<Action> {
                 Op::Search(e),
             )
             .with([
-                Param::req("query", Kind::String, "the term to search for (2 characters or more)"),
+                Param::req(
+                    "query",
+                    Kind::String,
+                    "the term to search for (2 characters or more)",
+                ),
                 Param::opt(
                     "limit",
                     Kind::Integer {

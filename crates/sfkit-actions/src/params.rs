@@ -143,7 +143,10 @@ impl Param {
                 } else {
                     Err(ActionError::invalid(
                         "MALFORMED_ID",
-                        format!("{}: {s:?} is not a Salesforce id (15 or 18 letters and digits)", self.name),
+                        format!(
+                            "{}: {s:?} is not a Salesforce id (15 or 18 letters and digits)",
+                            self.name
+                        ),
                         vec![self.name.to_owned()],
                     ))
                 }
@@ -157,12 +160,7 @@ impl Param {
                 let n = number(value)
                     .filter(|n| n.fract() == 0.0)
                     .ok_or_else(|| wrong("a whole number"))?;
-                range(
-                    self.name,
-                    n,
-                    min.map(|m| m as f64),
-                    max.map(|m| m as f64),
-                )?;
+                range(self.name, n, min.map(|m| m as f64), max.map(|m| m as f64))?;
                 Ok(json!(n as i64))
             }
             Kind::Boolean => match value {
@@ -178,7 +176,9 @@ impl Param {
                     .map_err(|_| wrong("a date YYYY-MM-DD"))
             }
             Kind::DateTime => {
-                let s = value.as_str().ok_or_else(|| wrong("an ISO 8601 date-time"))?;
+                let s = value
+                    .as_str()
+                    .ok_or_else(|| wrong("an ISO 8601 date-time"))?;
                 chrono::DateTime::parse_from_rfc3339(s.trim())
                     .map(|t| {
                         json!(
@@ -365,7 +365,11 @@ pub fn schema(params: &[Param], api_fields: bool) -> Value {
         .iter()
         .map(|p| (p.name.to_owned(), p.schema()))
         .collect();
-    let required: Vec<&str> = params.iter().filter(|p| p.required).map(|p| p.name).collect();
+    let required: Vec<&str> = params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| p.name)
+        .collect();
     let mut s = Map::new();
     s.insert("type".into(), json!("object"));
     s.insert("properties".into(), Value::Object(properties));

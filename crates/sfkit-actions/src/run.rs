@@ -8,9 +8,9 @@ use futures_util::TryStreamExt as _;
 use serde_json::{Map, Value, json};
 use sfkit_client::{Client, LeadConvert, QueryOptions, Record};
 use sfkit_soql::{
-    CompareOp, Condition, DateTimeLiteral, Expr, FieldPath, LikeOperand, LikePattern,
-    NullsOrder, Number, OrderByItem, Predicate, Query, ReturningObject, RowCount, Search,
-    SearchExpr, SortDirection, Value as Literal,
+    CompareOp, Condition, DateTimeLiteral, Expr, FieldPath, LikeOperand, LikePattern, NullsOrder,
+    Number, OrderByItem, Predicate, Query, ReturningObject, RowCount, Search, SearchExpr,
+    SortDirection, Value as Literal,
 };
 
 use crate::catalog::{Action, Op};
@@ -83,7 +83,9 @@ fn literal(kind: Kind, v: &Value) -> Result<Literal, ActionError> {
             let t = chrono::DateTime::parse_from_rfc3339(s)
                 .or_else(|_| chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z"))
                 .map_err(|_| bad())?;
-            Literal::DateTime(DateTimeLiteral::utc(t.with_timezone(&chrono::Utc).naive_utc()))
+            Literal::DateTime(DateTimeLiteral::utc(
+                t.with_timezone(&chrono::Utc).naive_utc(),
+            ))
         }
         (_, Value::String(s)) => Literal::String(s.clone()),
         _ => return Err(bad()),
@@ -184,7 +186,10 @@ fn record_fields(e: &Entity, c: &Checked) -> Map<String, Value> {
 
 fn sobject_param(c: &Checked) -> Result<&str, ActionError> {
     let s = c.required("sobject")?;
-    if FieldPath::parse(s).map(|p| p.segments.len() == 1).unwrap_or(false) {
+    if FieldPath::parse(s)
+        .map(|p| p.segments.len() == 1)
+        .unwrap_or(false)
+    {
         Ok(s)
     } else {
         Err(ActionError::invalid(
@@ -203,17 +208,17 @@ fn fields_param(c: &Checked) -> Map<String, Value> {
         .unwrap_or_default()
 }
 
-async fn get_record(
-    ctx: &Ctx,
-    sobject: &str,
-    id: &str,
-    c: &Checked,
-) -> Result<Value, ActionError> {
+async fn get_record(ctx: &Ctx, sobject: &str, id: &str, c: &Checked) -> Result<Value, ActionError> {
     let fields: Vec<String> = c
         .values
         .get("fields")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let h = ctx.client.sobjects(sobject);
     let mut v: Value = if fields.is_empty() {
@@ -303,7 +308,11 @@ pub(crate) async fn run(action: &Action, ctx: &Ctx, c: Checked) -> Result<Value,
             check_fields(ctx, sobject, &fields, true).await?;
             let r = client
                 .sobjects(sobject)
-                .upsert(c.required("externalIdField")?, c.required("externalId")?, &fields)
+                .upsert(
+                    c.required("externalIdField")?,
+                    c.required("externalId")?,
+                    &fields,
+                )
                 .await?;
             Ok(json!({"id": r.id, "created": r.created, "success": true}))
         }
@@ -351,7 +360,12 @@ pub(crate) async fn run(action: &Action, ctx: &Ctx, c: Checked) -> Result<Value,
     }
 }
 
-fn filter_condition(field: &str, test: Test, kind: Kind, v: &Value) -> Result<Condition, ActionError> {
+fn filter_condition(
+    field: &str,
+    test: Test,
+    kind: Kind,
+    v: &Value,
+) -> Result<Condition, ActionError> {
     let lit = literal(kind, v)?;
     Ok(match test {
         Test::Equals | Test::Is => compare(field, CompareOp::Eq, lit)?,
@@ -405,11 +419,18 @@ async fn list(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> 
             )?
         } else if v.is_null() {
             // Past the last value: only the remaining nulls (ordered last), by id.
-            Condition::And(vec![compare(order.field, CompareOp::Eq, Literal::Null)?, after_id])
+            Condition::And(vec![
+                compare(order.field, CompareOp::Eq, Literal::Null)?,
+                after_id,
+            ])
         } else {
             let lit = literal(order.kind, &v)?;
             or(vec![
-                compare(order.field, if desc { CompareOp::Lt } else { CompareOp::Gt }, lit.clone())?,
+                compare(
+                    order.field,
+                    if desc { CompareOp::Lt } else { CompareOp::Gt },
+                    lit.clone(),
+                )?,
                 Condition::And(vec![compare(order.field, CompareOp::Eq, lit)?, after_id]),
                 compare(order.field, CompareOp::Eq, Literal::Null)?,
             ])
@@ -419,7 +440,11 @@ async fn list(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> 
     let mut q = Query::select_from(e.list_fields.iter().copied(), e.sobject)
         .map_err(|err| internal(err.to_string()))?;
     q.where_clause = and(conditions);
-    let direction = Some(if desc { SortDirection::Desc } else { SortDirection::Asc });
+    let direction = Some(if desc {
+        SortDirection::Desc
+    } else {
+        SortDirection::Asc
+    });
     q.order_by.push(OrderByItem {
         expr: path(order.field)?,
         direction,
@@ -494,7 +519,11 @@ async fn query(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError> {
                 .filter(|u| u.starts_with("/services/data/"))
                 .map(str::to_owned)
                 .ok_or_else(|| {
-                    ActionError::invalid("INVALID_CURSOR", "not a query cursor", vec!["cursor".into()])
+                    ActionError::invalid(
+                        "INVALID_CURSOR",
+                        "not a query cursor",
+                        vec!["cursor".into()],
+                    )
                 })?;
             let v = ctx
                 .client
@@ -504,8 +533,13 @@ async fn query(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError> {
             (
                 v.get("totalSize").and_then(Value::as_u64).unwrap_or(0),
                 v.get("done").and_then(Value::as_bool).unwrap_or(true),
-                v.get("nextRecordsUrl").and_then(Value::as_str).map(str::to_owned),
-                v.get("records").and_then(Value::as_array).cloned().unwrap_or_default(),
+                v.get("nextRecordsUrl")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                v.get("records")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
             )
         }
         None => {
@@ -617,7 +651,11 @@ async fn close_opportunity(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError>
     let rows: Vec<Record> = ctx.client.query(&q.to_string()).try_collect().await?;
     let stage = rows
         .first()
-        .and_then(|r| r.get("ApiName").filter(|v| !v.is_null()).or_else(|| r.get("MasterLabel")))
+        .and_then(|r| {
+            r.get("ApiName")
+                .filter(|v| !v.is_null())
+                .or_else(|| r.get("MasterLabel"))
+        })
         .and_then(Value::as_str)
         .map(str::to_owned)
         .ok_or_else(|| {
@@ -630,17 +668,21 @@ async fn close_opportunity(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError>
                 vec!["outcome".into()],
             )
         })?;
-    let close_date = c
-        .str("closeDate")
-        .map(str::to_owned)
-        .unwrap_or_else(|| chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string());
+    let close_date = c.str("closeDate").map(str::to_owned).unwrap_or_else(|| {
+        chrono::Utc::now()
+            .date_naive()
+            .format("%Y-%m-%d")
+            .to_string()
+    });
     let mut fields = Map::new();
     fields.insert("StageName".into(), json!(stage));
     fields.insert("CloseDate".into(), json!(close_date));
     if let Some(reason) = c.str("reason") {
         fields.insert("Description".into(), json!(reason));
     }
-    ctx.client.sobjects("Opportunity").update(id, &fields).await?;
+    ctx.client
+        .sobjects("Opportunity")
+        .update(id, &fields)
+        .await?;
     Ok(json!({"id": id, "success": true, "stageName": stage, "closeDate": close_date}))
 }
-

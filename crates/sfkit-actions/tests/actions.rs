@@ -1,0 +1,713 @@
+//! Every action against a local org started in-process: success and failure, validation before
+//! any call, hostile strings in filters, paging with cursors, conversions and closings.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+use sfkit_actions::{ActionError, Catalog, Ctx, Origin};
+use sfkit_client::Client;
+use sfkit_client::auth::Password;
+use sfkit_emulator::{
+    ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, Org, OrgConfig, OrgHandle, PASSWORD, VIEWER_USERNAME,
+};
+
+struct T {
+    org: OrgHandle,
+    catalog: Catalog,
+    ctx: Ctx,
+}
+
+impl T {
+    async fn start() -> Self {
+        Self::start_with(OrgConfig::default()).await
+    }
+
+    async fn start_with(config: OrgConfig) -> Self {
+        let org = Org::start(config).await.unwrap();
+        let ctx = Self::ctx_for(&org, ADMIN_USERNAME);
+        T {
+            org,
+            catalog: Catalog::new(),
+            ctx,
+        }
+    }
+
+    fn ctx_for(org: &OrgHandle, user: &str) -> Ctx {
+        let client = Client::builder()
+            .token_source(
+                Password::new(CLIENT_ID, CLIENT_SECRET, user, PASSWORD).login_url(org.url()),
+            )
+            .build()
+            .unwrap();
+        Ctx { client }
+    }
+
+    async fn run(&self, name: &str, input: Value) -> Result<Value, ActionError> {
+        self.catalog.run(&self.ctx, name, &input).await
+    }
+
+    async fn ok(&self, name: &str, input: Value) -> Value {
+        match self.run(name, input.clone()).await {
+            Ok(v) => v,
+            Err(e) => panic!("{name} {input}: {e:?}"),
+        }
+    }
+
+    async fn err(&self, name: &str, input: Value) -> ActionError {
+        match self.run(name, input.clone()).await {
+            Ok(v) => panic!("{name} {input} should fail, gave {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn api_requests(&self) -> u64 {
+        self.org.api_requests()
+    }
+}
+
+#[test]
+fn every_spec_action_is_there_with_schemas() {
+    let c = Catalog::new();
+    for name in [
+        "getAccount",
+        "createAccount",
+        "updateAccount",
+        "deleteAccount",
+        "listAccounts",
+        "searchAccounts",
+        "getContact",
+        "createContact",
+        "updateContact",
+        "deleteContact",
+        "getLead",
+        "createLead",
+        "updateLead",
+        "deleteLead",
+        "convertLead",
+        "getOpportunity",
+        "createOpportunity",
+        "updateOpportunity",
+        "closeOpportunity",
+        "listOpportunities",
+        "getTask",
+        "createTask",
+        "updateTask",
+        "deleteTask",
+        "query",
+        "search",
+        "getRecord",
+        "createRecord",
+        "updateRecord",
+        "deleteRecord",
+        "listContacts",
+        "listLeads",
+        "listTasks",
+        "searchContacts",
+        "searchLeads",
+        "upsertRecord",
+        "describeObject",
+        "listObjects",
+        "getLimits",
+    ] {
+        let a = c.get(name).unwrap_or_else(|| panic!("{name} is missing"));
+        let input = a.input_schema();
+        assert_eq!(input["type"], "object", "{name}");
+        assert!(a.output_schema().is_object(), "{name}");
+        assert!(!a.description().is_empty(), "{name}");
+    }
+    let lead = c.get("createLead").unwrap().input_schema();
+    assert_eq!(lead["required"], json!(["lastName", "company"]));
+    let opp = c.get("createOpportunity").unwrap().input_schema();
+    assert_eq!(opp["required"], json!(["name", "stageName", "closeDate"]));
+    assert_eq!(opp["properties"]["probability"]["maximum"], json!(100.0));
+    assert_eq!(opp["properties"]["closeDate"]["format"], "date");
+    let acct = c.get("createAccount").unwrap().input_schema();
+    for p in [
+        "name",
+        "industry",
+        "website",
+        "phone",
+        "billingStreet",
+        "billingCity",
+        "billingState",
+        "billingPostalCode",
+        "billingCountry",
+        "type",
+        "description",
+        "annualRevenue",
+        "numberOfEmployees",
+    ] {
+        assert!(acct["properties"].get(p).is_some(), "createAccount.{p}");
+    }
+    assert!(c.get("getAccount").unwrap().read_only());
+    assert!(!c.get("createAccount").unwrap().read_only());
+}
+
+#[tokio::test]
+async fn accounts_round_trip_and_validation_happens_before_any_call() {
+    let t = T::start().await;
+    let created = t
+        .ok(
+            "createAccount",
+            json!({"name": "Acme", "industry": "Energy", "annualRevenue": "1500000", "numberOfEmployees": 40}),
+        )
+        .await;
+    assert_eq!(created["success"], true);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let got = t.ok("getAccount", json!({"id": id})).await;
+    assert_eq!(got["Name"], "Acme");
+    assert_eq!(got["AnnualRevenue"], 1_500_000.0);
+    assert!(got.get("attributes").is_none(), "no attributes in outputs");
+    let some = t
+        .ok("getAccount", json!({"id": id, "fields": ["Name"]}))
+        .await;
+    assert_eq!(some["Name"], "Acme");
+    assert!(some.get("Industry").is_none());
+
+    t.ok(
+        "updateAccount",
+        json!({"id": id, "phone": "555-0100", "Description": "via API name"}),
+    )
+    .await;
+    let got = t.ok("getAccount", json!({"id": id})).await;
+    assert_eq!(got["Phone"], "555-0100");
+    assert_eq!(got["Description"], "via API name");
+
+    // Nothing reaches the org for any of these.
+    let before = t.api_requests();
+    let e = t.err("createAccount", json!({"industry": "Energy"})).await;
+    assert_eq!(
+        (e.code.as_str(), e.fields.clone()),
+        ("REQUIRED_FIELD_MISSING", vec!["name".to_owned()])
+    );
+    assert_eq!(e.origin, Origin::Validation);
+    let e = t
+        .err("createAccount", json!({"name": "x", "nmae": "typo"}))
+        .await;
+    assert_eq!(e.code, "INVALID_FIELD");
+    assert!(
+        e.message.contains("nmae") && e.message.contains("billingCity"),
+        "{}",
+        e.message
+    );
+    let e = t
+        .err(
+            "createAccount",
+            json!({"name": "x", "numberOfEmployees": 2.5}),
+        )
+        .await;
+    assert_eq!(e.code, "INVALID_TYPE_ON_FIELD_IN_RECORD");
+    let e = t
+        .err("createAccount", json!({"name": "x", "annualRevenue": -1}))
+        .await;
+    assert_eq!(e.code, "NUMBER_OUTSIDE_VALID_RANGE");
+    let e = t.err("getAccount", json!({"id": "not-an-id"})).await;
+    assert_eq!(e.code, "MALFORMED_ID");
+    let e = t.err("createAccount", json!(["not", "an", "object"])).await;
+    assert_eq!(e.code, "JSON_PARSER_ERROR");
+    let e = t.err("updateAccount", json!({"id": id})).await;
+    assert_eq!(e.code, "REQUIRED_FIELD_MISSING");
+    assert_eq!(t.api_requests(), before, "validation made no call");
+
+    // An API-named field that does not exist is caught against describe, before the write.
+    let e = t
+        .err("createAccount", json!({"name": "x", "Nope__c": 1}))
+        .await;
+    assert_eq!(e.code, "INVALID_FIELD");
+    assert_eq!(e.fields, ["Nope__c"]);
+
+    t.ok("deleteAccount", json!({"id": id})).await;
+    let e = t.err("getAccount", json!({"id": id})).await;
+    assert_eq!(e.code, "ENTITY_IS_DELETED");
+    assert_eq!(e.origin, Origin::Salesforce);
+    let e = t
+        .err("updateAccount", json!({"id": id, "name": "again"}))
+        .await;
+    assert_eq!(e.code, "ENTITY_IS_DELETED");
+}
+
+#[tokio::test]
+async fn the_viewer_can_read_but_not_write() {
+    let t = T::start().await;
+    let id = t.ok("createContact", json!({"lastName": "Visible"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let viewer = T::ctx_for(&t.org, VIEWER_USERNAME);
+    let c = Catalog::new();
+    let got = c
+        .run(&viewer, "getContact", &json!({"id": id}))
+        .await
+        .unwrap();
+    assert_eq!(got["LastName"], "Visible");
+    let e = c
+        .run(&viewer, "updateContact", &json!({"id": id, "title": "No"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "INSUFFICIENT_ACCESS_OR_READONLY");
+    assert!(!e.retryable);
+}
+
+#[tokio::test]
+async fn leads_default_to_new_and_convert_with_and_without_an_opportunity() {
+    let t = T::start().await;
+    let lead = t
+        .ok(
+            "createLead",
+            json!({"lastName": "Ng", "company": "Ng Co", "email": "ng@example.com"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(t.ok("getLead", json!({"id": lead})).await["Status"], "New");
+    let e = t.err("createLead", json!({"lastName": "No company"})).await;
+    assert_eq!(e.fields, ["company"]);
+
+    let r = t.ok("convertLead", json!({"leadId": lead})).await;
+    assert_eq!(r["success"], true);
+    assert!(r["opportunityId"].is_string());
+    let contact = t.ok("getContact", json!({"id": r["contactId"]})).await;
+    assert_eq!(contact["AccountId"], r["accountId"]);
+    let again = t.err("convertLead", json!({"leadId": lead})).await;
+    assert_eq!(again.origin, Origin::Salesforce);
+
+    let lead2 = t
+        .ok(
+            "createLead",
+            json!({"lastName": "Two", "company": "Two Co"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = t
+        .ok(
+            "convertLead",
+            json!({"leadId": lead2, "doNotCreateOpportunity": true}),
+        )
+        .await;
+    assert_eq!(r["opportunityId"], Value::Null);
+}
+
+/// Stages renamed in the org: closeOpportunity finds them from OpportunityStage.
+#[tokio::test]
+async fn close_opportunity_uses_the_orgs_own_stages() {
+    let t = T::start().await;
+    // Rename the closed stages, as an admin might.
+    let stages: Value = t
+        .ok("query", json!({"query": "SELECT Id, ApiName, IsWon FROM OpportunityStage WHERE IsClosed = true"}))
+        .await;
+    for s in stages["records"].as_array().unwrap() {
+        let name = if s["IsWon"] == true {
+            "Signed"
+        } else {
+            "Walked Away"
+        };
+        t.ok(
+            "updateRecord",
+            json!({"sobject": "OpportunityStage", "id": s["Id"], "fields": {"ApiName": name, "MasterLabel": name}}),
+        )
+        .await;
+    }
+    let opp = t
+        .ok("createOpportunity", json!({"name": "Big deal", "stageName": "Prospecting", "closeDate": "2031-01-31", "amount": 5000}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let won = t
+        .ok(
+            "closeOpportunity",
+            json!({"opportunityId": opp, "outcome": "won", "closeDate": "2030-06-30"}),
+        )
+        .await;
+    assert_eq!(won["stageName"], "Signed");
+    let got = t.ok("getOpportunity", json!({"id": opp})).await;
+    assert_eq!(
+        (got["IsClosed"].clone(), got["IsWon"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(got["CloseDate"], "2030-06-30");
+
+    let opp2 = t
+        .ok(
+            "createOpportunity",
+            json!({"name": "Lost deal", "stageName": "Prospecting", "closeDate": "2031-01-31"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lost = t
+        .ok(
+            "closeOpportunity",
+            json!({"opportunityId": opp2, "outcome": "LOST", "reason": "price"}),
+        )
+        .await;
+    assert_eq!(lost["stageName"], "Walked Away");
+    let got = t.ok("getOpportunity", json!({"id": opp2})).await;
+    assert_eq!(
+        (got["IsClosed"].clone(), got["IsWon"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(got["Description"], "price");
+    let e = t
+        .err(
+            "closeOpportunity",
+            json!({"opportunityId": opp2, "outcome": "maybe"}),
+        )
+        .await;
+    assert_eq!(e.code, "INVALID_TYPE_ON_FIELD_IN_RECORD");
+    let e = t
+        .err(
+            "createOpportunity",
+            json!({"name": "x", "stageName": "Prospecting", "closeDate": "31/01/2031"}),
+        )
+        .await;
+    assert_eq!(e.fields, ["closeDate"]);
+    let e = t.err("createOpportunity", json!({"name": "x", "stageName": "Prospecting", "closeDate": "2031-01-31", "probability": 101})).await;
+    assert_eq!(e.code, "NUMBER_OUTSIDE_VALID_RANGE");
+}
+
+/// Filter values are matched literally, whatever they hold, and never change the query.
+#[tokio::test]
+async fn hostile_strings_in_filters_match_literally() {
+    let t = T::start().await;
+    let hostile = [
+        "O'Brien & Sons",
+        "back\\slash",
+        "100% real",
+        "under_score",
+        "quote\" and 'single'",
+        "line\nbreak",
+        "') OR Name != ('",
+        "{braces} [brackets] ~*?",
+        "semi; DROP",
+    ];
+    for name in hostile {
+        t.ok("createAccount", json!({"name": name, "billingCity": name}))
+            .await;
+    }
+    t.ok(
+        "createAccount",
+        json!({"name": "100 percent", "billingCity": "elsewhere"}),
+    )
+    .await;
+    t.ok(
+        "createAccount",
+        json!({"name": "underXscore", "billingCity": "elsewhere"}),
+    )
+    .await;
+    for name in hostile {
+        let by_city = t.ok("listAccounts", json!({"city": name})).await;
+        let names: Vec<&str> = by_city["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["Name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, [name], "city = {name:?}");
+        let contains = t.ok("listAccounts", json!({"nameContains": name})).await;
+        let names: Vec<&str> = contains["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["Name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, [name], "name contains {name:?}");
+    }
+    // `%` and `_` are not wildcards.
+    let pct = t.ok("listAccounts", json!({"nameContains": "0%"})).await;
+    assert_eq!(pct["records"].as_array().unwrap().len(), 1);
+    let under = t.ok("listAccounts", json!({"nameContains": "r_s"})).await;
+    assert_eq!(under["records"][0]["Name"], "under_score");
+    assert_eq!(under["records"].as_array().unwrap().len(), 1);
+    // A very long string is just a string.
+    let long = "x".repeat(5_000);
+    let none = t.ok("listAccounts", json!({"nameContains": long})).await;
+    assert_eq!(none["records"], json!([]));
+    // Searches escape SOSL's reserved characters; short terms are refused.
+    let found = t
+        .ok("searchAccounts", json!({"query": "O'Brien & Sons"}))
+        .await;
+    assert!(
+        found["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["Name"] == "O'Brien & Sons"),
+        "{found}"
+    );
+    t.ok(
+        "searchAccounts",
+        json!({"query": "{braces} [brackets] ~*?"}),
+    )
+    .await;
+    let e = t.err("searchAccounts", json!({"query": "x"})).await;
+    assert_eq!(e.code, "INVALID_SEARCH");
+}
+
+/// Lists page with an opaque cursor: every record once, in order, whatever the page size.
+#[tokio::test]
+async fn lists_page_through_every_record_once() {
+    let t = T::start().await;
+    let n = 57;
+    let mut expected = Vec::new();
+    for i in 0..n {
+        // Some share a revenue, some have none: ties and nulls must page correctly.
+        let revenue = if i % 5 == 0 {
+            Value::Null
+        } else {
+            json!((i % 7) * 1000)
+        };
+        let name = format!("Pager {i:02}");
+        t.ok(
+            "createAccount",
+            json!({"name": name, "annualRevenue": revenue, "industry": "Paging"}),
+        )
+        .await;
+        expected.push(name);
+    }
+    for (order, direction) in [
+        ("name", "asc"),
+        ("annualRevenue", "asc"),
+        ("annualRevenue", "desc"),
+        ("createdDate", "desc"),
+        ("id", "desc"),
+    ] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let mut input = json!({"industry": "Paging", "orderBy": order, "orderDirection": direction, "limit": 10});
+            if let Some(c) = &cursor {
+                input["cursor"] = json!(c);
+            }
+            let page = t.ok("listAccounts", input).await;
+            pages += 1;
+            for r in page["records"].as_array().unwrap() {
+                seen.push(r["Name"].as_str().unwrap().to_owned());
+            }
+            match page["nextCursor"].as_str() {
+                Some(c) => {
+                    assert_eq!(page["done"], false);
+                    cursor = Some(c.to_owned());
+                }
+                None => {
+                    assert_eq!(page["done"], true);
+                    break;
+                }
+            }
+            assert!(pages < 20, "runaway paging");
+        }
+        assert_eq!(seen.len(), n, "{order} {direction}");
+        let unique: HashSet<&String> = seen.iter().collect();
+        assert_eq!(unique.len(), n, "{order} {direction}: no duplicates");
+        if order == "name" {
+            assert_eq!(seen, expected);
+        }
+    }
+    let e = t.err("listAccounts", json!({"cursor": "garbage!"})).await;
+    assert_eq!(e.code, "INVALID_CURSOR");
+    let e = t.err("listAccounts", json!({"limit": 2001})).await;
+    assert_eq!(e.code, "NUMBER_OUTSIDE_VALID_RANGE");
+}
+
+#[tokio::test]
+async fn opportunities_filter_by_state_dates_and_amounts() {
+    let t = T::start().await;
+    let acct = t.ok("createAccount", json!({"name": "Pipeline Co"})).await["id"].clone();
+    for (name, stage, close, amount) in [
+        ("Small open", "Prospecting", "2030-01-10", 100),
+        ("Big open", "Negotiation/Review", "2030-02-10", 90_000),
+        ("Won one", "Closed Won", "2030-03-10", 5_000),
+        ("Lost one", "Closed Lost", "2030-04-10", 7_000),
+    ] {
+        t.ok("createOpportunity", json!({"name": name, "stageName": stage, "closeDate": close, "amount": amount, "accountId": acct})).await;
+    }
+    let names = |v: Value| -> Vec<String> {
+        v["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["Name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(
+            t.ok(
+                "listOpportunities",
+                json!({"isClosed": false, "orderBy": "amount"})
+            )
+            .await
+        ),
+        ["Small open", "Big open"]
+    );
+    assert_eq!(
+        names(t.ok("listOpportunities", json!({"isWon": true})).await),
+        ["Won one"]
+    );
+    assert_eq!(
+        names(
+            t.ok(
+                "listOpportunities",
+                json!({"closeDateFrom": "2030-02-01", "closeDateTo": "2030-03-31"})
+            )
+            .await
+        ),
+        ["Big open", "Won one"]
+    );
+    assert_eq!(names(t.ok("listOpportunities", json!({"minAmount": 6000, "accountId": acct, "orderBy": "amount", "orderDirection": "desc"})).await), ["Big open", "Lost one"]);
+}
+
+const INVOICES: &str = r#"
+[[object]]
+name = "Invoice__c"
+label = "Invoice"
+prefix = "a07"
+
+[[object.fields]]
+name = "Number__c"
+type = "string"
+label = "Number"
+length = 20
+external_id = true
+unique = true
+
+[[object.fields]]
+name = "Total__c"
+type = "currency"
+label = "Total"
+"#;
+
+#[tokio::test]
+async fn custom_objects_through_the_generic_actions() {
+    let t = T::start_with(OrgConfig::default().schema(INVOICES, "invoices.toml")).await;
+    let id = t
+        .ok("createRecord", json!({"sobject": "Invoice__c", "fields": {"Name": "INV-1", "Number__c": "N-1", "Total__c": 99.5}}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let got = t
+        .ok("getRecord", json!({"sobject": "Invoice__c", "id": id}))
+        .await;
+    assert_eq!(got["Total__c"], 99.5);
+    t.ok(
+        "updateRecord",
+        json!({"sobject": "Invoice__c", "id": id, "fields": {"Total__c": 100}}),
+    )
+    .await;
+    let up = t
+        .ok("upsertRecord", json!({"sobject": "Invoice__c", "externalIdField": "Number__c", "externalId": "N-1", "fields": {"Total__c": 120}}))
+        .await;
+    assert_eq!(
+        (up["id"].as_str(), up["created"].clone()),
+        (Some(id.as_str()), json!(false))
+    );
+    let dup = t
+        .err(
+            "createRecord",
+            json!({"sobject": "Invoice__c", "fields": {"Name": "INV-2", "Number__c": "N-1"}}),
+        )
+        .await;
+    assert_eq!(dup.code, "DUPLICATE_VALUE");
+    let d = t
+        .ok("describeObject", json!({"sobject": "Invoice__c"}))
+        .await;
+    assert!(
+        d["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "Total__c")
+    );
+    let objects = t.ok("listObjects", json!({"customOnly": true})).await;
+    assert_eq!(objects["objects"][0]["name"], "Invoice__c");
+    let q = t
+        .ok(
+            "query",
+            json!({"query": "SELECT Name, Total__c FROM Invoice__c"}),
+        )
+        .await;
+    assert_eq!(q["records"][0]["Total__c"], 120.0);
+    t.ok("deleteRecord", json!({"sobject": "Invoice__c", "id": id}))
+        .await;
+    let e = t
+        .err("getRecord", json!({"sobject": "Invoice__c", "id": id}))
+        .await;
+    assert_eq!(e.code, "ENTITY_IS_DELETED");
+    let e = t
+        .err(
+            "getRecord",
+            json!({"sobject": "Invoice__c/../Account", "id": id}),
+        )
+        .await;
+    assert_eq!(e.code, "INVALID_TYPE");
+    let limits = t.ok("getLimits", json!({})).await;
+    assert!(limits["DailyApiRequests"]["max"].as_i64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn query_pages_with_a_cursor_and_tasks_work() {
+    let t = T::start().await;
+    let acct = t.ok("createAccount", json!({"name": "Tasked"})).await["id"].clone();
+    let task = t
+        .ok("createTask", json!({"subject": "Call back", "whatId": acct, "activityDate": "2030-05-01", "priority": "High"}))
+        .await["id"]
+        .clone();
+    let listed = t.ok("listTasks", json!({"whatId": acct})).await;
+    assert_eq!(listed["records"][0]["Subject"], "Call back");
+    t.ok("updateTask", json!({"id": task, "status": "Completed"}))
+        .await;
+    assert_eq!(
+        t.ok("getTask", json!({"id": task})).await["Status"],
+        "Completed"
+    );
+    t.ok("deleteTask", json!({"id": task})).await;
+
+    // 2,100 contacts: the query action hands out a cursor for the second page.
+    let recs: Vec<Value> = (0..2100)
+        .map(|i| json!({"LastName": format!("Q{i:04}")}))
+        .collect();
+    for chunk in recs.chunks(200) {
+        let records: Vec<sfkit_client::Record> = chunk
+            .iter()
+            .map(|r| r.as_object().unwrap().clone())
+            .collect();
+        t.ctx
+            .client
+            .create_many("Contact", &records, true)
+            .await
+            .unwrap();
+    }
+    let first = t
+        .ok("query", json!({"query": "SELECT Id FROM Contact"}))
+        .await;
+    assert_eq!(first["totalSize"], 2100);
+    assert_eq!(first["done"], false);
+    assert_eq!(first["records"].as_array().unwrap().len(), 2000);
+    let second = t
+        .ok("query", json!({"query": "", "cursor": first["nextCursor"]}))
+        .await;
+    assert_eq!(second["records"].as_array().unwrap().len(), 100);
+    assert_eq!(second["done"], true);
+    let bad = t
+        .err("query", json!({"query": "SELECT Nope FROM Contact"}))
+        .await;
+    assert_eq!(bad.code, "INVALID_FIELD");
+    let s = t
+        .ok(
+            "search",
+            json!({"query": "FIND {Q0001} RETURNING Contact(LastName)"}),
+        )
+        .await;
+    assert_eq!(s["records"][0]["LastName"], "Q0001");
+}
