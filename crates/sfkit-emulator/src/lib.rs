@@ -35,6 +35,15 @@ pub enum Error {
     /// SQLite failed.
     #[error("storage: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// Another process is serving the same data directory (one org, one process: two would
+    /// each hand out ids from their own copy of the sequence).
+    #[error(
+        "the local org in {dir} is in use by another sfkit process (`sfkit emulator`?); stop it, or give this one another --data-dir"
+    )]
+    InUse {
+        /// The data directory.
+        dir: PathBuf,
+    },
     /// Reading or writing a file or socket failed.
     #[error("{context}: {source}")]
     Io {

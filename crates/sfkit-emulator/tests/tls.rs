@@ -672,3 +672,27 @@ async fn the_demo_seed_is_deterministic_and_loaded_once() {
     assert_eq!(again.column(names, "Name").await, a_names);
     again.shutdown().await;
 }
+
+/// One org, one process: a second org on the same data directory is refused with a clear
+/// error, and the directory is free again once the first stops.
+#[tokio::test]
+async fn a_data_directory_serves_one_org_at_a_time() {
+    let dir = TempDir::new("in-use");
+    let first = Org::start(OrgConfig::default().data_dir(dir.path()))
+        .await
+        .unwrap();
+    let err = Org::start(OrgConfig::default().data_dir(dir.path()))
+        .await
+        .expect_err("the directory is in use");
+    assert!(
+        matches!(err, sfkit_emulator::Error::InUse { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("in use by another sfkit process"),
+        "{err}"
+    );
+    first.shutdown().await;
+    let again = Org::start(OrgConfig::default().data_dir(dir.path())).await;
+    assert!(again.is_ok(), "{:?}", again.err());
+}

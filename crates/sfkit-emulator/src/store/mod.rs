@@ -54,6 +54,8 @@ pub struct Store {
     path: PathBuf,
     /// A temporary directory removed when the store is dropped (`--memory`).
     temp_dir: Option<PathBuf>,
+    /// Held (locked) for the store's life; see [`Store::open`].
+    _lock: std::fs::File,
 }
 
 pub(crate) struct Writer {
@@ -98,6 +100,27 @@ impl Store {
             context: format!("creating {}", dir.display()),
             source,
         })?;
+        // One process per org: the lock lasts as long as the store (the OS drops it when the
+        // process ends, however it ends).
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("org.lock"))
+            .map_err(|source| Error::Io {
+                context: format!("opening {}", dir.join("org.lock").display()),
+                source,
+            })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(Error::InUse { dir }),
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(Error::Io {
+                    context: format!("locking {}", dir.join("org.lock").display()),
+                    source,
+                });
+            }
+        }
         let path = dir.join("org.sqlite3");
         let mut conn = open_conn(&path)?;
         migrate(&mut conn, &schema)?;
@@ -148,6 +171,7 @@ impl Store {
             org_id,
             path,
             temp_dir,
+            _lock: lock,
         })
     }
 
