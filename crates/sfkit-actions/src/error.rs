@@ -48,6 +48,17 @@ impl ActionError {
         }
     }
 
+    /// Salesforce could not be reached or the login failed.
+    pub fn connection(message: impl Into<String>) -> Self {
+        ActionError {
+            code: "CONNECTION_FAILED".into(),
+            message: message.into(),
+            fields: Vec::new(),
+            retryable: false,
+            origin: Origin::Connection,
+        }
+    }
+
     /// A required parameter is missing.
     pub fn missing(param: &str) -> Self {
         Self::invalid(
@@ -64,7 +75,11 @@ impl From<ClientError> for ActionError {
         match &e {
             ClientError::Api(api) => ActionError {
                 code: api.code.as_str().to_owned(),
-                message: e.to_string(),
+                // Salesforce's text and what to do; the code travels in its own member.
+                message: match api.code.remedy() {
+                    Some(fix) => format!("{}. {fix}", api.message().trim_end_matches('.')),
+                    None => api.message().to_owned(),
+                },
                 fields: api.fields().into_iter().map(str::to_owned).collect(),
                 retryable,
                 origin: Origin::Salesforce,

@@ -29,7 +29,7 @@ pub struct Ctx {
 pub fn strip_attributes(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            m.remove("attributes");
+            m.shift_remove("attributes");
             m.values_mut().for_each(strip_attributes);
         }
         Value::Array(items) => items.iter_mut().for_each(strip_attributes),

@@ -192,7 +192,7 @@ async fn complete_children(
             next = page.next_records_url;
         }
         child.insert("done".into(), Value::Bool(true));
-        child.remove("nextRecordsUrl");
+        child.shift_remove("nextRecordsUrl");
     }
     Ok(())
 }

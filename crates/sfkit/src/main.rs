@@ -1,14 +1,18 @@
 //! `sfkit`: the command-line front of sfkit, a Salesforce CRM integration.
 //!
 //! The binary is thin: it parses arguments with clap and calls the library crates. Exit codes
-//! mean something: 0 success, 1 a failure of the command itself (I/O, bad arguments), 2 input
-//! that does not parse (the positioned error goes to stderr).
+//! mean something: 0 success, 1 a failure of the command itself (I/O), 2 a usage or validation
+//! error (bad arguments, a statement that does not parse, parameters an action refuses), 3 an
+//! error Salesforce answered, 4 no connection or login.
 // A command-line program talks on stdout and stderr by design.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod connect;
+mod data;
 mod emulator;
 mod soql;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +21,10 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "sfkit", version, about, long_about = None)]
 struct Cli {
+    /// sfkit's data directory (the local org, settings); default: the platform's data
+    /// directory, or $SFKIT_DATA_DIR.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,17 +43,33 @@ enum Command {
     },
     /// Run the local Salesforce org (OAuth, REST, SOQL) until Ctrl-C.
     Emulator(emulator::EmulatorArgs),
+    /// List the actions, or describe one (`sfkit actions describe createLead`).
+    Actions(data::ActionsArgs),
+    /// Run an action: `sfkit run createLead -p lastName=Ng -p company=Acme` or
+    /// `sfkit run getLead --json '{"id": "00Q..."}'`. Prints its JSON output.
+    Run(data::RunArgs),
+    /// Run a SOQL query and print every record (all pages).
+    Query(data::QueryArgs),
+    /// Run a SOSL search.
+    Search(data::SearchArgs),
+    /// An object's fields.
+    Describe(data::DescribeArgs),
+    /// The org's limits (daily API requests and others).
+    Limits(data::LimitsArgs),
+}
+
+fn data_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.unwrap_or_else(emulator::data_dir)
 }
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            // --help and --version land here too, and are not failures. Usage errors exit 1,
-            // keeping 2 for "the statement does not parse".
+            // --help and --version land here too, and are not failures. Usage errors exit 2.
             let _ = err.print();
             return if err.use_stderr() {
-                ExitCode::FAILURE
+                ExitCode::from(2)
             } else {
                 ExitCode::SUCCESS
             };
@@ -55,6 +79,12 @@ fn main() -> ExitCode {
         Command::Soql { action } => soql::run(soql::Language::Soql, action),
         Command::Sosl { action } => soql::run(soql::Language::Sosl, action),
         Command::Emulator(args) => emulator::run(args),
+        Command::Actions(args) => data::actions(args),
+        Command::Run(args) => data::run(&data_dir(cli.data_dir), args),
+        Command::Query(args) => data::query(&data_dir(cli.data_dir), args),
+        Command::Search(args) => data::search(&data_dir(cli.data_dir), args),
+        Command::Describe(args) => data::describe(&data_dir(cli.data_dir), args),
+        Command::Limits(args) => data::limits(&data_dir(cli.data_dir), args),
     };
     match result {
         Ok(code) => code,

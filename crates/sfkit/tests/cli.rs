@@ -1,7 +1,8 @@
 //! End-to-end tests of the `sfkit` binary: `soql fmt|parse` and `sosl fmt|parse` with a
 //! statement argument or `-` for standard input, `--json`, `--apex` and `--comments`, `--help`,
 //! and the exit codes: 0 on success, 2 with the positioned error (and a caret line) on stderr
-//! and nothing on stdout when the statement does not parse, 1 when the input cannot be read.
+//! and nothing on stdout when the statement does not parse or the arguments are wrong, 1 when
+//! the input cannot be read.
 // Test helpers outside #[test] functions report failures by panicking.
 #![allow(clippy::expect_used)]
 
@@ -69,13 +70,22 @@ fn json(o: &Output) -> Json {
 fn help_lists_the_commands() {
     let o = sfkit(&["--help"], None);
     let out = ok(&o);
-    assert!(out.contains("Usage: sfkit <COMMAND>"), "{out}");
-    assert!(out.contains("soql"), "{out}");
-    assert!(out.contains("sosl"), "{out}");
+    assert!(out.contains("Usage: sfkit [OPTIONS] <COMMAND>"), "{out}");
+    for command in [
+        "soql", "sosl", "emulator", "actions", "run", "query", "search", "describe", "limits",
+    ] {
+        assert!(
+            out.contains(&format!("\n  {command} ")),
+            "{command} in {out}"
+        );
+    }
 
     let o = sfkit(&["soql", "--help"], None);
     let out = ok(&o);
-    assert!(out.contains("Usage: sfkit soql <COMMAND>"), "{out}");
+    assert!(
+        out.contains("Usage: sfkit soql [OPTIONS] <COMMAND>"),
+        "{out}"
+    );
     assert!(out.contains("fmt") && out.contains("parse"), "{out}");
 
     let o = sfkit(&["soql", "parse", "--help"], None);
@@ -103,8 +113,8 @@ fn bad_arguments_fail_with_usage_on_stderr() {
         let o = sfkit(args, None);
         assert_eq!(
             o.status.code(),
-            Some(1),
-            "{args:?} should fail with status 1 (2 means a statement that does not parse)"
+            Some(2),
+            "{args:?} should fail with status 2, a usage error"
         );
         assert_eq!(stdout(&o), "", "{args:?}");
         assert!(

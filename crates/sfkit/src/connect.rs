@@ -1,0 +1,75 @@
+//! Which org a command talks to: `SF_INSTANCE_URL` with `SF_ACCESS_TOKEN` (the names the
+//! Salesforce CLI uses), or else the embedded default: the local org in sfkit's data
+//! directory, started in this process for the command's length, which says so on stderr.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use sfkit_client::Client;
+use sfkit_client::auth::StaticToken;
+use sfkit_emulator::{ADMIN_USERNAME, Org, OrgConfig, OrgHandle};
+
+/// A connected client, and the local org behind it when it is the embedded default.
+pub(crate) struct Connection {
+    pub(crate) client: Client,
+    local: Option<OrgHandle>,
+}
+
+impl Connection {
+    /// Stops the local org, if one was started, letting its writes finish.
+    pub(crate) async fn close(self) {
+        if let Some(org) = self.local {
+            org.shutdown().await;
+        }
+    }
+}
+
+/// Connects as the environment says, or to the embedded local org in `data_dir`.
+pub(crate) async fn connect(data_dir: &Path) -> anyhow::Result<Connection> {
+    let url = std::env::var("SF_INSTANCE_URL")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let token = std::env::var("SF_ACCESS_TOKEN")
+        .ok()
+        .filter(|s| !s.is_empty());
+    match (url, token) {
+        (Some(url), Some(token)) => {
+            let client = Client::builder()
+                .token_source(StaticToken::new(token, url))
+                .build()
+                .context("setting up the Salesforce client")?;
+            Ok(Connection {
+                client,
+                local: None,
+            })
+        }
+        (Some(_), None) | (None, Some(_)) => anyhow::bail!(
+            "SF_INSTANCE_URL and SF_ACCESS_TOKEN go together: set both, or neither to use the local org"
+        ),
+        (None, None) => {
+            let dir = data_dir.join("org");
+            let org = Org::start(
+                OrgConfig::default()
+                    .data_dir(&dir)
+                    .addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+            )
+            .await
+            .with_context(|| format!("starting the local org in {}", dir.display()))?;
+            eprintln!(
+                "sfkit: no Salesforce connection configured (SF_INSTANCE_URL, SF_ACCESS_TOKEN); using the local org in {}",
+                dir.display()
+            );
+            let token = org
+                .mint_token(ADMIN_USERNAME)
+                .map_err(|e| anyhow::anyhow!("logging in to the local org: {e}"))?;
+            let client = Client::builder()
+                .token_source(StaticToken::new(token, org.url()))
+                .build()
+                .context("setting up the Salesforce client")?;
+            Ok(Connection {
+                client,
+                local: Some(org),
+            })
+        }
+    }
+}

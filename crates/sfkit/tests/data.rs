@@ -1,0 +1,277 @@
+//! The built binary working with an org: `run`, `actions`, `query`, `search`, `describe`,
+//! `limits`, on the embedded default (a local org in a temporary data directory) and through
+//! `SF_INSTANCE_URL`/`SF_ACCESS_TOKEN`; output formats and exit codes (0, 2 validation, 3
+//! Salesforce, 4 connection).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(tag: &str) -> Self {
+        let d = std::env::temp_dir().join(format!(
+            "sfkit-cli-{tag}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&d).unwrap();
+        Dir(d)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn sfkit(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sfkit"))
+        .args(args)
+        .env("SFKIT_DATA_DIR", dir)
+        .env_remove("SF_INSTANCE_URL")
+        .env_remove("SF_ACCESS_TOKEN")
+        .output()
+        .unwrap()
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn json_ok(o: &Output) -> Value {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stdout {} stderr {}",
+        out(o),
+        err(o)
+    );
+    serde_json::from_str(&out(o)).unwrap_or_else(|e| panic!("{e}: {}", out(o)))
+}
+
+#[test]
+fn a_newcomer_creates_a_lead_and_reads_it_back_on_the_local_org() {
+    let d = Dir::new("lead");
+    let o = sfkit(
+        &d.0,
+        &[
+            "run",
+            "createLead",
+            "-p",
+            "lastName=Ng",
+            "-p",
+            "company=Acme Co",
+            "-p",
+            "email=ng@example.com",
+        ],
+    );
+    let created = json_ok(&o);
+    assert_eq!(created["success"], true);
+    assert!(err(&o).contains("using the local org in"), "{}", err(&o));
+    let id = created["id"].as_str().unwrap();
+
+    let got = json_ok(&sfkit(
+        &d.0,
+        &["run", "getLead", "--json", &json!({"id": id}).to_string()],
+    ));
+    assert_eq!(got["Company"], "Acme Co");
+    assert_eq!(got["Status"], "New");
+    assert!(got.get("attributes").is_none());
+
+    // The same lead through query, in each format.
+    let soql = "SELECT Id, Name, Company FROM Lead";
+    let as_json = json_ok(&sfkit(&d.0, &["query", soql, "--format", "json"]));
+    assert_eq!(
+        as_json,
+        json!([{"Id": id, "Name": "Ng", "Company": "Acme Co"}])
+    );
+    let csv = sfkit(&d.0, &["query", soql, "--format", "csv"]);
+    assert_eq!(out(&csv), format!("Id,Name,Company\n{id},Ng,Acme Co\n"));
+    let table = sfkit(&d.0, &["query", soql]);
+    let lines: Vec<String> = out(&table).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with("Id") && lines[0].contains("Company"),
+        "{lines:?}"
+    );
+    assert!(lines[1].contains("Acme Co"));
+
+    let found = sfkit(
+        &d.0,
+        &["search", "FIND {Acme} RETURNING Lead(Name)", "--json"],
+    );
+    assert_eq!(json_ok(&found), json!([{"Name": "Ng"}]));
+}
+
+#[test]
+fn exit_codes_say_whose_fault_it_is() {
+    let d = Dir::new("codes");
+    // 2: refused before any call, the error as JSON on stdout.
+    let o = sfkit(&d.0, &["run", "createLead", "-p", "lastName=Ng"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e: Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(e["error"]["code"], "REQUIRED_FIELD_MISSING");
+    assert_eq!(e["error"]["fields"], json!(["company"]));
+    let o = sfkit(&d.0, &["run", "noSuchAction"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = sfkit(&d.0, &["run", "createLead", "--json", "{not json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = sfkit(
+        &d.0,
+        &[
+            "run",
+            "createAccount",
+            "-p",
+            "name=x",
+            "-p",
+            "numberOfEmployees=many",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    // 3: Salesforce said no; a sentence on stderr.
+    let o = sfkit(&d.0, &["query", "SELECT Nope FROM Lead"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(err(&o).contains("INVALID_FIELD"), "{}", err(&o));
+    let o = sfkit(&d.0, &["query", "SELECT Nope FROM Lead", "--json"]);
+    assert_eq!(o.status.code(), Some(3));
+    let e: Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(e["error"]["code"], "INVALID_FIELD");
+    // 4: nothing to talk to.
+    let o = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+        .args(["limits"])
+        .env("SFKIT_DATA_DIR", &d.0)
+        .env("SF_INSTANCE_URL", "http://127.0.0.1:9")
+        .env("SF_ACCESS_TOKEN", "00Dfake!token")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", err(&o));
+    assert!(
+        !err(&o).contains("00Dfake"),
+        "no token in messages: {}",
+        err(&o)
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+        .args(["limits"])
+        .env("SFKIT_DATA_DIR", &d.0)
+        .env("SF_INSTANCE_URL", "http://127.0.0.1:9")
+        .env_remove("SF_ACCESS_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4));
+    assert!(err(&o).contains("go together"), "{}", err(&o));
+}
+
+#[test]
+fn actions_describe_limits() {
+    let d = Dir::new("catalog");
+    let o = sfkit(&d.0, &["actions"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        out(&o).lines().any(|l| l.starts_with("convertLead")),
+        "{}",
+        out(&o)
+    );
+    let all = json_ok(&sfkit(&d.0, &["actions", "--json"]));
+    assert!(all.as_array().unwrap().len() >= 39);
+    let one = json_ok(&sfkit(&d.0, &["actions", "describe", "createOpportunity"]));
+    assert_eq!(
+        one["inputSchema"]["required"],
+        json!(["name", "stageName", "closeDate"])
+    );
+    assert_eq!(
+        sfkit(&d.0, &["actions", "describe", "nope"]).status.code(),
+        Some(2)
+    );
+
+    let fields = sfkit(&d.0, &["describe", "Account"]);
+    assert_eq!(fields.status.code(), Some(0), "{}", err(&fields));
+    assert!(
+        out(&fields).lines().any(|l| l.starts_with("Name ")),
+        "{}",
+        out(&fields)
+    );
+    let limits = json_ok(&sfkit(&d.0, &["limits", "--json"]));
+    assert!(limits["DailyApiRequests"]["max"].as_i64().unwrap() > 0);
+}
+
+/// A real org through the Salesforce CLI's environment variables: here, a local org served by
+/// `sfkit emulator` in another process (which also holds the data directory: the embedded
+/// default refuses to open it at the same time, clearly).
+#[test]
+fn sf_instance_url_and_access_token_select_the_org() {
+    let d = Dir::new("env");
+    let mut emulator = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+        .args(["emulator", "--addr", "127.0.0.1:0"])
+        .env("SFKIT_DATA_DIR", &d.0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(emulator.stdout.take().unwrap());
+    let mut url = String::new();
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0 {
+        if let Some(u) = line.trim().strip_prefix("sfkit local org listening on ") {
+            url = u.to_owned();
+        }
+        if line.trim_start().starts_with("data:") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    // reqwest is built with rustls and no default provider in this workspace.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let token_answer: Value = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            reqwest::Client::new()
+                .post(format!("{url}/services/oauth2/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body("grant_type=password&client_id=sfkit-local&client_secret=sfkit-local-secret&username=admin%40sfkit.local&password=sfkit-local")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+    let busy = sfkit(&d.0, &["limits"]);
+    assert_eq!(busy.status.code(), Some(4));
+    assert!(
+        err(&busy).contains("in use by another sfkit process"),
+        "{}",
+        err(&busy)
+    );
+    let token = token_answer["access_token"].as_str().expect("a token");
+    let o = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+        .args(["run", "createAccount", "-p", "name=Via env"])
+        .env("SFKIT_DATA_DIR", &d.0)
+        .env("SF_INSTANCE_URL", &url)
+        .env("SF_ACCESS_TOKEN", token)
+        .output()
+        .unwrap();
+    assert_eq!(json_ok(&o)["success"], true);
+    assert!(!err(&o).contains("local org"), "{}", err(&o));
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+}
