@@ -145,7 +145,11 @@ fn main() {
         let org = OrgProcess::start(scale);
         // Warm the org's page cache and statement cache, unreported.
         eprintln!("warm-up stream ...");
-        run_client(sfkit_command(&org, STREAM_SOQL, scale.accounts), "sfkit");
+        run_client(
+            &org,
+            sfkit_command(&org, STREAM_SOQL, scale.accounts),
+            "sfkit",
+        );
         if wanted("stream") {
             let s = stream(&org, scale);
             report_stream(scale, &s);
@@ -188,7 +192,12 @@ fn rss() -> (i64, i64) {
 /// User plus system CPU time of this process (every thread), seconds, from `/proc/self/stat`
 /// (clock ticks of 1/100 s).
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    proc_cpu_seconds("self")
+}
+
+/// [`cpu_seconds`] of the process `pid` (`self` for this one).
+fn proc_cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name's closing parenthesis start at field 3 (state); utime and
     // stime are fields 14 and 15.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
@@ -737,6 +746,8 @@ struct Run {
     hwm_kib: i64,
     /// The whole process, start to exit, as this bench measured it.
     wall: f64,
+    /// The org process's CPU time over that span.
+    org_cpu: f64,
 }
 
 impl Run {
@@ -746,37 +757,78 @@ impl Run {
 }
 
 /// This binary with `SFKIT_CLIENT_BENCH_ROLE=stream`: streams `SFKIT_SOQL` through
-/// `Client::query` and reports.
+/// `Client::query` and reports; with `SFKIT_STREAM_VIA=bare`, through a bare `reqwest::Client`
+/// following `nextRecordsUrl` by hand, each page decoded once into the same record maps (the
+/// floor for the sfkit side).
 fn stream_worker() {
     let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is set"));
     let (url, token, soql) = (var("SFKIT_URL"), var("SFKIT_TOKEN"), var("SFKIT_SOQL"));
     let expect: u64 = var("SFKIT_EXPECT").parse().expect("SFKIT_EXPECT");
     let ca = std::fs::read(var("SFKIT_CA")).expect("the org's CA");
+    let bare = std::env::var("SFKIT_STREAM_VIA").is_ok_and(|v| v == "bare");
     let line = runtime().block_on(async move {
         let client = Client::builder()
-            .trust_pem(ca)
-            .token_source(StaticToken::new(token, url))
+            .trust_pem(ca.clone())
+            .token_source(StaticToken::new(token.clone(), url.clone()))
             .build()
             .expect("sfkit client");
+        let http = bare.then(|| {
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+            reqwest::Client::builder()
+                .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("the CA"))
+                .timeout(Duration::from_secs(120))
+                .build()
+                .expect("bare reqwest client")
+        });
         let (rss_start, _) = rss();
         let cpu_start = cpu_seconds();
         let t = Instant::now();
         let (mut records, mut name_chars) = (0u64, 0u64);
-        let mut stream = std::pin::pin!(client.query::<Record>(&soql));
-        while let Some(record) = stream.next().await {
-            let record = record.expect("a record");
+        let mut count = |record: &Map<String, Value>| {
             name_chars += record
                 .get("Name")
                 .and_then(Value::as_str)
                 .map_or(0, |s| s.chars().count() as u64);
             records += 1;
+        };
+        match &http {
+            None => {
+                let mut stream = std::pin::pin!(client.query::<Record>(&soql));
+                while let Some(record) = stream.next().await {
+                    count(&record.expect("a record"));
+                }
+            }
+            Some(http) => {
+                #[derive(serde::Deserialize)]
+                #[serde(rename_all = "camelCase")]
+                struct Page {
+                    next_records_url: Option<String>,
+                    records: Vec<Map<String, Value>>,
+                }
+                let mut req = http
+                    .get(format!("{url}/services/data/v{API}/query"))
+                    .query(&[("q", soql.as_str())]);
+                loop {
+                    let resp = req.bearer_auth(&token).send().await.expect("query page");
+                    assert!(resp.status().is_success(), "status {}", resp.status());
+                    let bytes = resp.bytes().await.expect("page body");
+                    let page: Page = serde_json::from_slice(&bytes).expect("page JSON");
+                    for record in &page.records {
+                        count(record);
+                    }
+                    match page.next_records_url {
+                        Some(next) => req = http.get(format!("{url}{next}")),
+                        None => break,
+                    }
+                }
+            }
         }
         let seconds = t.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu_start;
         let (_, hwm) = rss();
         assert_eq!(records, expect, "records streamed");
         json!({
-            "client": "sfkit",
+            "client": if bare { "bare reqwest" } else { "sfkit" },
             "records": records,
             "name_chars": name_chars,
             "seconds": seconds,
@@ -795,6 +847,12 @@ fn sfkit_command(org: &OrgProcess, soql: &str, expect: usize) -> Command {
     cmd
 }
 
+fn bare_command(org: &OrgProcess, soql: &str, expect: usize) -> Command {
+    let mut cmd = sfkit_command(org, soql, expect);
+    cmd.env("SFKIT_STREAM_VIA", "bare");
+    cmd
+}
+
 fn with_query_env(cmd: &mut Command, org: &OrgProcess, soql: &str, expect: usize) {
     cmd.env("SFKIT_URL", &org.url)
         .env("SFKIT_TOKEN", &org.token)
@@ -805,10 +863,13 @@ fn with_query_env(cmd: &mut Command, org: &OrgProcess, soql: &str, expect: usize
 }
 
 /// Runs one client process to the end and reads its report.
-fn run_client(mut cmd: Command, name: &str) -> Run {
+fn run_client(org: &OrgProcess, mut cmd: Command, name: &str) -> Run {
+    let org_pid = org.child.id().to_string();
+    let org_cpu = proc_cpu_seconds(&org_pid);
     let t = Instant::now();
     let out = cmd.output().unwrap_or_else(|e| panic!("start {name}: {e}"));
     let wall = t.elapsed().as_secs_f64();
+    let org_cpu = proc_cpu_seconds(&org_pid) - org_cpu;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{name} failed: {stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -830,24 +891,26 @@ fn run_client(mut cmd: Command, name: &str) -> Run {
         rss_start_kib: n("rss_start_kib") as i64,
         hwm_kib: n("hwm_kib") as i64,
         wall,
+        org_cpu,
     }
 }
 
 fn row(label: &str, r: &Run) {
     println!(
-        "   | {label} | {} | {:.2} s | {:.0} | {:.2} s | {:.2} s | {} | {} | {} |",
+        "   | {label} | {} | {:.2} s | {:.0} | {:.2} s | {:.2} s | {:.2} s | {} | {} | {} |",
         r.records,
         r.seconds,
         r.rate(),
         r.cpu,
         r.wall,
+        r.org_cpu,
         mib(r.rss_start_kib),
         mib(r.hwm_kib),
         mib(r.hwm_kib - r.rss_start_kib)
     );
 }
 
-const RUN_HEADER: &str = "   | run | records | query time | records/s | client CPU during the query | process wall time | RSS before the query | peak RSS (VmHWM) | growth |";
+const RUN_HEADER: &str = "   | run | records | query time | records/s | client CPU during the query | process wall time | org CPU meanwhile | RSS before the query | peak RSS (VmHWM) | growth |";
 
 // ---------------------------------------------------------------------------------------------
 // 2. Streaming every Account through Client::query
@@ -863,10 +926,12 @@ fn stream(org: &OrgProcess, scale: &Scale) -> StreamResult {
     let (mut small, mut full) = (Vec::new(), Vec::new());
     for _ in 0..scale.stream_rounds {
         small.push(run_client(
+            org,
             sfkit_command(org, &small_soql, scale.small_stream),
             "sfkit",
         ));
         full.push(run_client(
+            org,
             sfkit_command(org, STREAM_SOQL, scale.accounts),
             "sfkit",
         ));
@@ -961,6 +1026,10 @@ fn peer_commands(org: &OrgProcess, soql: &str, n: usize) -> Vec<(String, Result<
     };
     vec![
         ("sfkit".to_owned(), Ok(sfkit_command(org, soql, n))),
+        (
+            "(bare reqwest + serde_json)".to_owned(),
+            Ok(bare_command(org, soql, n)),
+        ),
         ("simple-salesforce".to_owned(), python_cmd),
         ("jsforce".to_owned(), node_cmd),
     ]
@@ -969,7 +1038,7 @@ fn peer_commands(org: &OrgProcess, soql: &str, n: usize) -> Vec<(String, Result<
 fn peers(org: &OrgProcess, scale: &Scale) {
     println!();
     println!(
-        "3. {} rows side by side: sfkit Client::query, simple-salesforce query_all_iter, jsforce autoFetch (same org process, HTTPS, 2,000 records a page)",
+        "3. {} rows side by side: sfkit Client::query, simple-salesforce query_all_iter, jsforce autoFetch, and for reference a bare reqwest loop decoding each page once (same org process, HTTPS, 2,000 records a page, each client a process of its own)",
         scale.peer_rows
     );
     if scale.peer_rounds == 0 {
@@ -1001,7 +1070,7 @@ fn peers(org: &OrgProcess, scale: &Scale) {
                 .find(|(n, _)| n == name)
                 .and_then(|(_, c)| c.ok())
                 .expect("a client that ran before");
-            let r = run_client(cmd, name);
+            let r = run_client(org, cmd, name);
             row(&format!("{name} #{}", round + 1), &r);
             runs.entry(name.clone()).or_default().push(r);
         }
