@@ -1,13 +1,23 @@
-//! Which org a command talks to: `SF_INSTANCE_URL` with `SF_ACCESS_TOKEN` (the names the
-//! Salesforce CLI uses), or else the embedded default: the local org in sfkit's data
-//! directory, started in this process for the command's length, which says so on stderr.
+//! Which org a command talks to, in this order: the saved login `--org NAME`;
+//! `SF_INSTANCE_URL` with `SF_ACCESS_TOKEN` (the names the Salesforce CLI uses); the newest
+//! saved login; else the embedded default: the local org in sfkit's data directory, started in
+//! this process for the command's length, which says so on stderr.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use sfkit_client::Client;
 use sfkit_client::auth::StaticToken;
 use sfkit_emulator::{ADMIN_USERNAME, Org, OrgConfig, OrgHandle};
+
+/// Where a command's org comes from.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    /// sfkit's data directory.
+    pub(crate) data_dir: PathBuf,
+    /// `--org NAME`.
+    pub(crate) org: Option<String>,
+}
 
 /// A connected client, and the local org behind it when it is the embedded default.
 pub(crate) struct Connection {
@@ -24,14 +34,40 @@ impl Connection {
     }
 }
 
-/// Connects as the environment says, or to the embedded local org in `data_dir`.
-pub(crate) async fn connect(data_dir: &Path) -> anyhow::Result<Connection> {
+fn from_profile(
+    saved: Option<(String, Box<dyn sfkit_client::TokenSource>)>,
+) -> anyhow::Result<Connection> {
+    let (instance_url, source) = saved.context("no saved login")?;
+    let client = Client::builder()
+        .instance_url(instance_url)
+        .token_source(source)
+        .build()
+        .context("setting up the Salesforce client")?;
+    Ok(Connection {
+        client,
+        local: None,
+    })
+}
+
+/// Connects as `target` and the environment say, or to the embedded local org.
+pub(crate) async fn connect(target: &Target) -> anyhow::Result<Connection> {
+    let data_dir: &Path = &target.data_dir;
+    let profiles = crate::profiles::Store::new(data_dir);
+    if let Some(name) = &target.org {
+        return from_profile(profiles.resolve(Some(name))?);
+    }
     let url = std::env::var("SF_INSTANCE_URL")
         .ok()
         .filter(|s| !s.is_empty());
     let token = std::env::var("SF_ACCESS_TOKEN")
         .ok()
         .filter(|s| !s.is_empty());
+    if url.is_none()
+        && token.is_none()
+        && let Some(saved) = profiles.resolve(None)?
+    {
+        return from_profile(Some(saved));
+    }
     match (url, token) {
         (Some(url), Some(token)) => {
             let client = Client::builder()

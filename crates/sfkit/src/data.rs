@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::io::{IsTerminal as _, Write as _};
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -132,13 +131,17 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Connects, runs `f`, closes the connection (stopping the local org cleanly).
-fn with_connection<F, Fut>(data_dir: &Path, json_out: bool, f: F) -> anyhow::Result<ExitCode>
+fn with_connection<F, Fut>(
+    target: &connect::Target,
+    json_out: bool,
+    f: F,
+) -> anyhow::Result<ExitCode>
 where
     F: FnOnce(Ctx) -> Fut,
     Fut: std::future::Future<Output = Result<ExitCode, ActionError>>,
 {
     runtime()?.block_on(async {
-        let conn = match connect::connect(data_dir).await {
+        let conn = match connect::connect(target).await {
             Ok(c) => c,
             Err(e) => {
                 return Ok(report(&ActionError::connection(format!("{e:#}")), json_out));
@@ -236,7 +239,7 @@ fn run_input(catalog: &Catalog, args: &RunArgs) -> Result<Value, ActionError> {
     Ok(Value::Object(input))
 }
 
-pub(crate) fn run(data_dir: &Path, args: RunArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(target: &connect::Target, args: RunArgs) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::new();
     if catalog.get(&args.name).is_none() {
         let e = ActionError::invalid(
@@ -259,7 +262,7 @@ pub(crate) fn run(data_dir: &Path, args: RunArgs) -> anyhow::Result<ExitCode> {
     {
         return Ok(report(&e, true));
     }
-    with_connection(data_dir, true, |ctx| async move {
+    with_connection(target, true, |ctx| async move {
         let out = catalog.run(&ctx, &args.name, &input).await?;
         println!(
             "{}",
@@ -269,7 +272,7 @@ pub(crate) fn run(data_dir: &Path, args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-pub(crate) fn query(data_dir: &Path, args: QueryArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn query(target: &connect::Target, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let soql = if args.soql == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
@@ -279,7 +282,7 @@ pub(crate) fn query(data_dir: &Path, args: QueryArgs) -> anyhow::Result<ExitCode
     };
     let format = if args.json { Format::Json } else { args.format };
     let json_out = format == Format::Json;
-    with_connection(data_dir, json_out, |ctx| async move {
+    with_connection(target, json_out, |ctx| async move {
         let stream = ctx.client.query_with::<Record>(
             &soql,
             QueryOptions {
@@ -291,17 +294,17 @@ pub(crate) fn query(data_dir: &Path, args: QueryArgs) -> anyhow::Result<ExitCode
     })
 }
 
-pub(crate) fn search(data_dir: &Path, args: SearchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn search(target: &connect::Target, args: SearchArgs) -> anyhow::Result<ExitCode> {
     let format = if args.json { Format::Json } else { args.format };
-    with_connection(data_dir, format == Format::Json, |ctx| async move {
+    with_connection(target, format == Format::Json, |ctx| async move {
         let records = ctx.client.search(&args.sosl).await?;
         let stream = futures_util::stream::iter(records.into_iter().map(Ok));
         print_records(stream, format).await
     })
 }
 
-pub(crate) fn describe(data_dir: &Path, args: DescribeArgs) -> anyhow::Result<ExitCode> {
-    with_connection(data_dir, args.json, |ctx| async move {
+pub(crate) fn describe(target: &connect::Target, args: DescribeArgs) -> anyhow::Result<ExitCode> {
+    with_connection(target, args.json, |ctx| async move {
         let catalog = Catalog::new();
         let d = catalog
             .run(&ctx, "describeObject", &json!({"sobject": args.object}))
@@ -334,8 +337,8 @@ pub(crate) fn describe(data_dir: &Path, args: DescribeArgs) -> anyhow::Result<Ex
     })
 }
 
-pub(crate) fn limits(data_dir: &Path, args: LimitsArgs) -> anyhow::Result<ExitCode> {
-    with_connection(data_dir, args.json, |ctx| async move {
+pub(crate) fn limits(target: &connect::Target, args: LimitsArgs) -> anyhow::Result<ExitCode> {
+    with_connection(target, args.json, |ctx| async move {
         let limits = ctx.client.limits().await?;
         if args.json {
             let m: Map<String, Value> = limits

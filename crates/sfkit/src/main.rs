@@ -10,6 +10,8 @@
 mod connect;
 mod data;
 mod emulator;
+mod login;
+mod profiles;
 mod soql;
 
 use std::path::PathBuf;
@@ -25,6 +27,10 @@ struct Cli {
     /// directory, or $SFKIT_DATA_DIR.
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// The saved login to use (see `sfkit login list`); default: SF_INSTANCE_URL with
+    /// SF_ACCESS_TOKEN, else the newest login, else the local org.
+    #[arg(long, global = true, value_name = "NAME")]
+    org: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -56,10 +62,22 @@ enum Command {
     Describe(data::DescribeArgs),
     /// The org's limits (daily API requests and others).
     Limits(data::LimitsArgs),
+    /// Log in to an org and save the login (web flow, JWT, client credentials, token, or the
+    /// Salesforce CLI's); `sfkit login list` shows the saved ones.
+    Login(login::LoginArgs),
+    /// Forget a saved login.
+    Logout(login::LogoutArgs),
 }
 
 fn data_dir(flag: Option<PathBuf>) -> PathBuf {
     flag.unwrap_or_else(emulator::data_dir)
+}
+
+fn target(dir: Option<PathBuf>, org: Option<String>) -> connect::Target {
+    connect::Target {
+        data_dir: data_dir(dir),
+        org,
+    }
 }
 
 fn main() -> ExitCode {
@@ -80,11 +98,13 @@ fn main() -> ExitCode {
         Command::Sosl { action } => soql::run(soql::Language::Sosl, action),
         Command::Emulator(args) => emulator::run(args),
         Command::Actions(args) => data::actions(args),
-        Command::Run(args) => data::run(&data_dir(cli.data_dir), args),
-        Command::Query(args) => data::query(&data_dir(cli.data_dir), args),
-        Command::Search(args) => data::search(&data_dir(cli.data_dir), args),
-        Command::Describe(args) => data::describe(&data_dir(cli.data_dir), args),
-        Command::Limits(args) => data::limits(&data_dir(cli.data_dir), args),
+        Command::Run(args) => data::run(&target(cli.data_dir, cli.org), args),
+        Command::Query(args) => data::query(&target(cli.data_dir, cli.org), args),
+        Command::Search(args) => data::search(&target(cli.data_dir, cli.org), args),
+        Command::Describe(args) => data::describe(&target(cli.data_dir, cli.org), args),
+        Command::Limits(args) => data::limits(&target(cli.data_dir, cli.org), args),
+        Command::Login(args) => login::login(&data_dir(cli.data_dir), args),
+        Command::Logout(args) => login::logout(&data_dir(cli.data_dir), args),
     };
     match result {
         Ok(code) => code,
