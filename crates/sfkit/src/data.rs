@@ -27,6 +27,9 @@ pub(crate) enum Format {
 
 /// `sfkit actions`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sfkit actions\n  sfkit actions --json\n  sfkit actions describe createOpportunity"
+)]
 pub(crate) struct ActionsArgs {
     /// `describe NAME`: one action's description and schemas.
     #[arg(value_names = ["describe", "NAME"], num_args = 0..=2)]
@@ -38,6 +41,9 @@ pub(crate) struct ActionsArgs {
 
 /// `sfkit run`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sfkit run createLead -p lastName=Ng -p company=\"Acme Co\"\n  sfkit run listOpportunities -p isClosed=false -p orderBy=amount -p orderDirection=desc\n  sfkit run updateAccount --json '{\"id\": \"001...\", \"Custom_Field__c\": 5}'\n  sfkit run createRecord -p sobject=Invoice__c -p fields:='{\"Name\": \"INV-1\"}'"
+)]
 pub(crate) struct RunArgs {
     /// The action (see `sfkit actions`).
     name: String,
@@ -51,6 +57,9 @@ pub(crate) struct RunArgs {
 
 /// `sfkit query`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sfkit query \"SELECT Id, Name FROM Account WHERE Industry = 'Energy'\"\n  sfkit query \"SELECT Id, Name, (SELECT LastName FROM Contacts) FROM Account\" --json\n  sfkit query \"SELECT Id, IsDeleted FROM Lead\" --all --format csv > leads.csv"
+)]
 pub(crate) struct QueryArgs {
     /// The SOQL query, or `-` to read it from standard input.
     soql: String,
@@ -67,6 +76,9 @@ pub(crate) struct QueryArgs {
 
 /// `sfkit search`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sfkit search \"FIND {Acme} RETURNING Account(Id, Name), Lead(Name, Company)\""
+)]
 pub(crate) struct SearchArgs {
     /// The SOSL search.
     sosl: String,
@@ -80,6 +92,9 @@ pub(crate) struct SearchArgs {
 
 /// `sfkit describe`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sfkit describe Opportunity\n  sfkit describe Invoice__c --json"
+)]
 pub(crate) struct DescribeArgs {
     /// The object's API name.
     object: String,
@@ -90,6 +105,7 @@ pub(crate) struct DescribeArgs {
 
 /// `sfkit limits`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  sfkit limits\n  sfkit --org prod limits --json")]
 pub(crate) struct LimitsArgs {
     /// Print JSON.
     #[arg(long)]

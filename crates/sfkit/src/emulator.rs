@@ -12,6 +12,9 @@ use sfkit_emulator::{
 };
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sfkit emulator --tls --seed demo\n  sfkit emulator --memory --addr 127.0.0.1:0 --schema invoices.toml\n  sfkit emulator --faults 'latency=200ms@0.1,503@0.05' --token-ttl 5m"
+)]
 pub(crate) struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8443")]

@@ -17,6 +17,9 @@ use crate::profiles::{Kind, Profile, Secrets, Store};
 
 /// `sfkit login`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sfkit login web --login-url https://login.salesforce.com --client-id 3MVG9...\n  sfkit login jwt --login-url https://login.salesforce.com --client-id 3MVG9... --username me@acme.com --key-file server.key\n  sf org display --json --verbose -o myorg | sfkit login sf-cli -\n  sfkit login list"
+)]
 pub(crate) struct LoginArgs {
     #[command(subcommand)]
     how: How,
@@ -115,6 +118,7 @@ enum How {
 
 /// `sfkit logout NAME`.
 #[derive(Debug, Args)]
+#[command(after_help = "Example:\n  sfkit logout prod")]
 pub(crate) struct LogoutArgs {
     /// The profile to forget.
     name: String,

@@ -67,6 +67,11 @@ enum Command {
     Login(login::LoginArgs),
     /// Forget a saved login.
     Logout(login::LogoutArgs),
+    /// Print a shell completion script: `sfkit completions bash > /etc/bash_completion.d/sfkit`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn data_dir(flag: Option<PathBuf>) -> PathBuf {
@@ -105,6 +110,11 @@ fn main() -> ExitCode {
         Command::Limits(args) => data::limits(&target(cli.data_dir, cli.org), args),
         Command::Login(args) => login::login(&data_dir(cli.data_dir), args),
         Command::Logout(args) => login::logout(&data_dir(cli.data_dir), args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "sfkit", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

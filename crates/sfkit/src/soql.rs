@@ -18,8 +18,14 @@ pub(crate) enum Language {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Action {
     /// Print the statement in canonical form (exit status 2 if it does not parse).
+    #[command(
+        after_help = "Examples:\n  sfkit soql fmt \"select id from account where name like 'A%'\"\n  echo 'FIND {acme}' | sfkit sosl fmt -"
+    )]
     Fmt(Input),
     /// Print the statement's syntax tree (exit status 2 if it does not parse).
+    #[command(
+        after_help = "Examples:\n  sfkit soql parse --json \"SELECT Id FROM Account LIMIT 5\""
+    )]
     Parse {
         #[command(flatten)]
         input: Input,

@@ -395,3 +395,35 @@ fn comments_flag_accepts_comments() {
         serde_json::json!(["id"])
     );
 }
+
+#[test]
+fn every_command_has_examples_and_completions_exist() {
+    for cmd in [
+        &["run"][..],
+        &["query"],
+        &["search"],
+        &["describe"],
+        &["limits"],
+        &["actions"],
+        &["login"],
+        &["logout"],
+        &["emulator"],
+        &["soql", "fmt"],
+        &["soql", "parse"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let o = sfkit(&args, None);
+        let out = ok(&o);
+        assert!(
+            out.contains("Example"),
+            "{cmd:?} --help has examples: {out}"
+        );
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let o = sfkit(&["completions", shell], None);
+        let out = ok(&o);
+        assert!(out.contains("sfkit") && out.contains("query"), "{shell}");
+        assert!(out.len() > 1000, "{shell}: {} bytes", out.len());
+    }
+}
