@@ -711,3 +711,89 @@ async fn query_pages_with_a_cursor_and_tasks_work() {
         .await;
     assert_eq!(s["records"][0]["LastName"], "Q0001");
 }
+
+/// Every action, generically: no parameters names every required one; an unknown parameter is
+/// named with the valid ones; each parameter refuses a value of the wrong type. None of it
+/// reaches the org.
+#[tokio::test]
+async fn every_action_validates_before_calling() {
+    let t = T::start().await;
+    let before = t.api_requests();
+    for a in t.catalog.actions() {
+        let required: Vec<String> = a
+            .params()
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| p.name.to_owned())
+            .collect();
+        if !required.is_empty() {
+            let e = t.err(a.name(), json!({})).await;
+            assert_eq!(e.code, "REQUIRED_FIELD_MISSING", "{}", a.name());
+            assert_eq!(e.fields, required, "{}", a.name());
+        }
+        let e = t.err(a.name(), json!({"bogusParam": 1})).await;
+        assert_eq!(e.code, "INVALID_FIELD", "{}", a.name());
+        assert_eq!(e.fields, ["bogusParam"], "{}", a.name());
+        for p in a.params() {
+            // An object is the wrong type for every parameter but `fields`.
+            if matches!(p.kind, sfkit_actions::Kind::Fields) {
+                let e = t.err(a.name(), json!({ p.name: "not an object" })).await;
+                assert_eq!(e.fields, [p.name], "{}.{}", a.name(), p.name);
+                continue;
+            }
+            let e = t.err(a.name(), json!({ p.name: {"nested": true} })).await;
+            assert!(e.fields == [p.name], "{}.{}: {e:?}", a.name(), p.name);
+        }
+    }
+    assert_eq!(t.api_requests(), before, "validation made no call");
+}
+
+/// Every text filter of every list action takes hostile text literally: the query keeps its
+/// shape (no error) and matches nothing it should not.
+#[tokio::test]
+async fn every_text_filter_takes_hostile_text() {
+    let t = T::start().await;
+    t.ok("createAccount", json!({"name": "Plain"})).await;
+    t.ok("createContact", json!({"lastName": "Plain"})).await;
+    t.ok(
+        "createLead",
+        json!({"lastName": "Plain", "company": "Plain"}),
+    )
+    .await;
+    t.ok("createTask", json!({"subject": "Plain"})).await;
+    let hostile = [
+        "' OR Name != '",
+        "\\' OR Id != null OR Name = \\'",
+        "%",
+        "_",
+        "x\" AND y",
+        "\n) OR (Name != null",
+        "{!$User.Id}",
+    ];
+    for a in t
+        .catalog
+        .actions()
+        .iter()
+        .filter(|a| a.name().starts_with("list"))
+    {
+        for p in a
+            .params()
+            .iter()
+            .filter(|p| matches!(p.kind, sfkit_actions::Kind::String))
+        {
+            if p.name == "cursor" {
+                continue;
+            }
+            for h in hostile {
+                let page = t.ok(a.name(), json!({ p.name: h })).await;
+                assert_eq!(
+                    page["records"],
+                    json!([]),
+                    "{}.{} = {h:?}",
+                    a.name(),
+                    p.name
+                );
+            }
+        }
+    }
+}
