@@ -1,5 +1,6 @@
 //! SOQL as a stream of records: the first page from `/query` (or `/queryAll`), then
-//! `nextRecordsUrl` to the end, one page in memory at a time. A record whose child subquery
+//! `nextRecordsUrl` to the end, the next page fetched while the caller reads the current one
+//! (so at most two pages in memory). A record whose child subquery
 //! came back with `done: false` has the rest of its children fetched through the child
 //! relationship's own locator before it is handed out, so every record is whole.
 
@@ -61,9 +62,37 @@ pub struct QueryPage {
 
 struct State<T> {
     client: Client,
+    /// The first page's request, until it is sent.
     next: Option<Req>,
+    /// The next page, already being fetched while the caller reads this one.
+    pending: Option<Prefetch>,
     ready: VecDeque<T>,
     context: String,
+}
+
+/// A page request running on its own task; dropping it (the caller dropped the stream) stops
+/// it.
+struct Prefetch(tokio::task::JoinHandle<Result<RawPage, Error>>);
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Prefetch {
+    fn start(client: &Client, req: Req, context: &str) -> Self {
+        let (client, context) = (client.clone(), context.to_owned());
+        Prefetch(tokio::spawn(async move {
+            client.send_json::<RawPage>(&req, &context).await
+        }))
+    }
+
+    async fn page(mut self) -> Result<RawPage, Error> {
+        (&mut self.0)
+            .await
+            .map_err(|e| Error::decode("query", format!("the page fetch stopped: {e}")))?
+    }
 }
 
 impl Client {
@@ -103,6 +132,7 @@ impl Client {
         let state = State {
             client: self.clone(),
             next: Some(first),
+            pending: None,
             ready: VecDeque::new(),
             context: if options.all_rows {
                 "queryAll"
@@ -116,13 +146,17 @@ impl Client {
                 if let Some(item) = st.ready.pop_front() {
                     return Ok(Some((item, st)));
                 }
-                let Some(req) = st.next.take() else {
-                    return Ok(None);
+                let page: RawPage = match (st.pending.take(), st.next.take()) {
+                    (Some(fetch), _) => fetch.page().await?,
+                    (None, Some(req)) => st.client.send_json(&req, &st.context).await?,
+                    (None, None) => return Ok(None),
                 };
-                let page: RawPage = st.client.send_json(&req, &st.context).await?;
-                st.next = page
-                    .next_records_url
-                    .map(|url| with_options(Req::new(Method::GET, Target::Raw(url)), options));
+                // Ask for the next page now, so the org works while the caller reads this one
+                // (one page more in memory at most).
+                st.pending = page.next_records_url.map(|url| {
+                    let req = with_options(Req::new(Method::GET, Target::Raw(url)), options);
+                    Prefetch::start(&st.client, req, &st.context)
+                });
                 for raw in page.records {
                     let text = raw.get();
                     // Only a record with a child subquery result has `done`; only those may
