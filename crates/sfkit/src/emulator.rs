@@ -73,17 +73,29 @@ fn parse_faults(s: &str) -> Result<FaultSpec, String> {
     FaultSpec::parse(s)
 }
 
-/// sfkit's data directory: `$SFKIT_DATA_DIR`, else `$XDG_DATA_HOME/sfkit`, else
-/// `~/.local/share/sfkit`.
+/// sfkit's data directory: `$SFKIT_DATA_DIR`, else the platform's data directory:
+/// `$XDG_DATA_HOME/sfkit` or `~/.local/share/sfkit` on Linux and other Unixes,
+/// `~/Library/Application Support/sfkit` on macOS, `%APPDATA%\sfkit` on Windows.
 pub(crate) fn data_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("SFKIT_DATA_DIR") {
         return PathBuf::from(d);
     }
+    if cfg!(windows)
+        && let Some(d) = std::env::var_os("APPDATA")
+    {
+        return PathBuf::from(d).join("sfkit");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    if cfg!(target_os = "macos")
+        && let Some(h) = &home
+    {
+        return h.join("Library/Application Support/sfkit");
+    }
     if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
         return PathBuf::from(d).join("sfkit");
     }
-    match std::env::var_os("HOME") {
-        Some(h) => PathBuf::from(h).join(".local/share/sfkit"),
+    match home {
+        Some(h) => h.join(".local/share/sfkit"),
         None => PathBuf::from(".sfkit"),
     }
 }
