@@ -210,7 +210,9 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
             if let Some(s) = &client_secret {
                 flow = flow.client_secret(s.clone());
             }
-            eprintln!("Open this URL in a browser to log in:\n{}", flow.url()?);
+            let url = flow.url()?;
+            eprintln!("Open this URL in a browser to log in:\n{url}");
+            open_browser(url.as_str());
             let (code, state) = tokio::time::timeout(Duration::from_secs(300), callback(&listener))
                 .await
                 .context("no login within 5 minutes")??;
@@ -405,6 +407,30 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
             ))
         }
         How::List => bail!("unreachable: list is handled before logging in"),
+    }
+}
+
+/// Opens the URL in the person's browser, when there is a person (a terminal) to see it; the
+/// URL is printed either way.
+fn open_browser(url: &str) {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() || std::env::var_os("SFKIT_NO_BROWSER").is_some() {
+        return;
+    }
+    let opener: &[&str] = if cfg!(target_os = "macos") {
+        &["open"]
+    } else if cfg!(windows) {
+        &["cmd", "/C", "start", ""]
+    } else {
+        &["xdg-open"]
+    };
+    if let Some((cmd, args)) = opener.split_first() {
+        let _ = std::process::Command::new(cmd)
+            .args(args)
+            .arg(url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
     }
 }
 
