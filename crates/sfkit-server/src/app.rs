@@ -1,0 +1,518 @@
+//! The router, the API-key check, and the handlers.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use sfkit_actions::{ActionError, Catalog, Ctx, Origin};
+use sfkit_emulator::{Org, OrgConfig, OrgHandle};
+use sfkit_store::{ApiKey, Connection, Store};
+
+use crate::connections::{Clients, KINDS, source};
+use crate::metrics::Metrics;
+use crate::rate::RateLimiter;
+use crate::{Error, ServerConfig};
+
+struct AppState {
+    store: Arc<dyn Store>,
+    catalog: Catalog,
+    clients: Clients,
+    rate: RateLimiter,
+    metrics: Metrics,
+    timeout: std::time::Duration,
+}
+
+type Shared = Arc<AppState>;
+
+/// Starts servers.
+#[derive(Debug)]
+pub struct Server;
+
+/// A running server.
+pub struct ServerHandle {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    local: Option<OrgHandle>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerHandle {
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Stops accepting, lets requests in flight finish, then stops the local org.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+        if let Some(org) = self.local.take() {
+            org.shutdown().await;
+        }
+    }
+}
+
+/// An error answer: `{"error": {code, message, fields, retryable}}`.
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let e = ActionError::invalid(code, message, Vec::new());
+    (status, axum::Json(json!({ "error": e }))).into_response()
+}
+
+/// The HTTP status for an action's error.
+fn status_of(e: &ActionError) -> StatusCode {
+    match e.origin {
+        Origin::Validation => StatusCode::BAD_REQUEST,
+        Origin::Salesforce => match e.code.as_str() {
+            "INSUFFICIENT_ACCESS_OR_READONLY"
+            | "INSUFFICIENT_ACCESS"
+            | "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY" => StatusCode::FORBIDDEN,
+            "NOT_FOUND" | "ENTITY_IS_DELETED" => StatusCode::NOT_FOUND,
+            "REQUEST_LIMIT_EXCEEDED" => StatusCode::TOO_MANY_REQUESTS,
+            "UNEXPECTED_ANSWER" => StatusCode::BAD_GATEWAY,
+            _ if e.retryable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        },
+        _ => StatusCode::BAD_GATEWAY,
+    }
+}
+
+fn action_error(e: &ActionError) -> Response {
+    (status_of(e), axum::Json(json!({ "error": e }))).into_response()
+}
+
+impl Server {
+    /// Starts serving; with `local_org_dir` set and no connection saved, the local org too.
+    pub async fn start(config: ServerConfig) -> Result<ServerHandle, Error> {
+        let store = config.store;
+        let mut local = None;
+        if let Some(dir) = &config.local_org_dir {
+            let existing = store.list_connections().await?;
+            if existing.is_empty() || existing.iter().any(|c| c.kind == "local") {
+                let org = Org::start(
+                    OrgConfig::default()
+                        .data_dir(dir)
+                        .addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+                )
+                .await?;
+                // The port is new each start: the connection follows it.
+                store
+                    .put_connection(
+                        Connection::new("local", org.url(), "local", json!({})),
+                        json!({}),
+                    )
+                    .await?;
+                local = Some(org);
+            }
+        }
+        let state = Arc::new(AppState {
+            store,
+            catalog: Catalog::new(),
+            clients: Clients::default(),
+            rate: RateLimiter::new(config.rate_per_key),
+            metrics: Metrics::default(),
+            timeout: config.request_timeout,
+        });
+        let api = Router::new()
+            .route("/metrics", get(metrics))
+            .route("/v1/actions", get(list_actions))
+            .route("/v1/actions/{name}", get(describe_action).post(run_action))
+            .route("/v1/openapi.json", get(openapi))
+            .route(
+                "/v1/connections",
+                get(list_connections).post(create_connection),
+            )
+            .route(
+                "/v1/connections/{name}",
+                axum::routing::delete(delete_connection),
+            )
+            .route_layer(middleware::from_fn_with_state(
+                Arc::clone(&state),
+                authenticate,
+            ));
+        let app = Router::new()
+            .route(
+                "/healthz",
+                get(|| async { axum::Json(json!({"status": "ok"})) }),
+            )
+            .merge(api)
+            .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such endpoint") })
+            .layer(DefaultBodyLimit::max(config.body_limit))
+            .layer(middleware::from_fn_with_state(Arc::clone(&state), measure))
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: config.addr,
+            source,
+        })?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the server stopped with an error");
+            }
+        });
+        Ok(ServerHandle {
+            url: format!("http://{addr}"),
+            stop: Some(stop),
+            task,
+            local,
+        })
+    }
+}
+
+/// Counts every request by route and status, with its latency.
+async fn measure(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "other".to_owned(), |p| p.as_str().to_owned());
+    let t = Instant::now();
+    let r = next.run(req).await;
+    st.metrics.record(&route, r.status().as_u16(), t.elapsed());
+    r
+}
+
+/// Requires a valid API key (`Authorization: Bearer KEY`) and a free slot in its rate.
+async fn authenticate(State(st): State<Shared>, mut req: Request, next: Next) -> Response {
+    let key = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned);
+    let Some(key) = key else {
+        return unauthorized(
+            "an API key is required: Authorization: Bearer KEY (`sfkit apikey create NAME`)",
+        );
+    };
+    let record = match st.store.verify_api_key(&key).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return unauthorized("the API key is not valid (wrong, or revoked)"),
+        Err(e) => {
+            tracing::error!(error = %e, "checking an API key");
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "STORE_UNAVAILABLE",
+                "the server's store failed",
+            );
+        }
+    };
+    if let Err(wait) = st.rate.take(&record.id) {
+        let mut r = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "REQUEST_LIMIT_EXCEEDED",
+            format!("this API key's request rate is used up; retry in {wait:.2} s"),
+        );
+        if let Ok(v) = HeaderValue::from_str(&format!("{}", wait.ceil().max(1.0))) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    req.extensions_mut().insert(record);
+    next.run(req).await
+}
+
+fn unauthorized(message: &str) -> Response {
+    let mut r = error(StatusCode::UNAUTHORIZED, "INVALID_AUTH_HEADER", message);
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
+}
+
+async fn metrics(State(st): State<Shared>) -> Response {
+    let body = st.metrics.render(&st.clients.usage());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+async fn list_actions(State(st): State<Shared>) -> Response {
+    let actions: Vec<Value> = st.catalog.actions().iter().map(|a| a.to_json()).collect();
+    axum::Json(json!({ "actions": actions })).into_response()
+}
+
+async fn describe_action(State(st): State<Shared>, Path(name): Path<String>) -> Response {
+    match st.catalog.get(&name) {
+        Some(a) => axum::Json(a.to_json()).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("no action named {name:?}"),
+        ),
+    }
+}
+
+async fn openapi(State(st): State<Shared>) -> Response {
+    axum::Json(crate::openapi::document(&st.catalog)).into_response()
+}
+
+/// The body as JSON, with Salesforce-shaped errors for what is too large or not JSON.
+// The error is the handler's answer, made once per refused request: its size does not matter.
+#[allow(clippy::result_large_err)]
+fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Response> {
+    let bytes = body.map_err(|r| {
+        let status = r.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "REQUEST_ENTITY_TOO_LARGE"
+        } else {
+            "JSON_PARSER_ERROR"
+        };
+        error(status, code, r.body_text())
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "JSON_PARSER_ERROR",
+            format!("the body is not JSON: {e}"),
+        )
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct ConnectionQuery {
+    connection: Option<String>,
+}
+
+async fn run_action(
+    State(st): State<Shared>,
+    Path(name): Path<String>,
+    Query(q): Query<ConnectionQuery>,
+    headers: HeaderMap,
+    key: axum::Extension<ApiKey>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(action) = st.catalog.get(&name) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("no action named {name:?}; GET /v1/actions lists them"),
+        );
+    };
+    if key.scope.read_only && !action.read_only() {
+        return error(
+            StatusCode::FORBIDDEN,
+            "INSUFFICIENT_ACCESS",
+            format!("this API key may only run read-only actions, and {name} writes"),
+        );
+    }
+    let input = match json_body(body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let chosen = headers
+        .get("x-sfkit-connection")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or(q.connection);
+    let connection = match chosen {
+        Some(c) => c,
+        None => match st.store.list_connections().await {
+            Ok(all) if all.len() == 1 => all.into_iter().next().map(|c| c.name).unwrap_or_default(),
+            Ok(all) => {
+                let names: Vec<String> = all.into_iter().map(|c| c.name).collect();
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "CONNECTION_REQUIRED",
+                    format!(
+                        "choose a connection with the X-Sfkit-Connection header or ?connection= (saved: {})",
+                        if names.is_empty() {
+                            "none".into()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
+                );
+            }
+            Err(e) => {
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "STORE_UNAVAILABLE",
+                    e.to_string(),
+                );
+            }
+        },
+    };
+    if !key.scope.allows_connection(&connection) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "INSUFFICIENT_ACCESS",
+            format!("this API key may not use the connection {connection:?}"),
+        );
+    }
+    let client = match st.clients.get(st.store.as_ref(), &connection).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                format!("no connection named {connection:?}"),
+            );
+        }
+        Err(e) => return error(StatusCode::BAD_GATEWAY, "CONNECTION_FAILED", e),
+    };
+    let ctx = Ctx { client };
+    match tokio::time::timeout(st.timeout, st.catalog.run(&ctx, &name, &input)).await {
+        Ok(Ok(out)) => axum::Json(out).into_response(),
+        Ok(Err(e)) => action_error(&e),
+        Err(_) => error(
+            StatusCode::GATEWAY_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            "the action took too long",
+        ),
+    }
+}
+
+async fn list_connections(State(st): State<Shared>, key: axum::Extension<ApiKey>) -> Response {
+    match st.store.list_connections().await {
+        Ok(all) => {
+            let visible: Vec<Value> = all
+                .into_iter()
+                .filter(|c| key.scope.allows_connection(&c.name))
+                .map(|c| json!({"name": c.name, "instanceUrl": c.instance_url, "kind": c.kind, "settings": c.settings}))
+                .collect();
+            axum::Json(json!({ "connections": visible })).into_response()
+        }
+        Err(e) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "STORE_UNAVAILABLE",
+            e.to_string(),
+        ),
+    }
+}
+
+/// Keys limited to connections or to reading cannot manage connections.
+#[allow(clippy::result_large_err)]
+fn may_manage(key: &ApiKey) -> Result<(), Response> {
+    if key.scope.read_only || !key.scope.connections.is_empty() {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "INSUFFICIENT_ACCESS",
+            "managing connections needs an API key without limits",
+        ));
+    }
+    Ok(())
+}
+
+async fn create_connection(
+    State(st): State<Shared>,
+    key: axum::Extension<ApiKey>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(r) = may_manage(&key) {
+        return r;
+    }
+    let input = match json_body(body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let field = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_owned);
+    let (Some(name), Some(instance_url), Some(kind)) =
+        (field("name"), field("instanceUrl"), field("kind"))
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "REQUIRED_FIELD_MISSING",
+            format!(
+                "a connection needs name, instanceUrl and kind (one of {})",
+                KINDS.join(", ")
+            ),
+        );
+    };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_FIELD",
+            "a connection name is letters, digits, - and _",
+        );
+    }
+    let settings = input.get("settings").cloned().unwrap_or_else(|| json!({}));
+    let secrets = input.get("secrets").cloned().unwrap_or_else(|| json!({}));
+    let conn = Connection::new(name.clone(), instance_url, kind, settings);
+    // Check it logs in before keeping it.
+    let client = match source(&conn, &secrets).and_then(|s| {
+        sfkit_client::Client::builder()
+            .instance_url(conn.instance_url.clone())
+            .token_source(s)
+            .build()
+            .map_err(|e| e.to_string())
+    }) {
+        Ok(c) => c,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "INVALID_FIELD", e),
+    };
+    if let Err(e) = client.userinfo().await {
+        return action_error(&ActionError::from(e));
+    }
+    if let Err(e) = st.store.put_connection(conn.clone(), secrets).await {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "STORE_UNAVAILABLE",
+            e.to_string(),
+        );
+    }
+    st.clients.forget(&name);
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({"name": conn.name, "instanceUrl": conn.instance_url, "kind": conn.kind})),
+    )
+        .into_response()
+}
+
+async fn delete_connection(
+    State(st): State<Shared>,
+    key: axum::Extension<ApiKey>,
+    Path(name): Path<String>,
+) -> Response {
+    if let Err(r) = may_manage(&key) {
+        return r;
+    }
+    match st.store.delete_connection(&name).await {
+        Ok(true) => {
+            st.clients.forget(&name);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(false) => error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("no connection named {name:?}"),
+        ),
+        Err(e) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "STORE_UNAVAILABLE",
+            e.to_string(),
+        ),
+    }
+}

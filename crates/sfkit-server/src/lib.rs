@@ -1,0 +1,79 @@
+//! sfkit's server: the action catalog over HTTP for workflow platforms and agents.
+//!
+//! `POST /v1/actions/{name}` runs an action on a connection (chosen by the
+//! `X-Sfkit-Connection` header or `?connection=`, else the only one); `GET /v1/actions` and
+//! `GET /v1/openapi.json` describe the catalog from the same definitions the actions run;
+//! `/v1/connections` lists, creates and deletes connections; `/healthz` and `/metrics`
+//! (Prometheus text) report. Every request but `/healthz` needs an API key (`Authorization:
+//! Bearer KEY`), checked against the store's hashes before anything is done; a key may be
+//! limited to some connections and to read-only actions, and each key has a request rate.
+//! State lives in an `sfkit-store` [`Store`]: connections with their tokens sealed, API keys
+//! hashed. With no connection saved, the local org in the data directory is served as
+//! connection `local`. Shutdown lets requests in flight finish.
+
+mod app;
+mod connections;
+mod metrics;
+mod openapi;
+mod rate;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use sfkit_store::Store;
+
+/// What the server needs.
+#[derive(Debug)]
+pub struct ServerConfig {
+    /// Where to listen (`127.0.0.1:0` picks a port).
+    pub addr: SocketAddr,
+    /// The state.
+    pub store: Arc<dyn Store>,
+    /// Where the local org lives, served as connection `local` when no connection is saved;
+    /// `None` serves no local org.
+    pub local_org_dir: Option<PathBuf>,
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
+    /// Requests per second each API key may make (a burst of twice that is allowed).
+    pub rate_per_key: f64,
+    /// How long a request may take.
+    pub request_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// Defaults: 1 MiB bodies, 50 requests/s per key, 120 s per request.
+    pub fn new(addr: SocketAddr, store: Arc<dyn Store>) -> Self {
+        ServerConfig {
+            addr,
+            store,
+            local_org_dir: None,
+            body_limit: 1 << 20,
+            rate_per_key: 50.0,
+            request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Everything that can stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Binding the address failed.
+    #[error("listening on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The local org did not start.
+    #[error("starting the local org: {0}")]
+    LocalOrg(#[from] sfkit_emulator::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] sfkit_store::Error),
+}
+
+pub use app::{Server, ServerHandle};

@@ -1,0 +1,447 @@
+//! The real server on an ephemeral port, serving the local org: API keys (missing, wrong,
+//! revoked, scoped), actions, connections, OpenAPI, metrics, bad bodies, the rate limit.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use sfkit_server::{Server, ServerConfig, ServerHandle};
+use sfkit_store::{Cipher, Scope, Store};
+
+struct Dir(PathBuf);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct T {
+    server: Option<ServerHandle>,
+    store: Arc<dyn Store>,
+    admin: String,
+    http: reqwest::Client,
+    _dir: Dir,
+}
+
+impl T {
+    async fn start(rate: f64) -> Self {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let dir = Dir(std::env::temp_dir().join(format!(
+            "sfkit-server-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        )));
+        let store = sfkit_store::open(
+            "sqlite::memory:",
+            Cipher::from_base64(&Cipher::generate().unwrap()).unwrap(),
+        )
+        .await
+        .unwrap();
+        let (_, admin) = store
+            .create_api_key("admin", Scope::default())
+            .await
+            .unwrap();
+        let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), Arc::clone(&store));
+        config.local_org_dir = Some(dir.0.join("org"));
+        config.body_limit = 64 * 1024;
+        config.rate_per_key = rate;
+        let server = Server::start(config).await.unwrap();
+        T {
+            server: Some(server),
+            store,
+            admin,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.as_ref().unwrap().url())
+    }
+
+    async fn call(
+        &self,
+        key: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut rb = self.http.request(method, self.url(path));
+        if let Some(k) = key {
+            rb = rb.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn action(&self, key: &str, name: &str, input: Value) -> (u16, Value) {
+        self.call(
+            Some(key),
+            reqwest::Method::POST,
+            &format!("/v1/actions/{name}"),
+            Some(input),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn api_keys_guard_everything_but_health() {
+    let t = T::start(100.0).await;
+    let (s, body) = t.call(None, reqwest::Method::GET, "/healthz", None).await;
+    assert_eq!((s, body["status"].as_str()), (200, Some("ok")));
+    for path in [
+        "/v1/actions",
+        "/v1/openapi.json",
+        "/v1/connections",
+        "/metrics",
+    ] {
+        let (s, body) = t.call(None, reqwest::Method::GET, path, None).await;
+        assert_eq!(s, 401, "{path}");
+        assert_eq!(body["error"]["code"], "INVALID_AUTH_HEADER");
+        let (s, _) = t
+            .call(Some("sfk_wrong_key"), reqwest::Method::GET, path, None)
+            .await;
+        assert_eq!(s, 401, "{path}");
+    }
+    // Nothing is done without a key.
+    let (s, _) = t
+        .call(
+            None,
+            reqwest::Method::POST,
+            "/v1/actions/createLead",
+            Some(json!({"lastName": "X", "company": "Y"})),
+        )
+        .await;
+    assert_eq!(s, 401);
+    let (_, q) = t
+        .action(&t.admin, "query", json!({"query": "SELECT Id FROM Lead"}))
+        .await;
+    assert_eq!(q["totalSize"], 0);
+
+    let (_, key) = t
+        .store
+        .create_api_key("temp", Scope::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        t.call(Some(&key), reqwest::Method::GET, "/v1/actions", None)
+            .await
+            .0,
+        200
+    );
+    t.store.revoke_api_key("temp").await.unwrap();
+    assert_eq!(
+        t.call(Some(&key), reqwest::Method::GET, "/v1/actions", None)
+            .await
+            .0,
+        401
+    );
+    t.server.unwrap().shutdown().await;
+}
+
+#[tokio::test]
+async fn actions_run_on_the_local_org() {
+    let t = T::start(100.0).await;
+    let (s, created) = t
+        .action(
+            &t.admin,
+            "createLead",
+            json!({"lastName": "Ng", "company": "Acme"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let (s, lead) = t.action(&t.admin, "getLead", json!({"id": id})).await;
+    assert_eq!(s, 200);
+    assert_eq!(lead["Company"], "Acme");
+    // The connection named explicitly, by header and by query.
+    let r = t
+        .http
+        .post(t.url("/v1/actions/getLead"))
+        .bearer_auth(&t.admin)
+        .header("X-Sfkit-Connection", "local")
+        .json(&json!({"id": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (s, e) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::POST,
+            "/v1/actions/getLead?connection=nope",
+            Some(json!({"id": id})),
+        )
+        .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("NOT_FOUND")));
+    // Errors keep Salesforce's shape and code.
+    let (s, e) = t
+        .action(&t.admin, "createLead", json!({"lastName": "Ng"}))
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(e["error"]["code"], "REQUIRED_FIELD_MISSING");
+    assert_eq!(e["error"]["fields"], json!(["company"]));
+    assert_eq!(e["error"]["retryable"], false);
+    let (s, e) = t
+        .action(&t.admin, "query", json!({"query": "SELECT Nope FROM Lead"}))
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (422, Some("INVALID_FIELD"))
+    );
+    let (s, _) = t.action(&t.admin, "noSuchAction", json!({})).await;
+    assert_eq!(s, 404);
+    // Bodies: not JSON, too large.
+    let r = t
+        .http
+        .post(t.url("/v1/actions/createLead"))
+        .bearer_auth(&t.admin)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "JSON_PARSER_ERROR");
+    let big = json!({"lastName": "x".repeat(100_000), "company": "Y"});
+    let (s, e) = t.action(&t.admin, "createLead", big).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (413, Some("REQUEST_ENTITY_TOO_LARGE"))
+    );
+    t.server.unwrap().shutdown().await;
+}
+
+#[tokio::test]
+async fn scoped_keys_are_held_to_their_scope() {
+    let t = T::start(100.0).await;
+    let (_, reader) = t
+        .store
+        .create_api_key("reader", Scope::new(vec![], true))
+        .await
+        .unwrap();
+    let (_, elsewhere) = t
+        .store
+        .create_api_key("prod-only", Scope::new(vec!["prod".into()], false))
+        .await
+        .unwrap();
+    let (s, e) = t
+        .action(
+            &reader,
+            "createLead",
+            json!({"lastName": "No", "company": "No"}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (403, Some("INSUFFICIENT_ACCESS"))
+    );
+    assert_eq!(t.action(&reader, "getLimits", json!({})).await.0, 200);
+    let (s, _) = t.action(&elsewhere, "getLimits", json!({})).await;
+    assert_eq!(s, 403);
+    let (_, conns) = t
+        .call(
+            Some(&elsewhere),
+            reqwest::Method::GET,
+            "/v1/connections",
+            None,
+        )
+        .await;
+    assert_eq!(
+        conns["connections"],
+        json!([]),
+        "only the connections it may use"
+    );
+    let (s, _) = t
+        .call(
+            Some(&reader),
+            reqwest::Method::DELETE,
+            "/v1/connections/local",
+            None,
+        )
+        .await;
+    assert_eq!(s, 403);
+    // Nothing was written by the refused calls.
+    let (_, q) = t
+        .action(&t.admin, "query", json!({"query": "SELECT Id FROM Lead"}))
+        .await;
+    assert_eq!(q["totalSize"], 0);
+    t.server.unwrap().shutdown().await;
+}
+
+#[tokio::test]
+async fn connections_catalog_openapi_metrics() {
+    let t = T::start(100.0).await;
+    let (_, conns) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::GET,
+            "/v1/connections",
+            None,
+        )
+        .await;
+    let local = conns["connections"][0].clone();
+    assert_eq!(local["name"], "local");
+    let org = local["instanceUrl"].as_str().unwrap().to_owned();
+
+    // A token connection to the same org: checked by logging in, then saved.
+    let token: Value = t
+        .http
+        .post(format!("{org}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "sfkit-local"),
+            ("client_secret", "sfkit-local-secret"),
+            ("username", "viewer@sfkit.local"),
+            ("password", "sfkit-local"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (s, _) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::POST,
+            "/v1/connections",
+            Some(json!({"name": "viewer", "instanceUrl": org, "kind": "token", "secrets": {"accessToken": token["access_token"]}})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, e) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::POST,
+            "/v1/connections",
+            Some(json!({"name": "bad", "instanceUrl": org, "kind": "token", "secrets": {"accessToken": "00Dbad!token"}})),
+        )
+        .await;
+    assert_eq!(s, 502, "{e}");
+    assert!(!e.to_string().contains("00Dbad"), "no token in the answer");
+    // Two connections now: one must be chosen; the viewer may not write.
+    let (s, e) = t.action(&t.admin, "getLimits", json!({})).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (400, Some("CONNECTION_REQUIRED"))
+    );
+    let r = t
+        .http
+        .post(t.url("/v1/actions/createAccount"))
+        .bearer_auth(&t.admin)
+        .header("X-Sfkit-Connection", "viewer")
+        .json(&json!({"name": "No"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let (s, _) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::DELETE,
+            "/v1/connections/viewer",
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::DELETE,
+            "/v1/connections/viewer",
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+
+    let (_, catalog) = t
+        .call(Some(&t.admin), reqwest::Method::GET, "/v1/actions", None)
+        .await;
+    assert!(catalog["actions"].as_array().unwrap().len() >= 39);
+    let (_, one) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::GET,
+            "/v1/actions/createLead",
+            None,
+        )
+        .await;
+    assert_eq!(
+        one["inputSchema"]["required"],
+        json!(["lastName", "company"])
+    );
+    let (_, doc) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::GET,
+            "/v1/openapi.json",
+            None,
+        )
+        .await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(
+        doc["paths"]["/v1/actions/createLead"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"]["required"],
+        json!(["lastName", "company"])
+    );
+    t.action(&t.admin, "getLimits", json!({})).await; // one connection again
+    let (_, m) = t
+        .call(Some(&t.admin), reqwest::Method::GET, "/metrics", None)
+        .await;
+    let m = m.as_str().unwrap().to_owned();
+    assert!(
+        m.contains("sfkit_requests_total{route=\"/v1/actions/{name}\",status=\"200\"}"),
+        "{m}"
+    );
+    assert!(m.contains("sfkit_request_duration_seconds_bucket"), "{m}");
+    assert!(
+        m.contains("sfkit_salesforce_api_requests_used{connection=\"local\"}"),
+        "{m}"
+    );
+    t.server.unwrap().shutdown().await;
+}
+
+#[tokio::test]
+async fn each_key_has_a_rate() {
+    let t = T::start(1.0).await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(
+            t.call(Some(&t.admin), reqwest::Method::GET, "/v1/actions", None)
+                .await
+                .0,
+        );
+    }
+    assert_eq!(&statuses[..2], [200, 200], "a burst of twice the rate");
+    assert!(statuses[2..].contains(&429), "{statuses:?}");
+    let r = t
+        .http
+        .get(t.url("/v1/actions"))
+        .bearer_auth(&t.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+    t.server.unwrap().shutdown().await;
+}
