@@ -12,6 +12,7 @@ mod data;
 mod emulator;
 mod login;
 mod profiles;
+mod serve;
 mod soql;
 
 use std::path::PathBuf;
@@ -67,6 +68,10 @@ enum Command {
     Login(login::LoginArgs),
     /// Forget a saved login.
     Logout(login::LogoutArgs),
+    /// Serve the actions over HTTP (API keys required; see `sfkit apikey`).
+    Serve(serve::ServeArgs),
+    /// Make, list and revoke the server's API keys.
+    Apikey(serve::ApiKeyArgs),
     /// Print a shell completion script: `sfkit completions bash > /etc/bash_completion.d/sfkit`.
     Completions {
         /// The shell.
@@ -110,6 +115,8 @@ fn main() -> ExitCode {
         Command::Limits(args) => data::limits(&target(cli.data_dir, cli.org), args),
         Command::Login(args) => login::login(&data_dir(cli.data_dir), args),
         Command::Logout(args) => login::logout(&data_dir(cli.data_dir), args),
+        Command::Serve(args) => serve::serve(&data_dir(cli.data_dir), args),
+        Command::Apikey(args) => serve::apikey(&data_dir(cli.data_dir), args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "sfkit", &mut std::io::stdout());

@@ -408,6 +408,8 @@ fn every_command_has_examples_and_completions_exist() {
         &["login"],
         &["logout"],
         &["emulator"],
+        &["serve"],
+        &["apikey"],
         &["soql", "fmt"],
         &["soql", "parse"],
     ] {

@@ -1,0 +1,205 @@
+//! `sfkit serve` and `sfkit apikey`: the server and its API keys. Settings come from flags, then
+//! `SFKIT_*` environment variables, then a TOML config file, then defaults. The store is
+//! `sqlite://<data dir>/server.db` unless told otherwise; its secrets are sealed with the key in
+//! `SFKIT_SECRET_KEY` (base64) or else the key file `<data dir>/secret.key` (made on first use,
+//! readable by the user only).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use base64::Engine as _;
+use clap::{Args, Subcommand};
+use serde::Deserialize;
+use sfkit_server::{Server, ServerConfig};
+use sfkit_store::{Cipher, Scope, Store};
+
+/// `sfkit serve`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  sfkit apikey create zapier    # prints the key once\n  sfkit serve --addr 127.0.0.1:8787\n  curl -H \"Authorization: Bearer $KEY\" -d '{\"lastName\":\"Ng\",\"company\":\"Acme\"}' http://127.0.0.1:8787/v1/actions/createLead"
+)]
+pub(crate) struct ServeArgs {
+    /// Where to listen (127.0.0.1:0 picks a port) [env: SFKIT_ADDR; default 127.0.0.1:8787].
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+    /// The store: sqlite://PATH [env: SFKIT_STORE; default sqlite://<data dir>/server.db].
+    #[arg(long)]
+    store: Option<String>,
+    /// A TOML file with `addr`, `store`, `body_limit` (bytes) and `rate_per_key` (requests/s).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// `sfkit apikey`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  KEY=$(sfkit apikey create zapier)\n  sfkit apikey create agent --connection prod --read-only\n  sfkit apikey list\n  sfkit apikey revoke zapier"
+)]
+pub(crate) struct ApiKeyArgs {
+    #[command(subcommand)]
+    what: ApiKeyCommand,
+    /// The store (as for `sfkit serve`).
+    #[arg(long, global = true)]
+    store: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeyCommand {
+    /// Make a key and print it, alone, on stdout; it is shown this once (only a hash is kept).
+    Create {
+        /// Its name.
+        name: String,
+        /// Limit it to this connection (repeatable; default: all).
+        #[arg(long = "connection")]
+        connections: Vec<String>,
+        /// Limit it to actions that change nothing.
+        #[arg(long)]
+        read_only: bool,
+    },
+    /// The keys (never the keys themselves).
+    List,
+    /// Revoke a key by name or id.
+    Revoke {
+        /// The key's name or id.
+        name: String,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FileSettings {
+    addr: Option<SocketAddr>,
+    store: Option<String>,
+    body_limit: Option<usize>,
+    rate_per_key: Option<f64>,
+}
+
+/// The sealing key: `SFKIT_SECRET_KEY`, else the user's key file.
+fn cipher(data_dir: &Path) -> anyhow::Result<Cipher> {
+    if let Ok(k) = std::env::var("SFKIT_SECRET_KEY") {
+        return Cipher::from_base64(&k).context("SFKIT_SECRET_KEY is not a base64 32-byte key");
+    }
+    let path = data_dir.join("secret.key");
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir)?;
+            let key = base64::engine::general_purpose::STANDARD
+                .decode(Cipher::generate()?)
+                .context("a generated key")?;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let mut f = opts
+                .open(&path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            std::io::Write::write_all(&mut f, &key)?;
+            key
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    Cipher::new(&bytes).with_context(|| format!("{} is not a 32-byte key", path.display()))
+}
+
+async fn open_store(data_dir: &Path, url: Option<String>) -> anyhow::Result<Arc<dyn Store>> {
+    let url = url
+        .or_else(|| std::env::var("SFKIT_STORE").ok())
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("server.db").display()));
+    sfkit_store::open(&url, cipher(data_dir)?)
+        .await
+        .with_context(|| format!("opening the store {url}"))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+pub(crate) fn apikey(data_dir: &Path, args: ApiKeyArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let store = open_store(data_dir, args.store).await?;
+        match args.what {
+            ApiKeyCommand::Create {
+                name,
+                connections,
+                read_only,
+            } => {
+                let (_, key) = store
+                    .create_api_key(&name, Scope::new(connections, read_only))
+                    .await?;
+                println!("{key}");
+                eprintln!("sfkit: API key {name:?} made; it is shown only now, keep it safe");
+            }
+            ApiKeyCommand::List => {
+                for k in store.list_api_keys().await? {
+                    let state = if k.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
+                    let scope = match (k.scope.connections.is_empty(), k.scope.read_only) {
+                        (true, false) => "all connections".to_owned(),
+                        (true, true) => "all connections, read-only".to_owned(),
+                        (false, ro) => format!(
+                            "{}{}",
+                            k.scope.connections.join(","),
+                            if ro { ", read-only" } else { "" }
+                        ),
+                    };
+                    println!("{}  {}  {state}  {scope}", k.id, k.name);
+                }
+            }
+            ApiKeyCommand::Revoke { name } => {
+                if !store.revoke_api_key(&name).await? {
+                    eprintln!("sfkit: no active API key named {name:?}");
+                    return Ok(ExitCode::from(2));
+                }
+                eprintln!("sfkit: API key {name:?} revoked");
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub(crate) fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let file: FileSettings = match &args.config {
+        Some(p) => toml::from_str(
+            &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+        )
+        .with_context(|| format!("{} is not a valid settings file", p.display()))?,
+        None => FileSettings::default(),
+    };
+    let env_addr = std::env::var("SFKIT_ADDR")
+        .ok()
+        .map(|a| {
+            a.parse::<SocketAddr>()
+                .context("SFKIT_ADDR is not an address")
+        })
+        .transpose()?;
+    let addr = args
+        .addr
+        .or(env_addr)
+        .or(file.addr)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8787)));
+    runtime()?.block_on(async {
+        let store = open_store(data_dir, args.store.or(file.store)).await?;
+        let mut config = ServerConfig::new(addr, store);
+        config.local_org_dir = Some(data_dir.join("org"));
+        if let Some(b) = file.body_limit {
+            config.body_limit = b;
+        }
+        if let Some(r) = file.rate_per_key {
+            config.rate_per_key = r;
+        }
+        let server = Server::start(config).await.context("starting the server")?;
+        println!("sfkit server listening on {}", server.url());
+        crate::emulator::shutdown_signal().await;
+        println!("sfkit server stopping");
+        server.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,125 @@
+//! `sfkit serve` and `sfkit apikey` as a person runs them: a key printed alone on stdout, the
+//! server on an ephemeral port serving the local org, the key required, SIGTERM stopping it
+//! cleanly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+use common::Dir;
+use serde_json::{Value, json};
+
+fn sfkit(dir: &Dir, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sfkit"))
+        .args(args)
+        .env("SFKIT_DATA_DIR", &dir.0)
+        .env_remove("SFKIT_SECRET_KEY")
+        .env_remove("SFKIT_STORE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn serve_with_an_api_key() {
+    let dir = Dir::new("serve");
+    let made = sfkit(&dir, &["apikey", "create", "ci"]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let key = String::from_utf8(made.stdout).unwrap();
+    assert_eq!(key.lines().count(), 1, "the key alone: {key:?}");
+    let key = key.trim().to_owned();
+    assert!(key.starts_with("sfk_"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.0.join("secret.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the key file is the user's alone: {mode:o}"
+        );
+    }
+    let listed = String::from_utf8(sfkit(&dir, &["apikey", "list"]).stdout).unwrap();
+    assert!(listed.contains("ci") && !listed.contains(&key), "{listed}");
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("SFKIT_DATA_DIR", &dir.0)
+        .env_remove("SFKIT_SECRET_KEY")
+        .env_remove("SFKIT_STORE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("sfkit server listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let http = reqwest::Client::new();
+            let health = http.get(format!("{url}/healthz")).send().await.unwrap();
+            assert_eq!(health.status(), 200);
+            let refused = http
+                .post(format!("{url}/v1/actions/createLead"))
+                .json(&json!({"lastName": "Ng", "company": "Acme"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(refused.status(), 401);
+            let made: Value = http
+                .post(format!("{url}/v1/actions/createLead"))
+                .bearer_auth(&key)
+                .json(&json!({"lastName": "Ng", "company": "Acme"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(made["success"], true, "{made}");
+        });
+
+    let term = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = server.wait().unwrap();
+    assert!(
+        status.success(),
+        "SIGTERM stops the server cleanly: {status:?}"
+    );
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(rest.contains("sfkit server stopping"), "{rest}");
+
+    // The key can be revoked from the command line.
+    assert!(sfkit(&dir, &["apikey", "revoke", "ci"]).status.success());
+    assert_eq!(
+        sfkit(&dir, &["apikey", "revoke", "ci"]).status.code(),
+        Some(2)
+    );
+}
