@@ -22,6 +22,10 @@ use crate::rate::RateLimiter;
 use crate::{Error, ServerConfig};
 
 struct AppState {
+    /// The server's own URL, for OAuth redirects (known once bound).
+    url: std::sync::OnceLock<String>,
+    /// OAuth connect flows waiting for their callback, by `state`.
+    pending: std::sync::Mutex<std::collections::HashMap<String, Pending>>,
     store: Arc<dyn Store>,
     catalog: Catalog,
     clients: Clients,
@@ -31,6 +35,19 @@ struct AppState {
 }
 
 type Shared = Arc<AppState>;
+
+/// An OAuth connect flow between its start and its callback.
+struct Pending {
+    name: String,
+    login_url: String,
+    client_id: String,
+    client_secret: Option<String>,
+    flow: sfkit_client::auth::AuthorizationRequest,
+    started: Instant,
+}
+
+/// How long a person has to finish logging in.
+const FLOW_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Starts servers.
 #[derive(Debug)]
@@ -123,6 +140,8 @@ impl Server {
             }
         }
         let state = Arc::new(AppState {
+            url: std::sync::OnceLock::new(),
+            pending: std::sync::Mutex::new(std::collections::HashMap::new()),
             store,
             catalog: Catalog::new(),
             clients: Clients::default(),
@@ -143,6 +162,10 @@ impl Server {
                 "/v1/connections/{name}",
                 axum::routing::delete(delete_connection),
             )
+            .route(
+                "/v1/connections/{name}/authorize",
+                axum::routing::post(start_connect),
+            )
             .route_layer(middleware::from_fn_with_state(
                 Arc::clone(&state),
                 authenticate,
@@ -152,11 +175,15 @@ impl Server {
                 "/healthz",
                 get(|| async { axum::Json(json!({"status": "ok"})) }),
             )
+            // The browser's legs of the OAuth connect flow: the unguessable `state` stands for
+            // the API key, which a browser cannot send.
+            .route("/v1/oauth/start/{state}", get(redirect_to_salesforce))
+            .route("/v1/oauth/callback", get(oauth_callback))
             .merge(api)
             .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such endpoint") })
             .layer(DefaultBodyLimit::max(config.body_limit))
             .layer(middleware::from_fn_with_state(Arc::clone(&state), measure))
-            .with_state(state);
+            .with_state(Arc::clone(&state));
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| Error::Bind {
@@ -167,6 +194,7 @@ impl Server {
             addr: config.addr,
             source,
         })?;
+        let _ = state.url.set(format!("http://{addr}"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -515,4 +543,193 @@ async fn delete_connection(
             e.to_string(),
         ),
     }
+}
+
+/// `POST /v1/connections/{name}/authorize` with `{loginUrl, clientId, clientSecret?}`: starts
+/// the OAuth web flow for a new connection; answers the URL to send the person to.
+async fn start_connect(
+    State(st): State<Shared>,
+    key: axum::Extension<ApiKey>,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(r) = may_manage(&key) {
+        return r;
+    }
+    let input = match json_body(body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let field = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_owned);
+    let (Some(login_url), Some(client_id)) = (field("loginUrl"), field("clientId")) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "REQUIRED_FIELD_MISSING",
+            "the connect flow needs loginUrl and clientId (and clientSecret if the app requires it)",
+        );
+    };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_FIELD",
+            "a connection name is letters, digits, - and _",
+        );
+    }
+    let base = st.url.get().cloned().unwrap_or_default();
+    let client_secret = field("clientSecret");
+    let mut flow = sfkit_client::auth::AuthorizationRequest::new(
+        login_url.clone(),
+        client_id.clone(),
+        format!("{base}/v1/oauth/callback"),
+    )
+    .scope("api refresh_token");
+    if let Some(s) = &client_secret {
+        flow = flow.client_secret(s.clone());
+    }
+    let state = flow.state().to_owned();
+    {
+        let mut pending = st
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        pending.retain(|_, p| p.started.elapsed() < FLOW_TTL);
+        pending.insert(
+            state.clone(),
+            Pending {
+                name,
+                login_url,
+                client_id,
+                client_secret,
+                flow,
+                started: Instant::now(),
+            },
+        );
+    }
+    axum::Json(json!({
+        "authorizeUrl": format!("{base}/v1/oauth/start/{state}"),
+        "expiresInSeconds": FLOW_TTL.as_secs(),
+    }))
+    .into_response()
+}
+
+/// `GET /v1/oauth/start/{state}`: sends the browser to Salesforce's login page.
+async fn redirect_to_salesforce(State(st): State<Shared>, Path(state): Path<String>) -> Response {
+    let url = {
+        let pending = st
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        pending
+            .get(&state)
+            .filter(|p| p.started.elapsed() < FLOW_TTL)
+            .map(|p| p.flow.url())
+    };
+    match url {
+        Some(Ok(u)) => (StatusCode::FOUND, [(header::LOCATION, u.to_string())]).into_response(),
+        Some(Err(e)) => error(StatusCode::BAD_REQUEST, "INVALID_FIELD", e.to_string()),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "this login link expired or was used; start again",
+        ),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /v1/oauth/callback`: trades the code for tokens and saves the connection.
+async fn oauth_callback(State(st): State<Shared>, Query(cb): Query<Callback>) -> Response {
+    let Some(p) = cb.state.as_ref().and_then(|s| {
+        st.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(s)
+    }) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_STATE",
+            "unknown or used login; start again",
+        );
+    };
+    if let Some(e) = cb.error {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "OAUTH_DENIED",
+            format!(
+                "Salesforce refused the login: {e} {}",
+                cb.error_description.unwrap_or_default()
+            ),
+        );
+    }
+    let Some(code) = cb.code else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "REQUIRED_FIELD_MISSING",
+            "the callback has no code",
+        );
+    };
+    let http = match sfkit_client::Client::builder()
+        .token_source(sfkit_client::auth::StaticToken::new(
+            "unused",
+            p.login_url.clone(),
+        ))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "UNKNOWN_EXCEPTION",
+                e.to_string(),
+            );
+        }
+    };
+    let token = match p.flow.exchange(http.http(), &code).await {
+        Ok(t) => t,
+        Err(e) => return action_error(&ActionError::from(e)),
+    };
+    let Some(refresh) = token.refresh_token else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "NO_REFRESH_TOKEN",
+            "Salesforce gave no refresh token: add the refresh_token scope to the connected app",
+        );
+    };
+    let instance = token.instance_url.unwrap_or_else(|| p.login_url.clone());
+    let mut secrets = json!({"refreshToken": refresh.expose()});
+    if let (Some(s), Value::Object(m)) = (&p.client_secret, &mut secrets) {
+        m.insert("clientSecret".into(), json!(s));
+    }
+    let conn = Connection::new(
+        p.name.clone(),
+        instance,
+        "refresh_token",
+        json!({"clientId": p.client_id, "loginUrl": p.login_url}),
+    );
+    if let Err(e) = st.store.put_connection(conn, secrets).await {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "STORE_UNAVAILABLE",
+            e.to_string(),
+        );
+    }
+    st.clients.forget(&p.name);
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!(
+            "Connected: sfkit saved the connection {:?}. You can close this tab.",
+            p.name
+        ),
+    )
+        .into_response()
 }

@@ -445,3 +445,108 @@ async fn each_key_has_a_rate() {
     assert!(r.headers().get("retry-after").is_some());
     t.server.unwrap().shutdown().await;
 }
+
+/// The OAuth connect flow end to end: the server's authorize link sends the browser to the org's
+/// login page, the login comes back to the server's callback, and the new connection works.
+#[tokio::test]
+async fn the_oauth_connect_flow_saves_a_connection() {
+    let t = T::start(100.0).await;
+    let (_, conns) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::GET,
+            "/v1/connections",
+            None,
+        )
+        .await;
+    let org = conns["connections"][0]["instanceUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s, started) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::POST,
+            "/v1/connections/sales/authorize",
+            Some(json!({"loginUrl": org, "clientId": "sfkit-local", "clientSecret": "sfkit-local-secret"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{started}");
+    let link = started["authorizeUrl"].as_str().unwrap();
+    assert!(link.starts_with(t.server.as_ref().unwrap().url()), "{link}");
+
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let to_sf = browser.get(link).send().await.unwrap();
+    assert_eq!(to_sf.status(), 302);
+    let authorize = reqwest::Url::parse(to_sf.headers()["location"].to_str().unwrap()).unwrap();
+    assert!(
+        authorize
+            .as_str()
+            .starts_with(&format!("{org}/services/oauth2/authorize?")),
+        "{authorize}"
+    );
+    assert_eq!(
+        browser
+            .get(authorize.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let mut form: Vec<(String, String)> = authorize
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    form.push(("username".into(), "admin@sfkit.local".into()));
+    form.push(("password".into(), "sfkit-local".into()));
+    let back = browser
+        .post(format!("{org}/services/oauth2/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 302);
+    let callback = back.headers()["location"].to_str().unwrap().to_owned();
+    assert!(callback.contains("/v1/oauth/callback?"), "{callback}");
+    let done = browser.get(&callback).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.unwrap().contains("Connected"));
+    // Used once only.
+    assert_eq!(browser.get(&callback).send().await.unwrap().status(), 400);
+
+    let (_, conns) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::GET,
+            "/v1/connections",
+            None,
+        )
+        .await;
+    let sales = conns["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "sales")
+        .cloned()
+        .unwrap();
+    assert_eq!(sales["kind"], "refresh_token");
+    assert!(
+        !sales.to_string().contains("refreshToken"),
+        "no secret listed: {sales}"
+    );
+    let r = t
+        .http
+        .post(t.url("/v1/actions/getLimits"))
+        .bearer_auth(&t.admin)
+        .header("X-Sfkit-Connection", "sales")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    t.server.unwrap().shutdown().await;
+}
