@@ -22,6 +22,9 @@ use crate::rate::RateLimiter;
 use crate::{Error, ServerConfig};
 
 struct AppState {
+    /// Recently verified API keys and the connection names, kept `cache_ttl` (see
+    /// [`ServerConfig::cache_ttl`]); changes made through this server clear them at once.
+    cache: Cache,
     /// The server's own URL, for OAuth redirects (known once bound).
     url: std::sync::OnceLock<String>,
     /// OAuth connect flows waiting for their callback, by `state`.
@@ -35,6 +38,65 @@ struct AppState {
 }
 
 type Shared = Arc<AppState>;
+
+#[derive(Default)]
+struct Cache {
+    ttl: std::time::Duration,
+    /// By the key's text (this process already holds it; nothing is written anywhere).
+    keys: std::sync::Mutex<std::collections::HashMap<String, (ApiKey, Instant)>>,
+    connections: std::sync::Mutex<Option<(Vec<String>, Instant)>>,
+}
+
+impl Cache {
+    fn key(&self, key: &str) -> Option<ApiKey> {
+        let keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        keys.get(key)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(k, _)| k.clone())
+    }
+
+    fn put_key(&self, key: &str, record: &ApiKey) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if keys.len() > 10_000 {
+            keys.clear();
+        }
+        keys.insert(key.to_owned(), (record.clone(), Instant::now()));
+    }
+
+    fn connections(&self) -> Option<Vec<String>> {
+        self.connections
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(c, _)| c.clone())
+    }
+
+    fn put_connections(&self, names: Vec<String>) {
+        if !self.ttl.is_zero() {
+            *self
+                .connections
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((names, Instant::now()));
+        }
+    }
+
+    fn clear_connections(&self) {
+        *self
+            .connections
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}
 
 /// An OAuth connect flow between its start and its callback.
 struct Pending {
@@ -140,6 +202,10 @@ impl Server {
             }
         }
         let state = Arc::new(AppState {
+            cache: Cache {
+                ttl: config.cache_ttl,
+                ..Cache::default()
+            },
             url: std::sync::OnceLock::new(),
             pending: std::sync::Mutex::new(std::collections::HashMap::new()),
             store,
@@ -242,8 +308,15 @@ async fn authenticate(State(st): State<Shared>, mut req: Request, next: Next) ->
             "an API key is required: Authorization: Bearer KEY (`sfkit apikey create NAME`)",
         );
     };
-    let record = match st.store.verify_api_key(&key).await {
-        Ok(Some(r)) => r,
+    let verified = match st.cache.key(&key) {
+        Some(r) => Ok(Some(r)),
+        None => st.store.verify_api_key(&key).await,
+    };
+    let record = match verified {
+        Ok(Some(r)) => {
+            st.cache.put_key(&key, &r);
+            r
+        }
         Ok(None) => return unauthorized("the API key is not valid (wrong, or revoked)"),
         Err(e) => {
             tracing::error!(error = %e, "checking an API key");
@@ -364,10 +437,9 @@ async fn run_action(
         .or(q.connection);
     let connection = match chosen {
         Some(c) => c,
-        None => match st.store.list_connections().await {
-            Ok(all) if all.len() == 1 => all.into_iter().next().map(|c| c.name).unwrap_or_default(),
-            Ok(all) => {
-                let names: Vec<String> = all.into_iter().map(|c| c.name).collect();
+        None => match connection_names(&st).await {
+            Ok(names) if names.len() == 1 => names.into_iter().next().unwrap_or_default(),
+            Ok(names) => {
                 return error(
                     StatusCode::BAD_REQUEST,
                     "CONNECTION_REQUIRED",
@@ -436,6 +508,22 @@ async fn list_connections(State(st): State<Shared>, key: axum::Extension<ApiKey>
             e.to_string(),
         ),
     }
+}
+
+/// The saved connections' names (briefly cached: most calls name none and take the only one).
+async fn connection_names(st: &AppState) -> Result<Vec<String>, sfkit_store::Error> {
+    if let Some(names) = st.cache.connections() {
+        return Ok(names);
+    }
+    let names: Vec<String> = st
+        .store
+        .list_connections()
+        .await?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    st.cache.put_connections(names.clone());
+    Ok(names)
 }
 
 /// Keys limited to connections or to reading cannot manage connections.
@@ -512,6 +600,7 @@ async fn create_connection(
         );
     }
     st.clients.forget(&name);
+    st.cache.clear_connections();
     (
         StatusCode::CREATED,
         axum::Json(json!({"name": conn.name, "instanceUrl": conn.instance_url, "kind": conn.kind})),
@@ -530,6 +619,7 @@ async fn delete_connection(
     match st.store.delete_connection(&name).await {
         Ok(true) => {
             st.clients.forget(&name);
+            st.cache.clear_connections();
             StatusCode::NO_CONTENT.into_response()
         }
         Ok(false) => error(
@@ -724,6 +814,7 @@ async fn oauth_callback(State(st): State<Shared>, Query(cb): Query<Callback>) ->
         );
     }
     st.clients.forget(&p.name);
+    st.cache.clear_connections();
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         format!(

@@ -40,10 +40,14 @@ pub struct ServerConfig {
     pub rate_per_key: f64,
     /// How long a request may take.
     pub request_timeout: Duration,
+    /// How long a verified API key and the list of connections are trusted before the store is
+    /// asked again (a key revoked by another process stops working within this); zero turns the
+    /// cache off.
+    pub cache_ttl: Duration,
 }
 
 impl ServerConfig {
-    /// Defaults: 1 MiB bodies, 50 requests/s per key, 120 s per request.
+    /// Defaults: 1 MiB bodies, 50 requests/s per key, 120 s per request, 5 s of caching.
     pub fn new(addr: SocketAddr, store: Arc<dyn Store>) -> Self {
         ServerConfig {
             addr,
@@ -52,6 +56,7 @@ impl ServerConfig {
             body_limit: 1 << 20,
             rate_per_key: 50.0,
             request_timeout: Duration::from_secs(120),
+            cache_ttl: Duration::from_secs(5),
         }
     }
 }

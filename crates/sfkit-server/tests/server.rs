@@ -32,6 +32,10 @@ struct T {
 
 impl T {
     async fn start(rate: f64) -> Self {
+        Self::start_with(rate, std::time::Duration::ZERO).await
+    }
+
+    async fn start_with(rate: f64, cache_ttl: std::time::Duration) -> Self {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let dir = Dir(std::env::temp_dir().join(format!(
             "sfkit-server-{}-{}",
@@ -55,6 +59,8 @@ impl T {
         config.local_org_dir = Some(dir.0.join("org"));
         config.body_limit = 64 * 1024;
         config.rate_per_key = rate;
+        // Most tests revoke keys straight in the store: no cache, so it shows at once.
+        config.cache_ttl = cache_ttl;
         let server = Server::start(config).await.unwrap();
         T {
             server: Some(server),
@@ -548,5 +554,67 @@ async fn the_oauth_connect_flow_saves_a_connection() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    t.server.unwrap().shutdown().await;
+}
+
+/// With the cache on, a change made through the server shows at once.
+#[tokio::test]
+async fn cached_connections_follow_changes_made_here() {
+    let t = T::start_with(100.0, std::time::Duration::from_secs(60)).await;
+    assert_eq!(t.action(&t.admin, "getLimits", json!({})).await.0, 200);
+    let (_, conns) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::GET,
+            "/v1/connections",
+            None,
+        )
+        .await;
+    let org = conns["connections"][0]["instanceUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token: Value = t
+        .http
+        .post(format!("{org}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "sfkit-local"),
+            ("client_secret", "sfkit-local-secret"),
+            ("username", "admin@sfkit.local"),
+            ("password", "sfkit-local"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (s, _) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::POST,
+            "/v1/connections",
+            Some(json!({"name": "second", "instanceUrl": org, "kind": "token", "secrets": {"accessToken": token["access_token"]}})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, e) = t.action(&t.admin, "getLimits", json!({})).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (400, Some("CONNECTION_REQUIRED"))
+    );
+    assert_eq!(
+        t.call(
+            Some(&t.admin),
+            reqwest::Method::DELETE,
+            "/v1/connections/second",
+            None
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(t.action(&t.admin, "getLimits", json!({})).await.0, 200);
     t.server.unwrap().shutdown().await;
 }
