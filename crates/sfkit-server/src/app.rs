@@ -287,9 +287,19 @@ async fn measure(State(st): State<Shared>, req: Request, next: Next) -> Response
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "other".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().clone();
     let t = Instant::now();
     let r = next.run(req).await;
-    st.metrics.record(&route, r.status().as_u16(), t.elapsed());
+    let took = t.elapsed();
+    st.metrics.record(&route, r.status().as_u16(), took);
+    // The route, not the URI: a query string may carry user data; headers are never logged.
+    tracing::info!(
+        %method,
+        route = %route,
+        status = r.status().as_u16(),
+        ms = took.as_secs_f64() * 1e3,
+        "request"
+    );
     r
 }
 

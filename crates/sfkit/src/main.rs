@@ -90,6 +90,20 @@ fn target(dir: Option<PathBuf>, org: Option<String>) -> connect::Target {
     }
 }
 
+/// Logs to stderr at the level `SFKIT_LOG` names (error, warn, info, debug, trace), else
+/// `default`. What is logged never holds a secret: tokens and keys are not in any event.
+fn init_logging(default: tracing::Level) {
+    let level = std::env::var("SFKIT_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(default);
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -103,6 +117,10 @@ fn main() -> ExitCode {
             };
         }
     };
+    init_logging(match cli.command {
+        Command::Serve(_) | Command::Emulator(_) => tracing::Level::INFO,
+        _ => tracing::Level::WARN,
+    });
     let result = match cli.command {
         Command::Soql { action } => soql::run(soql::Language::Soql, action),
         Command::Sosl { action } => soql::run(soql::Language::Sosl, action),

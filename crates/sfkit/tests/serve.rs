@@ -123,3 +123,109 @@ fn serve_with_an_api_key() {
         Some(2)
     );
 }
+
+/// Everything the server logs at the most detailed level, over calls that carry an API key, an
+/// access token and a client secret: none of them appears.
+#[test]
+fn logs_hold_no_secret() {
+    let dir = Dir::new("redact");
+    let key = String::from_utf8(sfkit(&dir, &["apikey", "create", "ops"]).stdout)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("SFKIT_DATA_DIR", &dir.0)
+        .env("SFKIT_LOG", "trace")
+        .env_remove("SFKIT_SECRET_KEY")
+        .env_remove("SFKIT_STORE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("sfkit server listening on ")
+        .unwrap()
+        .to_owned();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let (token, secret) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let http = reqwest::Client::new();
+            let conns: Value = http
+                .get(format!("{url}/v1/connections"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let org = conns["connections"][0]["instanceUrl"].as_str().unwrap().to_owned();
+            let secret = "sfkit-local-secret";
+            let t: Value = http
+                .post(format!("{org}/services/oauth2/token"))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("client_id", "sfkit-local"),
+                    ("client_secret", secret),
+                    ("username", "admin@sfkit.local"),
+                    ("password", "sfkit-local"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let token = t["access_token"].as_str().unwrap().to_owned();
+            for (name, access) in [("good", token.as_str()), ("bad", "00Dbad!secret-token-value")] {
+                http.post(format!("{url}/v1/connections"))
+                    .bearer_auth(&key)
+                    .json(&json!({"name": name, "instanceUrl": org, "kind": "token", "secrets": {"accessToken": access}}))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            let r = http
+                .post(format!("{url}/v1/actions/createLead?connection=good"))
+                .bearer_auth(&key)
+                .json(&json!({"lastName": "Logged", "company": "Nowhere"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let r = http
+                .post(format!("{url}/v1/actions/getLimits"))
+                .bearer_auth("sfk_wrong_guess")
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401);
+            (token, secret.to_owned())
+        });
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut logs).unwrap();
+    server.wait().unwrap();
+    assert!(logs.contains("request"), "the server did log: {logs}");
+    for s in [
+        key.as_str(),
+        token.as_str(),
+        secret.as_str(),
+        "00Dbad!secret-token-value",
+        "sfk_wrong_guess",
+    ] {
+        assert!(!logs.contains(s), "{s:?} leaked into the logs");
+    }
+}
