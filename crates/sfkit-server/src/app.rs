@@ -21,7 +21,7 @@ use crate::metrics::Metrics;
 use crate::rate::RateLimiter;
 use crate::{Error, ServerConfig};
 
-struct AppState {
+pub(crate) struct AppState {
     /// Recently verified API keys and the connection names, kept `cache_ttl` (see
     /// [`ServerConfig::cache_ttl`]); changes made through this server clear them at once.
     cache: Cache,
@@ -29,9 +29,11 @@ struct AppState {
     url: std::sync::OnceLock<String>,
     /// OAuth connect flows waiting for their callback, by `state`.
     pending: std::sync::Mutex<std::collections::HashMap<String, Pending>>,
-    store: Arc<dyn Store>,
-    catalog: Catalog,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) catalog: Catalog,
     clients: Clients,
+    /// Tool results held back for an agent's `moreResults` calls.
+    pub(crate) mcp_pages: crate::mcp::Pages,
     rate: RateLimiter,
     metrics: Metrics,
     timeout: std::time::Duration,
@@ -178,9 +180,9 @@ fn action_error(e: &ActionError) -> Response {
 }
 
 impl Server {
-    /// Starts serving; with `local_org_dir` set and no connection saved, the local org too.
-    pub async fn start(config: ServerConfig) -> Result<ServerHandle, Error> {
-        let store = config.store;
+    /// The shared state, with the local org started when it is to be served.
+    async fn state(config: &ServerConfig) -> Result<(Arc<AppState>, Option<OrgHandle>), Error> {
+        let store = Arc::clone(&config.store);
         let mut local = None;
         if let Some(dir) = &config.local_org_dir {
             let existing = store.list_connections().await?;
@@ -211,10 +213,37 @@ impl Server {
             store,
             catalog: Catalog::new(),
             clients: Clients::default(),
+            mcp_pages: crate::mcp::Pages::default(),
             rate: RateLimiter::new(config.rate_per_key),
             metrics: Metrics::default(),
             timeout: config.request_timeout,
         });
+        Ok((state, local))
+    }
+
+    /// Serves the catalog as MCP tools over this process's stdin and stdout (`sfkit mcp`),
+    /// as the local user (no key), until the client leaves.
+    pub async fn serve_mcp_stdio(config: ServerConfig) -> Result<(), Error> {
+        use rmcp::ServiceExt as _;
+        let (state, local) = Self::state(&config).await?;
+        let mcp = crate::mcp::Mcp {
+            state,
+            local_key: Some(sfkit_store::ApiKey::local_user()),
+        };
+        let running = mcp
+            .serve(rmcp::transport::io::stdio())
+            .await
+            .map_err(|e| Error::Mcp(e.to_string()))?;
+        let _ = running.waiting().await;
+        if let Some(org) = local {
+            org.shutdown().await;
+        }
+        Ok(())
+    }
+
+    /// Starts serving; with `local_org_dir` set and no connection saved, the local org too.
+    pub async fn start(config: ServerConfig) -> Result<ServerHandle, Error> {
+        let (state, local) = Self::state(&config).await?;
         let api = Router::new()
             .route("/metrics", get(metrics))
             .route("/v1/actions", get(list_actions))
@@ -236,6 +265,35 @@ impl Server {
                 Arc::clone(&state),
                 authenticate,
             ));
+        // MCP over streamable HTTP, behind the same key check; answers are plain JSON, and the
+        // token ends its sessions when the server stops.
+        let mcp_stop = tokio_util::sync::CancellationToken::new();
+        let mcp_service = {
+            let st = Arc::clone(&state);
+            let mut mcp_config =
+                rmcp::transport::streamable_http_server::StreamableHttpServerConfig::default()
+                    .with_cancellation_token(mcp_stop.child_token());
+            mcp_config.json_response = true;
+            mcp_config.legacy_session_mode = false;
+            mcp_config.sse_keep_alive = None;
+            rmcp::transport::streamable_http_server::StreamableHttpService::new(
+                move || {
+                    Ok(crate::mcp::Mcp {
+                        state: Arc::clone(&st),
+                        local_key: None,
+                    })
+                },
+                Arc::new(rmcp::transport::streamable_http_server::session::local::LocalSessionManager::default()),
+                mcp_config,
+            )
+        };
+        let mcp =
+            Router::new()
+                .nest_service("/mcp", mcp_service)
+                .layer(middleware::from_fn_with_state(
+                    Arc::clone(&state),
+                    authenticate,
+                ));
         let app = Router::new()
             .route(
                 "/healthz",
@@ -246,6 +304,7 @@ impl Server {
             .route("/v1/oauth/start/{state}", get(redirect_to_salesforce))
             .route("/v1/oauth/callback", get(oauth_callback))
             .merge(api)
+            .merge(mcp)
             .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such endpoint") })
             .layer(DefaultBodyLimit::max(config.body_limit))
             .layer(middleware::from_fn_with_state(Arc::clone(&state), measure))
@@ -264,8 +323,9 @@ impl Server {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
+                .with_graceful_shutdown(async move {
                     let _ = stopped.await;
+                    mcp_stop.cancel();
                 })
                 .await;
             if let Err(e) = served {
@@ -422,20 +482,6 @@ async fn run_action(
     key: axum::Extension<ApiKey>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(action) = st.catalog.get(&name) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            format!("no action named {name:?}; GET /v1/actions lists them"),
-        );
-    };
-    if key.scope.read_only && !action.read_only() {
-        return error(
-            StatusCode::FORBIDDEN,
-            "INSUFFICIENT_ACCESS",
-            format!("this API key may only run read-only actions, and {name} writes"),
-        );
-    }
     let input = match json_body(body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -445,12 +491,48 @@ async fn run_action(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or(q.connection);
-    let connection = match chosen {
+    match execute(&st, &key, &name, chosen, &input).await {
+        Ok(out) => axum::Json(out).into_response(),
+        Err(Refusal(status, e)) => (status, axum::Json(json!({ "error": e }))).into_response(),
+    }
+}
+
+/// Why an action was not run or failed: the HTTP status and the error.
+pub(crate) struct Refusal(pub(crate) StatusCode, pub(crate) ActionError);
+
+fn refuse(status: StatusCode, code: &str, message: impl Into<String>) -> Refusal {
+    Refusal(status, ActionError::invalid(code, message, Vec::new()))
+}
+
+/// Runs an action for a key: its scope checked, the connection chosen (`connection`, else the
+/// only one), the action run with the server's timeout. Shared by HTTP and MCP.
+pub(crate) async fn execute(
+    st: &AppState,
+    key: &ApiKey,
+    name: &str,
+    connection: Option<String>,
+    input: &Value,
+) -> Result<Value, Refusal> {
+    let Some(action) = st.catalog.get(name) else {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("no action named {name:?}; GET /v1/actions lists them"),
+        ));
+    };
+    if key.scope.read_only && !action.read_only() {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "INSUFFICIENT_ACCESS",
+            format!("this API key may only run read-only actions, and {name} writes"),
+        ));
+    }
+    let connection = match connection {
         Some(c) => c,
-        None => match connection_names(&st).await {
+        None => match connection_names(st).await {
             Ok(names) if names.len() == 1 => names.into_iter().next().unwrap_or_default(),
             Ok(names) => {
-                return error(
+                return Err(refuse(
                     StatusCode::BAD_REQUEST,
                     "CONNECTION_REQUIRED",
                     format!(
@@ -461,44 +543,44 @@ async fn run_action(
                             names.join(", ")
                         }
                     ),
-                );
+                ));
             }
             Err(e) => {
-                return error(
+                return Err(refuse(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "STORE_UNAVAILABLE",
                     e.to_string(),
-                );
+                ));
             }
         },
     };
     if !key.scope.allows_connection(&connection) {
-        return error(
+        return Err(refuse(
             StatusCode::FORBIDDEN,
             "INSUFFICIENT_ACCESS",
             format!("this API key may not use the connection {connection:?}"),
-        );
+        ));
     }
     let client = match st.clients.get(st.store.as_ref(), &connection).await {
         Ok(Some(c)) => c,
         Ok(None) => {
-            return error(
+            return Err(refuse(
                 StatusCode::NOT_FOUND,
                 "NOT_FOUND",
                 format!("no connection named {connection:?}"),
-            );
+            ));
         }
-        Err(e) => return error(StatusCode::BAD_GATEWAY, "CONNECTION_FAILED", e),
+        Err(e) => return Err(refuse(StatusCode::BAD_GATEWAY, "CONNECTION_FAILED", e)),
     };
     let ctx = Ctx { client };
-    match tokio::time::timeout(st.timeout, st.catalog.run(&ctx, &name, &input)).await {
-        Ok(Ok(out)) => axum::Json(out).into_response(),
-        Ok(Err(e)) => action_error(&e),
-        Err(_) => error(
+    match tokio::time::timeout(st.timeout, st.catalog.run(&ctx, name, input)).await {
+        Ok(Ok(out)) => Ok(out),
+        Ok(Err(e)) => Err(Refusal(status_of(&e), e)),
+        Err(_) => Err(refuse(
             StatusCode::GATEWAY_TIMEOUT,
             "REQUEST_TIMEOUT",
             "the action took too long",
-        ),
+        )),
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod app;
 mod connections;
+mod mcp;
 mod metrics;
 mod openapi;
 mod rate;
@@ -79,6 +80,9 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] sfkit_store::Error),
+    /// The MCP session could not start.
+    #[error("MCP: {0}")]
+    Mcp(String),
 }
 
 pub use app::{Server, ServerHandle};

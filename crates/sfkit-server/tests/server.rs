@@ -618,3 +618,222 @@ async fn cached_connections_follow_changes_made_here() {
     assert_eq!(t.action(&t.admin, "getLimits", json!({})).await.0, 200);
     t.server.unwrap().shutdown().await;
 }
+
+/// One JSON-RPC message to `/mcp`; the answer is JSON or one server-sent event.
+async fn mcp(
+    t: &T,
+    key: Option<&str>,
+    session: Option<&str>,
+    msg: Value,
+) -> (u16, Option<String>, Value) {
+    let mut rb = t
+        .http
+        .post(t.url("/mcp"))
+        .header("Accept", "application/json, text/event-stream")
+        .header("Content-Type", "application/json")
+        .json(&msg);
+    if let Some(k) = key {
+        rb = rb.bearer_auth(k);
+    }
+    if let Some(s) = session {
+        rb = rb.header("Mcp-Session-Id", s);
+    }
+    let r = rb.send().await.unwrap();
+    let status = r.status().as_u16();
+    let session = r
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = r.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| {
+        text.lines()
+            .rev()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .find_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+            .unwrap_or(Value::String(text.clone()))
+    });
+    (status, session, body)
+}
+
+/// MCP over streamable HTTP: the key is required; tools list the catalog; createLead and query
+/// run; errors are tool errors with Salesforce's code.
+#[tokio::test]
+async fn mcp_tools_over_http() {
+    let t = T::start(100.0).await;
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "sfkit-test", "version": "1"}}});
+    let (s, _, _) = mcp(&t, None, None, init.clone()).await;
+    assert_eq!(s, 401, "no key, no MCP");
+    let (s, session, hello) = mcp(&t, Some(&t.admin), None, init).await;
+    assert_eq!(s, 200, "{hello}");
+    assert_eq!(hello["result"]["serverInfo"]["name"], "sfkit", "{hello}");
+    let session = session.as_deref();
+    mcp(
+        &t,
+        Some(&t.admin),
+        session,
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    )
+    .await;
+
+    let (_, _, tools) = mcp(
+        &t,
+        Some(&t.admin),
+        session,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+    )
+    .await;
+    let tools = tools["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{tools}"))
+        .clone();
+    assert!(tools.len() >= 40, "{}", tools.len());
+    let create = tools.iter().find(|t| t["name"] == "createLead").unwrap();
+    assert_eq!(
+        create["inputSchema"]["required"],
+        json!(["lastName", "company"])
+    );
+
+    let call = |id: u64, name: &str, args: Value| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}});
+    let (_, _, made) = mcp(
+        &t,
+        Some(&t.admin),
+        session,
+        call(
+            3,
+            "createLead",
+            json!({"lastName": "Agent", "company": "Bots Inc"}),
+        ),
+    )
+    .await;
+    let result = &made["result"];
+    assert_ne!(result["isError"], true, "{made}");
+    let out: Value = serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(out["success"], true);
+    let (_, _, q) = mcp(
+        &t,
+        Some(&t.admin),
+        session,
+        call(
+            4,
+            "query",
+            json!({"query": "SELECT Name, Company FROM Lead"}),
+        ),
+    )
+    .await;
+    let out: Value =
+        serde_json::from_str(q["result"]["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(out["records"][0]["Company"], "Bots Inc");
+    let (_, _, bad) = mcp(
+        &t,
+        Some(&t.admin),
+        session,
+        call(5, "createLead", json!({"lastName": "No company"})),
+    )
+    .await;
+    assert_eq!(bad["result"]["isError"], true, "{bad}");
+    let err: Value =
+        serde_json::from_str(bad["result"]["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(err["error"]["code"], "REQUIRED_FIELD_MISSING");
+    // A read-only key's writes are tool errors too.
+    let (_, reader) = t
+        .store
+        .create_api_key("mcp-reader", Scope::new(vec![], true))
+        .await
+        .unwrap();
+    let (_, s2, _) = mcp(&t, Some(&reader), None, json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "r", "version": "1"}}})).await;
+    let (_, _, denied) = mcp(
+        &t,
+        Some(&reader),
+        s2.as_deref(),
+        call(6, "createLead", json!({"lastName": "X", "company": "Y"})),
+    )
+    .await;
+    assert_eq!(denied["result"]["isError"], true, "{denied}");
+    t.server.unwrap().shutdown().await;
+}
+
+/// Results larger than an agent should take at once come in parts, joined by moreResults.
+#[tokio::test]
+async fn mcp_results_are_capped_with_a_cursor() {
+    let t = T::start(100.0).await;
+    let (_, conns) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::GET,
+            "/v1/connections",
+            None,
+        )
+        .await;
+    let org = conns["connections"][0]["instanceUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = sfkit_client::Client::builder()
+        .token_source(
+            sfkit_client::auth::Password::new(
+                "sfkit-local",
+                "sfkit-local-secret",
+                "admin@sfkit.local",
+                "sfkit-local",
+            )
+            .login_url(org),
+        )
+        .build()
+        .unwrap();
+    let records: Vec<sfkit_client::Record> = (0..600)
+        .map(|i| {
+            json!({"LastName": format!("Many {i:04}"), "Company": "x".repeat(80)})
+                .as_object()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    let made = client.create_many("Lead", &records, true).await.unwrap();
+    assert!(made.iter().all(|m| m.success));
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "c", "version": "1"}}});
+    let (_, session, _) = mcp(&t, Some(&t.admin), None, init).await;
+    let session = session.as_deref();
+    let call = |id: u64, name: &str, args: Value| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}});
+    let (_, _, first) = mcp(
+        &t,
+        Some(&t.admin),
+        session,
+        call(
+            2,
+            "query",
+            json!({"query": "SELECT LastName, Company FROM Lead"}),
+        ),
+    )
+    .await;
+    let text = first["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(text.len() <= 32 * 1024, "{}", text.len());
+    let page: Value = serde_json::from_str(&text).unwrap();
+    let mut seen = page["records"].as_array().unwrap().len();
+    let mut cursor = page["moreResults"].as_str().map(str::to_owned);
+    assert!(cursor.is_some() && seen < 600);
+    let mut id = 3;
+    while let Some(c) = cursor {
+        let (_, _, more) = mcp(
+            &t,
+            Some(&t.admin),
+            session,
+            call(id, "moreResults", json!({"cursor": c})),
+        )
+        .await;
+        let page: Value =
+            serde_json::from_str(more["result"]["content"][0]["text"].as_str().unwrap()).unwrap();
+        seen += page["records"].as_array().unwrap().len();
+        cursor = page["moreResults"].as_str().map(str::to_owned);
+        id += 1;
+    }
+    assert_eq!(seen, 600);
+    t.server.unwrap().shutdown().await;
+}

@@ -129,6 +129,20 @@ pub struct ApiKey {
     pub revoked_at: Option<i64>,
 }
 
+impl ApiKey {
+    /// A key record with no limits that is not stored anywhere: for the local user of a
+    /// process (`sfkit mcp` over stdio), who needs no key.
+    pub fn local_user() -> Self {
+        ApiKey {
+            id: "local".into(),
+            name: "local user".into(),
+            scope: Scope::default(),
+            created_at: 0,
+            revoked_at: None,
+        }
+    }
+}
+
 /// A change event, in the normalized shape both trigger sources produce.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -72,6 +72,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Make, list and revoke the server's API keys.
     Apikey(serve::ApiKeyArgs),
+    /// Serve the actions as MCP tools over stdio (for an agent that starts sfkit itself).
+    Mcp(serve::McpArgs),
     /// Print a shell completion script: `sfkit completions bash > /etc/bash_completion.d/sfkit`.
     Completions {
         /// The shell.
@@ -135,6 +137,7 @@ fn main() -> ExitCode {
         Command::Logout(args) => login::logout(&data_dir(cli.data_dir), args),
         Command::Serve(args) => serve::serve(&data_dir(cli.data_dir), args),
         Command::Apikey(args) => serve::apikey(&data_dir(cli.data_dir), args),
+        Command::Mcp(args) => serve::mcp(&data_dir(cli.data_dir), args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "sfkit", &mut std::io::stdout());

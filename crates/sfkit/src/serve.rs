@@ -68,6 +68,17 @@ enum ApiKeyCommand {
     },
 }
 
+/// `sfkit mcp`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples (an MCP client's server command):\n  sfkit mcp\n  sfkit --data-dir ~/work/sfkit mcp --store sqlite:///srv/sfkit/server.db"
+)]
+pub(crate) struct McpArgs {
+    /// The store (as for `sfkit serve`).
+    #[arg(long)]
+    store: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct FileSettings {
     addr: Option<SocketAddr>,
@@ -200,6 +211,20 @@ pub(crate) fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
         crate::emulator::shutdown_signal().await;
         println!("sfkit server stopping");
         server.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `sfkit mcp`: the catalog as MCP tools over stdin and stdout, for an agent that starts sfkit
+/// itself (the local user: no API key). Logs go to stderr; stdout is the protocol's.
+pub(crate) fn mcp(data_dir: &Path, args: McpArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let store = open_store(data_dir, args.store).await?;
+        let mut config = ServerConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), store);
+        config.local_org_dir = Some(data_dir.join("org"));
+        Server::serve_mcp_stdio(config)
+            .await
+            .context("serving MCP over stdio")?;
         Ok(ExitCode::SUCCESS)
     })
 }

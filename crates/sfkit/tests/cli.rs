@@ -410,6 +410,7 @@ fn every_command_has_examples_and_completions_exist() {
         &["emulator"],
         &["serve"],
         &["apikey"],
+        &["mcp"],
         &["soql", "fmt"],
         &["soql", "parse"],
     ] {
