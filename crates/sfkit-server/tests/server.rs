@@ -837,3 +837,55 @@ async fn mcp_results_are_capped_with_a_cursor() {
     assert_eq!(seen, 600);
     t.server.unwrap().shutdown().await;
 }
+
+/// Shutdown lets a request in flight finish: a slow org (every answer delayed) behind a
+/// connection, a call started, the server stopped meanwhile, the call answered in full.
+#[tokio::test]
+async fn shutdown_lets_requests_in_flight_finish() {
+    let t = T::start(100.0).await;
+    let slow = sfkit_emulator::Org::start(
+        sfkit_emulator::OrgConfig::default()
+            .faults(sfkit_emulator::FaultSpec::parse("latency=400ms@1").unwrap()),
+    )
+    .await
+    .unwrap();
+    let token = slow.mint_token("admin@sfkit.local").unwrap();
+    let (s, _) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::POST,
+            "/v1/connections",
+            Some(json!({"name": "slow", "instanceUrl": slow.url(), "kind": "token", "secrets": {"accessToken": token}})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let call = {
+        let (http, url, key) = (
+            t.http.clone(),
+            t.url("/v1/actions/createAccount"),
+            t.admin.clone(),
+        );
+        tokio::spawn(async move {
+            let r = http
+                .post(url)
+                .bearer_auth(key)
+                .header("X-Sfkit-Connection", "slow")
+                .json(&json!({"name": "In flight"}))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let started = std::time::Instant::now();
+    t.server.unwrap().shutdown().await;
+    let (status, body) = call.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["success"], true);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(100),
+        "shutdown waited for it"
+    );
+    slow.shutdown().await;
+}
