@@ -631,15 +631,19 @@ fn may_manage(key: &ApiKey) -> Result<(), Response> {
     Ok(())
 }
 
+/// The JSON body of a request that manages connections, once the key may do so.
+#[allow(clippy::result_large_err)]
+fn managing_input(key: &ApiKey, body: Result<Bytes, BytesRejection>) -> Result<Value, Response> {
+    may_manage(key)?;
+    json_body(body)
+}
+
 async fn create_connection(
     State(st): State<Shared>,
     key: axum::Extension<ApiKey>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(r) = may_manage(&key) {
-        return r;
-    }
-    let input = match json_body(body) {
+    let input = match managing_input(&key, body) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -735,10 +739,7 @@ async fn start_connect(
     Path(name): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(r) = may_manage(&key) {
-        return r;
-    }
-    let input = match json_body(body) {
+    let input = match managing_input(&key, body) {
         Ok(v) => v,
         Err(r) => return r,
     };

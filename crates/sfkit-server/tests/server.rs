@@ -310,22 +310,7 @@ async fn connections_catalog_openapi_metrics() {
     let org = local["instanceUrl"].as_str().unwrap().to_owned();
 
     // A token connection to the same org: checked by logging in, then saved.
-    let token: Value = t
-        .http
-        .post(format!("{org}/services/oauth2/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", "sfkit-local"),
-            ("client_secret", "sfkit-local-secret"),
-            ("username", "viewer@sfkit.local"),
-            ("password", "sfkit-local"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = json!({"access_token": local_token(&t, &org, "viewer@sfkit.local").await});
     let (s, _) = t
         .call(
             Some(&t.admin),
@@ -574,22 +559,7 @@ async fn cached_connections_follow_changes_made_here() {
         .as_str()
         .unwrap()
         .to_owned();
-    let token: Value = t
-        .http
-        .post(format!("{org}/services/oauth2/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", "sfkit-local"),
-            ("client_secret", "sfkit-local-secret"),
-            ("username", "admin@sfkit.local"),
-            ("password", "sfkit-local"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = json!({"access_token": local_token(&t, &org, "admin@sfkit.local").await});
     let (s, _) = t
         .call(
             Some(&t.admin),
@@ -617,6 +587,27 @@ async fn cached_connections_follow_changes_made_here() {
     );
     assert_eq!(t.action(&t.admin, "getLimits", json!({})).await.0, 200);
     t.server.unwrap().shutdown().await;
+}
+
+/// An access token for a local user (password grant).
+async fn local_token(t: &T, org: &str, user: &str) -> String {
+    let v: Value = t
+        .http
+        .post(format!("{org}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "sfkit-local"),
+            ("client_secret", "sfkit-local-secret"),
+            ("username", user),
+            ("password", "sfkit-local"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["access_token"].as_str().unwrap().to_owned()
 }
 
 /// One JSON-RPC message to `/mcp`; the answer is JSON or one server-sent event.
