@@ -273,6 +273,21 @@ impl Server {
             let mut mcp_config =
                 rmcp::transport::streamable_http_server::StreamableHttpServerConfig::default()
                     .with_cancellation_token(mcp_stop.child_token());
+            // MCP checks the Host header against DNS rebinding: loopback, and the public host.
+            let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+            if let Some(host) = config
+                .public_url
+                .as_deref()
+                .and_then(|u| u.split("://").nth(1))
+                .and_then(|rest| rest.split('/').next())
+                .filter(|h| !h.is_empty())
+            {
+                hosts.push(host.to_owned());
+                if let Some((name, _port)) = host.rsplit_once(':') {
+                    hosts.push(name.to_owned());
+                }
+            }
+            mcp_config = mcp_config.with_allowed_hosts(hosts);
             mcp_config.json_response = true;
             mcp_config.legacy_session_mode = false;
             mcp_config.sse_keep_alive = None;
@@ -319,7 +334,13 @@ impl Server {
             addr: config.addr,
             source,
         })?;
-        let _ = state.url.set(format!("http://{addr}"));
+        let _ = state.url.set(
+            config
+                .public_url
+                .clone()
+                .map(|u| u.trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| format!("http://{addr}")),
+        );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)

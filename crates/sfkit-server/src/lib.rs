@@ -41,6 +41,9 @@ pub struct ServerConfig {
     pub rate_per_key: f64,
     /// How long a request may take.
     pub request_timeout: Duration,
+    /// The URL clients reach the server at, when not the bound address (behind a proxy or a DNS
+    /// name): OAuth redirects point there, and MCP accepts its host (besides loopback).
+    pub public_url: Option<String>,
     /// How long a verified API key and the list of connections are trusted before the store is
     /// asked again (a key revoked by another process stops working within this); zero turns the
     /// cache off.
@@ -58,6 +61,7 @@ impl ServerConfig {
             rate_per_key: 50.0,
             request_timeout: Duration::from_secs(120),
             cache_ttl: Duration::from_secs(5),
+            public_url: None,
         }
     }
 }

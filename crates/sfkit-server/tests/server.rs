@@ -36,6 +36,14 @@ impl T {
     }
 
     async fn start_with(rate: f64, cache_ttl: std::time::Duration) -> Self {
+        Self::start_full(rate, cache_ttl, None).await
+    }
+
+    async fn start_full(
+        rate: f64,
+        cache_ttl: std::time::Duration,
+        public_url: Option<&str>,
+    ) -> Self {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let dir = Dir(std::env::temp_dir().join(format!(
             "sfkit-server-{}-{}",
@@ -61,6 +69,7 @@ impl T {
         config.rate_per_key = rate;
         // Most tests revoke keys straight in the store: no cache, so it shows at once.
         config.cache_ttl = cache_ttl;
+        config.public_url = public_url.map(str::to_owned);
         let server = Server::start(config).await.unwrap();
         T {
             server: Some(server),
@@ -879,4 +888,46 @@ async fn shutdown_lets_requests_in_flight_finish() {
         "shutdown waited for it"
     );
     slow.shutdown().await;
+}
+
+/// Behind a DNS name: OAuth links use the public URL, and MCP accepts its host but no other.
+#[tokio::test]
+async fn a_public_url_for_links_and_mcp_hosts() {
+    let t = T::start_full(
+        100.0,
+        std::time::Duration::ZERO,
+        Some("https://sfkit.example.com/"),
+    )
+    .await;
+    let (_, started) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::POST,
+            "/v1/connections/x/authorize",
+            Some(json!({"loginUrl": "https://login.salesforce.com", "clientId": "id"})),
+        )
+        .await;
+    assert!(
+        started["authorizeUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://sfkit.example.com/v1/oauth/start/"),
+        "{started}"
+    );
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "h", "version": "1"}}});
+    for (host, ok) in [("sfkit.example.com", true), ("evil.example.net", false)] {
+        let r = t
+            .http
+            .post(t.url("/mcp"))
+            .bearer_auth(&t.admin)
+            .header("Host", host)
+            .header("Accept", "application/json, text/event-stream")
+            .json(&init)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().is_success(), ok, "{host}: {}", r.status());
+    }
+    t.server.unwrap().shutdown().await;
 }

@@ -28,9 +28,14 @@ pub(crate) struct ServeArgs {
     /// The store: sqlite://PATH [env: SFKIT_STORE; default sqlite://<data dir>/server.db].
     #[arg(long)]
     store: Option<String>,
-    /// A TOML file with `addr`, `store`, `body_limit` (bytes) and `rate_per_key` (requests/s).
+    /// A TOML file with `addr`, `store`, `public_url`, `body_limit` (bytes) and
+    /// `rate_per_key` (requests/s).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// The URL clients use when not the bound address (a proxy, a DNS name) [env:
+    /// SFKIT_PUBLIC_URL]: OAuth redirects point there and MCP accepts its host.
+    #[arg(long)]
+    public_url: Option<String>,
 }
 
 /// `sfkit apikey`.
@@ -83,6 +88,7 @@ pub(crate) struct McpArgs {
 struct FileSettings {
     addr: Option<SocketAddr>,
     store: Option<String>,
+    public_url: Option<String>,
     body_limit: Option<usize>,
     rate_per_key: Option<f64>,
 }
@@ -200,6 +206,10 @@ pub(crate) fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
         let store = open_store(data_dir, args.store.or(file.store)).await?;
         let mut config = ServerConfig::new(addr, store);
         config.local_org_dir = Some(data_dir.join("org"));
+        config.public_url = args
+            .public_url
+            .or_else(|| std::env::var("SFKIT_PUBLIC_URL").ok())
+            .or(file.public_url);
         if let Some(b) = file.body_limit {
             config.body_limit = b;
         }
