@@ -183,6 +183,22 @@ impl Action {
     }
 }
 
+/// The names a list's `orderBy` takes, from the entity's orders: made once per entity (the
+/// parameter's enum needs a `'static` list) and kept for the process's life.
+fn order_names(e: &'static Entity) -> &'static [&'static str] {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<&'static str, &'static [&'static str]>>> = OnceLock::new();
+    let mut map = NAMES
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.entry(e.sobject).or_insert_with(|| {
+        let names: Vec<&'static str> = e.orders.iter().map(|o| o.name).collect();
+        Box::leak(names.into_boxed_slice())
+    })
+}
+
 fn entity_actions(e: &'static Entity) -> Vec<Action> {
     let mut out = vec![
         Action::new(
@@ -230,38 +246,7 @@ fn entity_actions(e: &'static Entity) -> Vec<Action> {
             .output(save_schema()),
         );
     }
-    let order_names: &'static [&'static str] = match e.sobject {
-        "Account" => &[
-            "name",
-            "annualRevenue",
-            "createdDate",
-            "lastModifiedDate",
-            "id",
-        ],
-        "Contact" => &["lastName", "email", "createdDate", "lastModifiedDate", "id"],
-        "Lead" => &[
-            "lastName",
-            "company",
-            "createdDate",
-            "lastModifiedDate",
-            "id",
-        ],
-        "Opportunity" => &[
-            "closeDate",
-            "amount",
-            "name",
-            "createdDate",
-            "lastModifiedDate",
-            "id",
-        ],
-        _ => &[
-            "activityDate",
-            "subject",
-            "createdDate",
-            "lastModifiedDate",
-            "id",
-        ],
-    };
+    let order_names = order_names(e);
     out.push(
         Action::new(
             format!("list{}", e.plural),

@@ -602,5 +602,102 @@ pub static TASK: Entity = Entity {
     delete: true,
 };
 
+/// Cases: not in the spec's action list, but the spec's triggers include Case events, and a
+/// support workflow that reacts to them needs to read, open, update and find cases.
+pub static CASE: Entity = Entity {
+    sobject: "Case",
+    noun: "Case",
+    plural: "Cases",
+    fields: &[
+        Param::req("subject", S, "subject").sets("Subject"),
+        f("description", "Description", "description"),
+        f(
+            "status",
+            "Status",
+            "status (New, Working, Escalated, Closed, ...)",
+        ),
+        f("priority", "Priority", "priority (High, Medium, Low)"),
+        f("origin", "Origin", "origin (Phone, Email, Web, ...)"),
+        f("type", "Type", "case type"),
+        f("reason", "Reason", "case reason"),
+        Param::opt("accountId", ID, "the account").sets("AccountId"),
+        Param::opt("contactId", ID, "the contact").sets("ContactId"),
+        f(
+            "suppliedName",
+            "SuppliedName",
+            "the web or email sender's name",
+        ),
+        f(
+            "suppliedEmail",
+            "SuppliedEmail",
+            "the web or email sender's address",
+        ),
+        f(
+            "suppliedPhone",
+            "SuppliedPhone",
+            "the web or email sender's phone",
+        ),
+    ],
+    list_fields: &[
+        "Id",
+        "CaseNumber",
+        "Subject",
+        "Status",
+        "Priority",
+        "Origin",
+        "Type",
+        "AccountId",
+        "ContactId",
+        "IsClosed",
+        "IsEscalated",
+        "OwnerId",
+        "CreatedDate",
+        "LastModifiedDate",
+        "ClosedDate",
+    ],
+    filters: &{
+        let c = common_filters!();
+        [
+            filter(
+                Param::opt("subjectContains", S, "text the subject contains"),
+                "Subject",
+                Test::Contains,
+            ),
+            eq("status", "Status", "status"),
+            eq("priority", "Priority", "priority"),
+            eq("origin", "Origin", "origin"),
+            filter(
+                Param::opt("accountId", ID, "the account"),
+                "AccountId",
+                Test::Equals,
+            ),
+            filter(
+                Param::opt("contactId", ID, "the contact"),
+                "ContactId",
+                Test::Equals,
+            ),
+            filter(
+                Param::opt("isClosed", Kind::Boolean, "closed or open"),
+                "IsClosed",
+                Test::Is,
+            ),
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+        ]
+    },
+    orders: &[
+        order("caseNumber", "CaseNumber", S),
+        order("priority", "Priority", S),
+        COMMON_ORDERS[0],
+        COMMON_ORDERS[1],
+        COMMON_ORDERS[2],
+    ],
+    search: true,
+    delete: true,
+};
+
 /// Every entity.
-pub static ALL: [&Entity; 5] = [&ACCOUNT, &CONTACT, &LEAD, &OPPORTUNITY, &TASK];
+pub static ALL: [&Entity; 6] = [&ACCOUNT, &CONTACT, &LEAD, &OPPORTUNITY, &TASK, &CASE];

@@ -797,3 +797,51 @@ async fn every_text_filter_takes_hostile_text() {
         }
     }
 }
+
+/// Cases (beyond the spec's list, for support workflows on Case events): open, read with the
+/// org's case number, update to closed, list by state, search, delete.
+#[tokio::test]
+async fn cases_open_close_and_list() {
+    let t = T::start().await;
+    let acct = t.ok("createAccount", json!({"name": "Support Co"})).await["id"].clone();
+    let id = t
+        .ok("createCase", json!({"subject": "Printer on fire", "origin": "Web", "priority": "High", "accountId": acct}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let case = t.ok("getCase", json!({"id": id})).await;
+    assert!(
+        case["CaseNumber"].as_str().is_some_and(|n| !n.is_empty()),
+        "{case}"
+    );
+    assert_eq!(case["Status"], "New");
+    t.ok(
+        "createCase",
+        json!({"subject": "Paper jam", "origin": "Phone"}),
+    )
+    .await;
+    let open = t
+        .ok(
+            "listCases",
+            json!({"isClosed": false, "orderBy": "caseNumber"}),
+        )
+        .await;
+    assert_eq!(open["records"].as_array().unwrap().len(), 2);
+    t.ok("updateCase", json!({"id": id, "status": "Closed"}))
+        .await;
+    let closed = t.ok("listCases", json!({"isClosed": true})).await;
+    assert_eq!(closed["records"][0]["Subject"], "Printer on fire");
+    assert_eq!(closed["records"][0]["IsClosed"], true);
+    let by_account = t.ok("listCases", json!({"accountId": acct})).await;
+    assert_eq!(by_account["records"].as_array().unwrap().len(), 1);
+    let found = t.ok("searchCases", json!({"query": "Printer"})).await;
+    assert_eq!(found["records"][0]["Id"], json!(id));
+    let e = t.err("createCase", json!({"origin": "Web"})).await;
+    assert_eq!(e.fields, ["subject"]);
+    t.ok("deleteCase", json!({"id": id})).await;
+    assert_eq!(
+        t.err("getCase", json!({"id": id})).await.code,
+        "ENTITY_IS_DELETED"
+    );
+}
