@@ -107,6 +107,22 @@ impl T {
         )
     }
 
+    /// The local org's URL, as the `local` connection records it.
+    async fn local_org_url(&self) -> String {
+        let (_, conns) = self
+            .call(
+                Some(&self.admin),
+                reqwest::Method::GET,
+                "/v1/connections",
+                None,
+            )
+            .await;
+        conns["connections"][0]["instanceUrl"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     async fn action(&self, key: &str, name: &str, input: Value) -> (u16, Value) {
         self.call(
             Some(key),
@@ -451,18 +467,7 @@ async fn each_key_has_a_rate() {
 #[tokio::test]
 async fn the_oauth_connect_flow_saves_a_connection() {
     let t = T::start(100.0).await;
-    let (_, conns) = t
-        .call(
-            Some(&t.admin),
-            reqwest::Method::GET,
-            "/v1/connections",
-            None,
-        )
-        .await;
-    let org = conns["connections"][0]["instanceUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let org = t.local_org_url().await;
     let (s, started) = t
         .call(
             Some(&t.admin),
@@ -556,18 +561,7 @@ async fn the_oauth_connect_flow_saves_a_connection() {
 async fn cached_connections_follow_changes_made_here() {
     let t = T::start_with(100.0, std::time::Duration::from_secs(60)).await;
     assert_eq!(t.action(&t.admin, "getLimits", json!({})).await.0, 200);
-    let (_, conns) = t
-        .call(
-            Some(&t.admin),
-            reqwest::Method::GET,
-            "/v1/connections",
-            None,
-        )
-        .await;
-    let org = conns["connections"][0]["instanceUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let org = t.local_org_url().await;
     let token = json!({"access_token": local_token(&t, &org, "admin@sfkit.local").await});
     let (s, _) = t
         .call(
@@ -760,18 +754,7 @@ async fn mcp_tools_over_http() {
 #[tokio::test]
 async fn mcp_results_are_capped_with_a_cursor() {
     let t = T::start(100.0).await;
-    let (_, conns) = t
-        .call(
-            Some(&t.admin),
-            reqwest::Method::GET,
-            "/v1/connections",
-            None,
-        )
-        .await;
-    let org = conns["connections"][0]["instanceUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let org = t.local_org_url().await;
     let client = sfkit_client::Client::builder()
         .token_source(
             sfkit_client::auth::Password::new(
