@@ -141,7 +141,7 @@ fn page_schema(what: &str) -> Value {
         "type": "object",
         "properties": {
             "records": {"type": "array", "items": record_schema(what)},
-            "totalSize": {"type": "integer", "description": "records matching, when Salesforce says"},
+            "totalSize": {"type": "integer", "description": "records matching in all pages (counted once, on the first page)"},
             "done": {"type": "boolean", "description": "no more pages"},
             "nextCursor": {"type": ["string", "null"], "description": "pass as cursor for the next page"}
         },

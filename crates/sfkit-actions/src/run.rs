@@ -8,9 +8,9 @@ use futures_util::TryStreamExt as _;
 use serde_json::{Map, Value, json};
 use sfkit_client::{Client, LeadConvert, QueryOptions, Record};
 use sfkit_soql::{
-    CompareOp, Condition, DateTimeLiteral, Expr, FieldPath, LikeOperand, LikePattern, NullsOrder,
-    Number, OrderByItem, Predicate, Query, ReturningObject, RowCount, Search, SearchExpr,
-    SortDirection, Value as Literal,
+    CompareOp, Condition, DateTimeLiteral, Expr, FieldPath, Function, FunctionCall, LikeOperand,
+    LikePattern, NullsOrder, Number, OrderByItem, Predicate, Query, ReturningObject, RowCount,
+    Search, SearchExpr, SelectItem, SortDirection, Value as Literal,
 };
 
 use crate::catalog::{Action, Op};
@@ -110,7 +110,7 @@ fn decode_cursor(s: &str) -> Result<Value, ActionError> {
         })
 }
 
-fn page(records: Vec<Value>, total: usize, next: Option<String>) -> Value {
+fn page(records: Vec<Value>, total: u64, next: Option<String>) -> Value {
     json!({
         "records": records,
         "totalSize": total,
@@ -278,7 +278,7 @@ pub(crate) async fn run(action: &Action, ctx: &Ctx, c: Checked) -> Result<Value,
                 .collect();
             records.iter_mut().for_each(strip_attributes);
             let n = records.len();
-            Ok(page(records, n, None))
+            Ok(page(records, n as u64, None))
         }
         Op::GetRecord => get_record(ctx, sobject_param(&c)?, c.required("id")?, &c).await,
         Op::CreateRecord => {
@@ -397,8 +397,13 @@ async fn list(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> 
             conditions.push(filter_condition(f.field, f.test, f.param.kind, v)?);
         }
     }
+    let filters = and(conditions.clone());
+    // The total counted for the first page rides along in the cursor, so later pages cost
+    // no second COUNT() call.
+    let mut total: Option<u64> = None;
     if let Some(cursor) = c.str("cursor") {
         let cur = decode_cursor(cursor)?;
+        total = cur.get("t").and_then(Value::as_u64);
         if cur.get("o").and_then(Value::as_str) != Some(order.name)
             || cur.get("d").and_then(Value::as_bool) != Some(desc)
         {
@@ -466,10 +471,17 @@ async fn list(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> 
         .await?;
     let more = records.len() as u64 > limit;
     records.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let total = match total {
+        Some(t) => t,
+        // Everything fitted on the first page: the page is the total.
+        None if !more => records.len() as u64,
+        None => count(ctx, e.sobject, filters).await?,
+    };
     let next = match (more, records.last()) {
         (true, Some(last)) => Some(encode_cursor(&json!({
             "o": order.name,
             "d": desc,
+            "t": total,
             "v": last.get(order.field).cloned().unwrap_or(Value::Null),
             "id": last.get("Id").cloned().unwrap_or(Value::Null),
         }))),
@@ -477,8 +489,25 @@ async fn list(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> 
     };
     let mut records: Vec<Value> = records.into_iter().map(Value::Object).collect();
     records.iter_mut().for_each(strip_attributes);
-    let n = records.len();
-    Ok(page(records, n, next))
+    Ok(page(records, total, next))
+}
+
+/// `SELECT COUNT() FROM sobject WHERE filters`: how many records a list matches in all.
+async fn count(ctx: &Ctx, sobject: &str, filters: Option<Condition>) -> Result<u64, ActionError> {
+    let mut q = Query::select_from(["Id"], sobject).map_err(|err| internal(err.to_string()))?;
+    q.select = vec![SelectItem::Expr {
+        expr: Expr::Call(FunctionCall {
+            function: Function::Count,
+            args: Vec::new(),
+        }),
+        alias: None,
+    }];
+    q.where_clause = filters;
+    let p = ctx
+        .client
+        .query_page(&q.to_string(), QueryOptions::default())
+        .await?;
+    Ok(p.total_size)
 }
 
 async fn search_entity(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> {
@@ -507,7 +536,7 @@ async fn search_entity(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, Acti
         .collect();
     records.iter_mut().for_each(strip_attributes);
     let n = records.len();
-    Ok(page(records, n, None))
+    Ok(page(records, n as u64, None))
 }
 
 async fn query(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError> {

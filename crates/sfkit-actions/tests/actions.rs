@@ -492,6 +492,8 @@ async fn lists_page_through_every_record_once() {
             }
             let page = t.ok("listAccounts", input).await;
             pages += 1;
+            // Every page reports how many match in all, not how many it holds.
+            assert_eq!(page["totalSize"], n, "{order} {direction} page {pages}");
             for r in page["records"].as_array().unwrap() {
                 seen.push(r["Name"].as_str().unwrap().to_owned());
             }
@@ -514,6 +516,12 @@ async fn lists_page_through_every_record_once() {
             assert_eq!(seen, expected);
         }
     }
+    // A list that fits one page needs no count; its total is still right.
+    let one = t
+        .ok("listAccounts", json!({"industry": "Paging", "nameContains": "Pager 1"}))
+        .await;
+    assert_eq!(one["totalSize"], 10);
+    assert_eq!(one["records"].as_array().unwrap().len(), 10);
     let e = t.err("listAccounts", json!({"cursor": "garbage!"})).await;
     assert_eq!(e.code, "INVALID_CURSOR");
     let e = t.err("listAccounts", json!({"limit": 2001})).await;
