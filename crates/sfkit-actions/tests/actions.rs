@@ -518,7 +518,10 @@ async fn lists_page_through_every_record_once() {
     }
     // A list that fits one page needs no count; its total is still right.
     let one = t
-        .ok("listAccounts", json!({"industry": "Paging", "nameContains": "Pager 1"}))
+        .ok(
+            "listAccounts",
+            json!({"industry": "Paging", "nameContains": "Pager 1"}),
+        )
         .await;
     assert_eq!(one["totalSize"], 10);
     assert_eq!(one["records"].as_array().unwrap().len(), 10);

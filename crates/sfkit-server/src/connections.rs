@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde_json::Value;
-use sfkit_client::auth::{ClientCredentials, JwtBearer, Password, RefreshToken, StaticToken};
-use sfkit_client::{Client, TokenSource};
+use sfkit_client::auth::{JwtKey, Login};
+use sfkit_client::{Client, Secret, TokenSource};
 use sfkit_store::{Connection, Store};
 
 /// The kinds of connection and the settings/secrets each takes.
@@ -29,52 +29,43 @@ pub(crate) fn source(conn: &Connection, secrets: &Value) -> Result<Box<dyn Token
         v.map(str::to_owned)
             .ok_or_else(|| format!("connection {:?} has no {what}", conn.name))
     };
-    Ok(match conn.kind.as_str() {
-        "refresh_token" => {
-            let mut r = RefreshToken::new(
-                need(text(s, "clientId"), "settings.clientId")?,
-                need(text(secrets, "refreshToken"), "secrets.refreshToken")?,
-            )
-            .login_url(login_url);
-            if let Some(secret) = text(secrets, "clientSecret") {
-                r = r.client_secret(secret);
-            }
-            Box::new(r)
-        }
-        "jwt" => Box::new(
-            JwtBearer::from_pem(
-                need(text(s, "clientId"), "settings.clientId")?,
-                need(text(s, "username"), "settings.username")?,
-                need(text(secrets, "privateKey"), "secrets.privateKey")?.as_bytes(),
-            )
-            .map_err(|e| e.to_string())?
-            .login_url(login_url),
-        ),
-        "client_credentials" => Box::new(ClientCredentials::new(
-            conn.instance_url.clone(),
-            need(text(s, "clientId"), "settings.clientId")?,
-            need(text(secrets, "clientSecret"), "secrets.clientSecret")?,
-        )),
-        "token" => Box::new(StaticToken::new(
-            need(text(secrets, "accessToken"), "secrets.accessToken")?,
-            conn.instance_url.clone(),
-        )),
-        "local" => Box::new(
-            Password::new(
-                sfkit_emulator::CLIENT_ID,
-                sfkit_emulator::CLIENT_SECRET,
-                sfkit_emulator::ADMIN_USERNAME,
-                sfkit_emulator::PASSWORD,
-            )
-            .login_url(conn.instance_url.clone()),
-        ),
+    let login = match conn.kind.as_str() {
+        "refresh_token" => Login::RefreshToken {
+            login_url,
+            client_id: need(text(s, "clientId"), "settings.clientId")?,
+            client_secret: text(secrets, "clientSecret").map(Secret::from),
+            refresh_token: need(text(secrets, "refreshToken"), "secrets.refreshToken")?.into(),
+        },
+        "jwt" => Login::JwtBearer {
+            login_url,
+            client_id: need(text(s, "clientId"), "settings.clientId")?,
+            username: need(text(s, "username"), "settings.username")?,
+            key: JwtKey::Pem(need(text(secrets, "privateKey"), "secrets.privateKey")?.into()),
+        },
+        "client_credentials" => Login::ClientCredentials {
+            instance_url: conn.instance_url.clone(),
+            client_id: need(text(s, "clientId"), "settings.clientId")?,
+            client_secret: need(text(secrets, "clientSecret"), "secrets.clientSecret")?.into(),
+        },
+        "token" => Login::AccessToken {
+            instance_url: conn.instance_url.clone(),
+            access_token: need(text(secrets, "accessToken"), "secrets.accessToken")?.into(),
+        },
+        "local" => Login::Password {
+            login_url: conn.instance_url.clone(),
+            client_id: sfkit_emulator::CLIENT_ID.into(),
+            client_secret: sfkit_emulator::CLIENT_SECRET.into(),
+            username: sfkit_emulator::ADMIN_USERNAME.into(),
+            password: sfkit_emulator::PASSWORD.into(),
+        },
         other => {
             return Err(format!(
                 "unknown connection kind {other:?}; one of {}",
                 KINDS.join(", ")
             ));
         }
-    })
+    };
+    login.token_source().map_err(|e| e.to_string())
 }
 
 /// Clients by connection name, built on first use.

@@ -182,9 +182,9 @@ pub(crate) fn login(data_dir: &Path, args: LoginArgs) -> anyhow::Result<ExitCode
         .enable_all()
         .build()?;
     let (name, profile, secrets, user) = runtime.block_on(login_async(args.how))?;
-    store.save(&name, profile.clone(), secrets)?;
+    let home = store.save(&name, profile.clone(), secrets)?;
     eprintln!(
-        "sfkit: logged in to {} as {user}; saved as {name:?} (the default; choose others with --org NAME)",
+        "sfkit: logged in to {} as {user}; saved as {name:?} (the default; choose others with --org NAME); its secrets are sealed with the key in {home}",
         profile.instance_url
     );
     Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@
 mod connect;
 mod data;
 mod emulator;
+mod keys;
 mod login;
 mod profiles;
 mod serve;

@@ -1,17 +1,18 @@
 //! Saved logins ("profiles"): what is not secret in `profiles.json`, what is (refresh and
-//! access tokens, client secrets, auth URLs) in `secrets.bin`, encrypted with AES-256-GCM under
-//! a key in `secret.key` that only the user can read (mode 0600). Both live in sfkit's data
-//! directory. Nothing secret is ever written in plain text or printed.
+//! access tokens, client secrets, auth URLs) in `secrets.bin`, sealed with AES-256-GCM under the
+//! data directory's key, which lives in the OS keyring when there is one and otherwise in a key
+//! file only the user can read (see `keys`). Nothing secret is ever written in plain text or
+//! printed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
-use aws_lc_rs::rand::{SecureRandom as _, SystemRandom};
 use serde::{Deserialize, Serialize};
-use sfkit_client::TokenSource;
-use sfkit_client::auth::{ClientCredentials, JwtBearer, RefreshToken, SfCliLogin, StaticToken};
+use sfkit_client::{Secret, TokenSource};
+
+use crate::keys::Home;
+use sfkit_client::auth::{JwtKey, Login};
 
 /// How a profile logs in.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -76,7 +77,8 @@ pub(crate) struct Store {
     dir: PathBuf,
 }
 
-const MAGIC: &[u8] = b"SFKIT1";
+/// The associated data that binds the sealed file to its use.
+const PURPOSE: &str = "sfkit profiles secrets";
 
 impl Store {
     pub(crate) fn new(dir: &Path) -> Self {
@@ -103,27 +105,6 @@ impl Store {
         )
     }
 
-    /// The key, made on first use, readable by the user only.
-    fn key(&self) -> anyhow::Result<LessSafeKey> {
-        let path = self.dir.join("secret.key");
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut k = [0u8; 32];
-                SystemRandom::new()
-                    .fill(&mut k)
-                    .map_err(|_| anyhow::anyhow!("no randomness for the secret key"))?;
-                std::fs::create_dir_all(&self.dir)?;
-                write_private(&path, &k)?;
-                k.to_vec()
-            }
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-        };
-        let unbound = UnboundKey::new(&AES_256_GCM, &bytes)
-            .map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", path.display()))?;
-        Ok(LessSafeKey::new(unbound))
-    }
-
     fn secrets(&self) -> anyhow::Result<BTreeMap<String, Secrets>> {
         let path = self.dir.join("secrets.bin");
         let sealed = match std::fs::read(&path) {
@@ -131,60 +112,41 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        let rest = sealed
-            .strip_prefix(MAGIC)
-            .filter(|r| r.len() > 12)
-            .with_context(|| format!("{} is not sfkit's secrets file", path.display()))?;
-        let (nonce, ciphertext) = rest.split_at(12);
-        let nonce = Nonce::try_assume_unique_for_key(nonce)
-            .map_err(|_| anyhow::anyhow!("{}: bad nonce", path.display()))?;
-        let mut buf = ciphertext.to_vec();
-        let plain = self
-            .key()?
-            .open_in_place(nonce, Aad::from(MAGIC), &mut buf)
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "{} cannot be decrypted with {} (was the key replaced?); log in again",
-                    path.display(),
-                    self.dir.join("secret.key").display()
-                )
-            })?;
-        Ok(serde_json::from_slice(plain)?)
+        let (cipher, home) = crate::keys::cipher(&self.dir)?;
+        let plain = cipher.open(PURPOSE, &sealed).map_err(|_| {
+            anyhow::anyhow!(
+                "{} cannot be opened with the key in {home} (was the key replaced?); delete it and log in again",
+                path.display()
+            )
+        })?;
+        serde_json::from_slice(&plain).with_context(|| format!("reading {}", path.display()))
     }
 
-    fn save_secrets(&self, all: &BTreeMap<String, Secrets>) -> anyhow::Result<()> {
-        let key = self.key()?;
-        let mut nonce = [0u8; 12];
-        SystemRandom::new()
-            .fill(&mut nonce)
-            .map_err(|_| anyhow::anyhow!("no randomness"))?;
-        let mut buf = serde_json::to_vec(all)?;
-        key.seal_in_place_append_tag(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(MAGIC),
-            &mut buf,
-        )
-        .map_err(|_| anyhow::anyhow!("encrypting the secrets failed"))?;
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&buf);
-        write_private(&self.dir.join("secrets.bin"), &out)
+    /// Seals and writes every profile's secrets; says where the key lives.
+    fn save_secrets(&self, all: &BTreeMap<String, Secrets>) -> anyhow::Result<Home> {
+        std::fs::create_dir_all(&self.dir)?;
+        let (cipher, home) = crate::keys::cipher(&self.dir)?;
+        let sealed = cipher.seal(PURPOSE, &serde_json::to_vec(all)?)?;
+        write_private(&self.dir.join("secrets.bin"), &sealed)?;
+        Ok(home)
     }
 
-    /// Saves a profile and its secrets, and makes it the default.
+    /// Saves a profile and its secrets, and makes it the default; says where the key that
+    /// seals the secrets lives.
     pub(crate) fn save(
         &self,
         name: &str,
         profile: Profile,
         secrets: Secrets,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Home> {
         let mut all = self.secrets()?;
         all.insert(name.to_owned(), secrets);
-        self.save_secrets(&all)?;
+        let home = self.save_secrets(&all)?;
         let mut index = self.index()?;
         index.profiles.insert(name.to_owned(), profile);
         index.default = Some(name.to_owned());
-        self.save_index(&index)
+        self.save_index(&index)?;
+        Ok(home)
     }
 
     /// Forgets a profile.
@@ -243,46 +205,53 @@ fn source(p: &Profile, s: Secrets) -> anyhow::Result<Box<dyn TokenSource>> {
         .clone()
         .unwrap_or_else(|| p.instance_url.clone());
     let client_id = p.client_id.clone().unwrap_or_default();
-    Ok(match p.kind {
-        Kind::Web => {
-            let mut r = RefreshToken::new(
-                client_id,
-                s.refresh_token
-                    .context("the saved login has no refresh token; log in again")?,
-            )
-            .login_url(login_url);
-            if let Some(secret) = s.client_secret {
-                r = r.client_secret(secret);
-            }
-            Box::new(r)
-        }
-        Kind::Jwt => {
-            let key = p
-                .key_file
-                .clone()
-                .context("the saved login has no key file")?;
-            Box::new(
-                JwtBearer::from_key_file(client_id, p.username.clone().unwrap_or_default(), &key)?
-                    .login_url(login_url),
-            )
-        }
-        Kind::ClientCredentials => Box::new(ClientCredentials::new(
-            p.instance_url.clone(),
+    let login = match p.kind {
+        Kind::Web => Login::RefreshToken {
+            login_url,
             client_id,
-            s.client_secret
-                .context("the saved login has no client secret")?,
-        )),
-        Kind::Token => Box::new(StaticToken::new(
-            s.access_token
-                .context("the saved login has no access token")?,
-            p.instance_url.clone(),
-        )),
+            client_secret: s.client_secret.map(Secret::from),
+            refresh_token: s
+                .refresh_token
+                .context("the saved login has no refresh token; log in again")?
+                .into(),
+        },
+        Kind::Jwt => Login::JwtBearer {
+            login_url,
+            client_id,
+            username: p.username.clone().unwrap_or_default(),
+            key: JwtKey::File(
+                p.key_file
+                    .clone()
+                    .context("the saved login has no key file")?,
+            ),
+        },
+        Kind::ClientCredentials => Login::ClientCredentials {
+            instance_url: p.instance_url.clone(),
+            client_id,
+            client_secret: s
+                .client_secret
+                .context("the saved login has no client secret")?
+                .into(),
+        },
+        Kind::Token => Login::AccessToken {
+            instance_url: p.instance_url.clone(),
+            access_token: s
+                .access_token
+                .context("the saved login has no access token")?
+                .into(),
+        },
         Kind::SfCli => match (s.auth_url, s.access_token) {
-            (Some(url), _) => Box::new(SfCliLogin::from_auth_url(&url)?),
-            (None, Some(token)) => Box::new(StaticToken::new(token, p.instance_url.clone())),
+            (Some(url), _) => Login::SfdxAuthUrl {
+                auth_url: url.into(),
+            },
+            (None, Some(token)) => Login::AccessToken {
+                instance_url: p.instance_url.clone(),
+                access_token: token.into(),
+            },
             _ => bail!("the saved Salesforce CLI login has neither an auth URL nor a token"),
         },
-    })
+    };
+    Ok(login.token_source()?)
 }
 
 /// Writes a file only the user can read (replacing it whole).

@@ -1,8 +1,8 @@
 //! `sfkit serve` and `sfkit apikey`: the server and its API keys. Settings come from flags, then
 //! `SFKIT_*` environment variables, then a TOML config file, then defaults. The store is
 //! `sqlite://<data dir>/server.db` unless told otherwise; its secrets are sealed with the key in
-//! `SFKIT_SECRET_KEY` (base64) or else the key file `<data dir>/secret.key` (made on first use,
-//! readable by the user only).
+//! the data directory's key: `SFKIT_SECRET_KEY` (base64), the OS keyring, or a key file readable
+//! by the user only (see `keys`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,11 +10,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use base64::Engine as _;
 use clap::{Args, Subcommand};
 use serde::Deserialize;
 use sfkit_server::{Server, ServerConfig};
-use sfkit_store::{Cipher, Scope, Store};
+use sfkit_store::{Scope, Store};
 
 /// `sfkit serve`.
 #[derive(Debug, Args)]
@@ -93,39 +92,11 @@ struct FileSettings {
     rate_per_key: Option<f64>,
 }
 
-/// The sealing key: `SFKIT_SECRET_KEY`, else the user's key file.
-fn cipher(data_dir: &Path) -> anyhow::Result<Cipher> {
-    if let Ok(k) = std::env::var("SFKIT_SECRET_KEY") {
-        return Cipher::from_base64(&k).context("SFKIT_SECRET_KEY is not a base64 32-byte key");
-    }
-    let path = data_dir.join("secret.key");
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(data_dir)?;
-            let key = base64::engine::general_purpose::STANDARD
-                .decode(Cipher::generate()?)
-                .context("a generated key")?;
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let mut f = opts
-                .open(&path)
-                .with_context(|| format!("writing {}", path.display()))?;
-            std::io::Write::write_all(&mut f, &key)?;
-            key
-        }
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
-    Cipher::new(&bytes).with_context(|| format!("{} is not a 32-byte key", path.display()))
-}
-
 async fn open_store(data_dir: &Path, url: Option<String>) -> anyhow::Result<Arc<dyn Store>> {
     let url = url
         .or_else(|| std::env::var("SFKIT_STORE").ok())
         .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("server.db").display()));
-    sfkit_store::open(&url, cipher(data_dir)?)
+    sfkit_store::open(&url, crate::keys::cipher(data_dir)?.0)
         .await
         .with_context(|| format!("opening the store {url}"))
 }

@@ -12,13 +12,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::Dir;
 use serde_json::{Value, json};
 
 fn sfkit(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    common::sfkit_command()
         .args(args)
         .env("SFKIT_DATA_DIR", dir)
         .env_remove("SF_INSTANCE_URL")
@@ -134,7 +134,7 @@ fn exit_codes_say_whose_fault_it_is() {
     let e: Value = serde_json::from_str(&out(&o)).unwrap();
     assert_eq!(e["error"]["code"], "INVALID_FIELD");
     // 4: nothing to talk to.
-    let o = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    let o = common::sfkit_command()
         .args(["limits"])
         .env("SFKIT_DATA_DIR", &d.0)
         .env("SF_INSTANCE_URL", "http://127.0.0.1:9")
@@ -147,7 +147,7 @@ fn exit_codes_say_whose_fault_it_is() {
         "no token in messages: {}",
         err(&o)
     );
-    let o = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    let o = common::sfkit_command()
         .args(["limits"])
         .env("SFKIT_DATA_DIR", &d.0)
         .env("SF_INSTANCE_URL", "http://127.0.0.1:9")
@@ -197,7 +197,7 @@ fn actions_describe_limits() {
 #[test]
 fn sf_instance_url_and_access_token_select_the_org() {
     let d = Dir::new("env");
-    let mut emulator = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    let mut emulator = common::sfkit_command()
         .args(["emulator", "--addr", "127.0.0.1:0"])
         .env("SFKIT_DATA_DIR", &d.0)
         .stdout(std::process::Stdio::piped())
@@ -243,7 +243,7 @@ fn sf_instance_url_and_access_token_select_the_org() {
         err(&busy)
     );
     let token = token_answer["access_token"].as_str().expect("a token");
-    let o = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    let o = common::sfkit_command()
         .args(["run", "createAccount", "-p", "name=Via env"])
         .env("SFKIT_DATA_DIR", &d.0)
         .env("SF_INSTANCE_URL", &url)

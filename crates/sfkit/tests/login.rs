@@ -11,64 +11,14 @@
 mod common;
 
 use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Output, Stdio};
 
-use common::Dir;
+use common::{Dir, Emulator};
 use serde_json::Value;
 
-/// `sfkit emulator` on an ephemeral port with its own data directory.
-struct Emulator {
-    child: Child,
-    url: String,
-    jwt_key: PathBuf,
-    _dir: Dir,
-}
-
-impl Emulator {
-    fn start() -> Self {
-        let dir = Dir::new("org");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sfkit"))
-            .args(["emulator", "--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(&dir.0)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let (mut url, mut jwt_key) = (String::new(), PathBuf::new());
-        let mut line = String::new();
-        while out.read_line(&mut line).unwrap() > 0 {
-            let l = line.trim();
-            if let Some(u) = l.strip_prefix("sfkit local org listening on ") {
-                url = u.to_owned();
-            }
-            if let Some(k) = l.strip_prefix("JWT key:") {
-                jwt_key = PathBuf::from(k.split_whitespace().next().unwrap());
-            }
-            if l.starts_with("data:") {
-                break;
-            }
-            line.clear();
-        }
-        Emulator {
-            child,
-            url,
-            jwt_key,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn sfkit(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    common::sfkit_command()
         .args(args)
         .env("SFKIT_DATA_DIR", data)
         .env_remove("SF_INSTANCE_URL")
@@ -122,7 +72,7 @@ fn token_and_jwt_logins_are_saved_and_chosen() {
     let org = Emulator::start();
     let data = Dir::new("data");
     let token = password_token(&org.url);
-    let o = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    let o = common::sfkit_command()
         .args([
             "login",
             "token",
@@ -216,7 +166,7 @@ fn token_and_jwt_logins_are_saved_and_chosen() {
 fn the_web_flow_saves_a_renewable_login() {
     let org = Emulator::start();
     let data = Dir::new("web");
-    let mut login = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    let mut login = common::sfkit_command()
         .args([
             "login",
             "web",

@@ -26,6 +26,7 @@ async fn an_mcp_client_lists_tools_and_calls_them() {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sfkit"));
     cmd.arg("mcp")
         .env("SFKIT_DATA_DIR", &dir.0)
+        .env("SFKIT_KEYRING", "off")
         .env_remove("SFKIT_SECRET_KEY")
         .env_remove("SFKIT_STORE");
     let client = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();

@@ -17,7 +17,7 @@ use common::Dir;
 use serde_json::{Value, json};
 
 fn sfkit(dir: &Dir, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    common::sfkit_command()
         .args(args)
         .env("SFKIT_DATA_DIR", &dir.0)
         .env_remove("SFKIT_SECRET_KEY")
@@ -55,7 +55,7 @@ fn serve_with_an_api_key() {
     let listed = String::from_utf8(sfkit(&dir, &["apikey", "list"]).stdout).unwrap();
     assert!(listed.contains("ci") && !listed.contains(&key), "{listed}");
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    let mut server = common::sfkit_command()
         .args(["serve", "--addr", "127.0.0.1:0"])
         .env("SFKIT_DATA_DIR", &dir.0)
         .env_remove("SFKIT_SECRET_KEY")
@@ -133,7 +133,7 @@ fn logs_hold_no_secret() {
         .unwrap()
         .trim()
         .to_owned();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+    let mut server = common::sfkit_command()
         .args(["serve", "--addr", "127.0.0.1:0"])
         .env("SFKIT_DATA_DIR", &dir.0)
         .env("SFKIT_LOG", "trace")

@@ -7,6 +7,7 @@
 //! token answer without `instance_url` keeps the one the session had.
 
 mod jwt;
+mod login;
 mod nango;
 mod oauth;
 mod sf_cli;
@@ -17,6 +18,7 @@ use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 pub use jwt::JwtBearer;
+pub use login::{JwtKey, Login};
 pub use nango::{NANGO_CLOUD_URL, Nango};
 pub use oauth::{
     AuthorizationRequest, ClientCredentials, DEFAULT_LOGIN_URL, Password, RefreshToken, StaticToken,

@@ -1,0 +1,173 @@
+//! A login described as data: what a saved CLI profile or a server connection holds, turned into
+//! a token source in one place, so every caller builds each kind the same way.
+
+use std::path::PathBuf;
+
+use super::{
+    ClientCredentials, JwtBearer, Password, RefreshToken, SfCliLogin, StaticToken, TokenSource,
+};
+use crate::error::Error;
+use crate::secret::Secret;
+
+/// Where a JWT bearer login's private key is.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum JwtKey {
+    /// A PEM file, read when the login is used.
+    File(PathBuf),
+    /// The PEM text itself.
+    Pem(Secret),
+}
+
+/// How to log in to an org, as stored settings and secrets. `Debug` shows no secret.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Login {
+    /// A refresh token from the web-server flow.
+    RefreshToken {
+        /// Where the token endpoint is.
+        login_url: String,
+        /// The connected app.
+        client_id: String,
+        /// The app's secret, when it needs one to refresh.
+        client_secret: Option<Secret>,
+        /// The refresh token.
+        refresh_token: Secret,
+    },
+    /// JWT bearer with the connected app's certificate key.
+    JwtBearer {
+        /// Where the token endpoint is (also the assertion's audience).
+        login_url: String,
+        /// The connected app.
+        client_id: String,
+        /// Who logs in.
+        username: String,
+        /// The signing key.
+        key: JwtKey,
+    },
+    /// Client credentials (the app's integration user).
+    ClientCredentials {
+        /// The org's My Domain URL.
+        instance_url: String,
+        /// The connected app.
+        client_id: String,
+        /// Its secret.
+        client_secret: Secret,
+    },
+    /// An access token that cannot be renewed.
+    AccessToken {
+        /// The org's URL.
+        instance_url: String,
+        /// The token.
+        access_token: Secret,
+    },
+    /// Username and password through a connected app.
+    Password {
+        /// Where the token endpoint is.
+        login_url: String,
+        /// The connected app.
+        client_id: String,
+        /// Its secret.
+        client_secret: Secret,
+        /// Who logs in.
+        username: String,
+        /// The password (with the security token appended where the org needs it).
+        password: Secret,
+    },
+    /// A Salesforce CLI login as an SFDX auth URL.
+    SfdxAuthUrl {
+        /// `force://clientId:clientSecret:refreshToken@instance`.
+        auth_url: Secret,
+    },
+}
+
+impl Login {
+    /// The token source for this login.
+    pub fn token_source(self) -> Result<Box<dyn TokenSource>, Error> {
+        Ok(match self {
+            Login::RefreshToken {
+                login_url,
+                client_id,
+                client_secret,
+                refresh_token,
+            } => {
+                let mut r = RefreshToken::new(client_id, refresh_token).login_url(login_url);
+                if let Some(secret) = client_secret {
+                    r = r.client_secret(secret);
+                }
+                Box::new(r)
+            }
+            Login::JwtBearer {
+                login_url,
+                client_id,
+                username,
+                key,
+            } => {
+                let j = match key {
+                    JwtKey::File(path) => JwtBearer::from_key_file(client_id, username, &path)?,
+                    JwtKey::Pem(pem) => {
+                        JwtBearer::from_pem(client_id, username, pem.expose().as_bytes())?
+                    }
+                };
+                Box::new(j.login_url(login_url))
+            }
+            Login::ClientCredentials {
+                instance_url,
+                client_id,
+                client_secret,
+            } => Box::new(ClientCredentials::new(
+                instance_url,
+                client_id,
+                client_secret,
+            )),
+            Login::AccessToken {
+                instance_url,
+                access_token,
+            } => Box::new(StaticToken::new(access_token, instance_url)),
+            Login::Password {
+                login_url,
+                client_id,
+                client_secret,
+                username,
+                password,
+            } => Box::new(
+                Password::new(client_id, client_secret, username, password).login_url(login_url),
+            ),
+            Login::SfdxAuthUrl { auth_url } => {
+                Box::new(SfCliLogin::from_auth_url(auth_url.expose())?)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_secret_and_bad_keys_are_config_errors() {
+        let l = Login::RefreshToken {
+            login_url: "https://login.salesforce.com".into(),
+            client_id: "app".into(),
+            client_secret: Some("shh-secret".into()),
+            refresh_token: "5Aep-refresh".into(),
+        };
+        let text = format!("{l:?}");
+        assert!(
+            !text.contains("shh-secret") && !text.contains("5Aep-refresh"),
+            "{text}"
+        );
+        assert!(l.token_source().is_ok());
+        let bad = Login::JwtBearer {
+            login_url: "https://login.salesforce.com".into(),
+            client_id: "app".into(),
+            username: "me@example.com".into(),
+            key: JwtKey::Pem("not a key".into()),
+        };
+        assert!(matches!(bad.token_source(), Err(Error::Config(_))));
+        let bad = Login::SfdxAuthUrl {
+            auth_url: "https://not-an-auth-url".into(),
+        };
+        assert!(bad.token_source().is_err());
+    }
+}
