@@ -116,18 +116,21 @@ impl Session {
     }
 
     /// `sfkit` inside this session, the keyring on.
-    fn sfkit(&self, data: &Path, args: &[&str]) -> Output {
-        sfkit_command()
-            .args(args)
+    fn command(&self, data: &Path, args: &[&str]) -> Command {
+        let mut c = sfkit_command();
+        c.args(args)
             .env("SFKIT_DATA_DIR", data)
             .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
             .env("HOME", &self.home.0)
             .env_remove("SFKIT_KEYRING")
             .env_remove("SFKIT_SECRET_KEY")
             .env_remove("SF_INSTANCE_URL")
-            .env_remove("SF_ACCESS_TOKEN")
-            .output()
-            .unwrap()
+            .env_remove("SF_ACCESS_TOKEN");
+        c
+    }
+
+    fn sfkit(&self, data: &Path, args: &[&str]) -> Output {
+        self.command(data, args).output().unwrap()
     }
 }
 
@@ -153,8 +156,8 @@ fn saved_logins_are_sealed_with_a_key_kept_in_the_os_keyring() {
     let data = Dir::new("keyring-data");
     let secret = "sfkit-local-secret";
 
-    let login = sfkit_command()
-        .args([
+    let login_args = |name: &'static str| {
+        [
             "login",
             "client-credentials",
             "--instance-url",
@@ -162,13 +165,13 @@ fn saved_logins_are_sealed_with_a_key_kept_in_the_os_keyring() {
             "--client-id",
             "sfkit-local",
             "--name",
-            "kr",
-        ])
-        .env("SFKIT_DATA_DIR", &data.0)
+            name,
+        ]
+        .map(str::to_owned)
+    };
+    let login = session
+        .command(&data.0, &login_args("kr").each_ref().map(String::as_str))
         .env("SFKIT_CLIENT_SECRET", secret)
-        .env("DBUS_SESSION_BUS_ADDRESS", &session.address)
-        .env_remove("SFKIT_KEYRING")
-        .env_remove("SFKIT_SECRET_KEY")
         .output()
         .unwrap();
     let err = text(&login.stderr);
@@ -222,20 +225,10 @@ fn saved_logins_are_sealed_with_a_key_kept_in_the_os_keyring() {
 
     // SFKIT_KEYRING=off in a new data directory: the key goes in a private file instead.
     let plain = Dir::new("keyring-off");
-    let o = sfkit_command()
-        .args([
-            "login",
-            "client-credentials",
-            "--instance-url",
-            &org.url,
-            "--client-id",
-            "sfkit-local",
-            "--name",
-            "file",
-        ])
-        .env("SFKIT_DATA_DIR", &plain.0)
+    let o = session
+        .command(&plain.0, &login_args("file").each_ref().map(String::as_str))
         .env("SFKIT_CLIENT_SECRET", secret)
-        .env("DBUS_SESSION_BUS_ADDRESS", &session.address)
+        .env("SFKIT_KEYRING", "off")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
