@@ -10,8 +10,9 @@
 //!    what the old one sealed;
 //! 4. otherwise a new key file, readable by the user only.
 //!
-//! `SFKIT_KEYRING=off` skips the keyring (headless servers, tests); the keyring is also skipped
-//! quietly when none answers (no D-Bus session, no Secret Service).
+//! `SFKIT_KEYRING=off` keeps new keys out of the keyring (headless servers, tests); a key already
+//! there is still read from it. A new key also goes to a file, quietly, when no keyring answers
+//! (no D-Bus session, no Secret Service).
 
 use std::path::{Path, PathBuf};
 
