@@ -1,6 +1,6 @@
 // jsforce against the sfkit local org, unchanged: OAuth login, CRUD, upsert, a query of more
-// than 2,000 rows across pages, queryAll, SOSL, describe, collections and composite, limits, and
-// an expired session renewed with a refresh token.
+// than 2,000 rows across pages, queryAll, SOSL, describe, collections and composite, limits, Bulk
+// API 2.0 loads and queries, and an expired session renewed with a refresh token.
 //
 // Run by tests/compat/run.sh, which starts `sfkit emulator --tls` and sets SFKIT_URL and
 // NODE_EXTRA_CA_CERTS (the org's CA).
@@ -101,6 +101,24 @@ async function main() {
   } catch (e) {
     check('error code on a failed create', e.errorCode === 'REQUIRED_FIELD_MISSING' || e.name === 'REQUIRED_FIELD_MISSING', e.message);
   }
+
+  // Bulk API 2.0: a load with one bad row, its per-record results, and a query read back through
+  // Sforce-Locator pages (jsforce loops until the locator is the string "null").
+  const bulkRows = Array.from({ length: 60 }, (_, i) => ({ Name: `JB2 ${String(i).padStart(3, '0')}`, Industry: 'JsBulk' }));
+  bulkRows.push({ Name: '', Industry: 'JsBulk' });
+  const loaded = await conn.bulk2.loadAndWaitForResults({
+    object: 'Account', operation: 'insert', input: bulkRows, pollInterval: 100, pollTimeout: 30000,
+  });
+  check('bulk2 load', loaded.successfulResults.length === 60 && loaded.failedResults.length === 1, {
+    ok: loaded.successfulResults.length, failed: loaded.failedResults.length,
+  });
+  check('bulk2 result fields', /^001/.test(loaded.successfulResults[0].sf__Id) && loaded.successfulResults[0].sf__Created === 'true'
+    && loaded.failedResults[0].sf__Error.startsWith('REQUIRED_FIELD_MISSING:'), loaded.failedResults[0]);
+  const bulkQuery = await conn.bulk2.query("SELECT Id, Name FROM Account WHERE Industry = 'JsBulk' ORDER BY Name", {
+    pollInterval: 100, pollTimeout: 30000,
+  });
+  const bulkRecords = await bulkQuery.toArray();
+  check('bulk2 query', bulkRecords.length === 60 && bulkRecords[0].Name === 'JB2 000', bulkRecords.length);
 
   // SOAP: login without a connected app, and convertLead (the only way to convert a lead).
   const soapConn = new jsforce.Connection({ loginUrl: url, version });

@@ -1,7 +1,8 @@
 // The Salesforce CLI (`sf`, pinned in sfcli/package.json) against the sfkit local org, unchanged:
 // both logins a script uses (access token, JWT bearer), org display and limits, record CRUD,
 // queries (table, CSV, JSON, aggregates, COUNT(), deleted rows, more than 2,000 rows across
-// pages), SOSL search, sObject list and describe, tree export and import, and a raw REST request.
+// pages), SOSL search, sObject list and describe, tree export and import, Bulk API 2.0 import,
+// export, delete and results, and a raw REST request.
 //
 // Run by tests/compat/run.sh sf, which starts `sfkit emulator --tls` and sets SFKIT_URL,
 // NODE_EXTRA_CA_CERTS (the org's CA) and SFKIT_JWT_KEY. The CLI gets a home of its own in a
@@ -243,6 +244,37 @@ async function main() {
   } else {
     check('export tree (nested): file', false, fs.existsSync(nestedDir) ? fs.readdirSync(nestedDir) : 'no dir');
   }
+
+  // Bulk API 2.0: import a CSV, export by query, delete by ids.
+  const bulkCsv = path.join(work, 'bulk.csv');
+  fs.writeFileSync(bulkCsv, `Name,Industry\n${Array.from({ length: 30 }, (_, i) => `CLI Bulk ${String(i).padStart(2, '0')},CliBulk`).join('\n')}\n`);
+  const bulkIn = ok('data import bulk', ['data', 'import', 'bulk', '--file', bulkCsv, '--sobject', 'Account', '--wait', '5']);
+  check('import bulk: counts', bulkIn?.processedRecords === 30 && bulkIn.successfulRecords === 30 && bulkIn.failedRecords === 0
+    && /^750/.test(bulkIn.jobId), bulkIn);
+  const exported = path.join(work, 'bulk-out.csv');
+  const bulkOut = ok('data export bulk', ['data', 'export', 'bulk', '--query',
+    "SELECT Id, Name FROM Account WHERE Industry = 'CliBulk' ORDER BY Name", '--output-file', exported, '--wait', '5',
+    '--result-format', 'csv']);
+  const exportedLines = fs.existsSync(exported) ? fs.readFileSync(exported, 'utf8').trim().split('\n') : [];
+  check('export bulk: file', bulkOut?.totalSize === 30 && exportedLines.length === 31 && exportedLines[0] === '"Id","Name"'
+    && exportedLines[1].endsWith('"CLI Bulk 00"'), exportedLines.slice(0, 3));
+  const idsCsv = path.join(work, 'bulk-ids.csv');
+  fs.writeFileSync(idsCsv, `Id\n${exportedLines.slice(1, 11).map((l) => l.split(',')[0].replaceAll('"', '')).join('\n')}\n`);
+  const bulkDel = ok('data delete bulk', ['data', 'delete', 'bulk', '--file', idsCsv, '--sobject', 'Account', '--wait', '5']);
+  check('delete bulk: counts', bulkDel?.jobInfo?.numberRecordsProcessed === 10 && bulkDel.jobInfo.numberRecordsFailed === 0
+    && bulkDel.jobInfo.state === 'JobComplete', bulkDel);
+  const left = ok('query after delete bulk', ['data', 'query', '-q', "SELECT COUNT() FROM Account WHERE Industry = 'CliBulk'"]);
+  check('delete bulk: 20 left', left?.totalSize === 20, left);
+  fs.writeFileSync(bulkCsv, 'Name,Industry\nCLI Bulk Good,CliBulk\n,CliBulk\n');
+  const partial = sfJson(['data', 'import', 'bulk', '--file', bulkCsv, '--sobject', 'Account', '--wait', '5']);
+  check('import bulk with a bad row fails', partial.code === 1 && partial.json?.name === 'FailedRecordDetailsError', partial.stdout);
+  const partialJob = partial.json?.data?.jobId ?? '';
+  const results = ok('data bulk results', ['data', 'bulk', 'results', '--job-id', partialJob]);
+  check('bulk results: counts', results?.processedRecords === 2 && results.successfulRecords === 1
+    && results.failedRecords === 1, results);
+  const failedFile = path.join(work, results?.failedFilePath ?? 'missing');
+  const failedText = fs.existsSync(failedFile) ? fs.readFileSync(failedFile, 'utf8') : '';
+  check('bulk results: failed file', /sf__Error/.test(failedText) && /REQUIRED_FIELD_MISSING/.test(failedText), failedText);
 
   // A raw REST request.
   const rest = sf(['api', 'request', 'rest', 'services/data/v66.0/limits']);

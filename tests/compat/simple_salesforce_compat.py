@@ -1,6 +1,6 @@
 """simple-salesforce against the sfkit local org, unchanged: HTTPS, OAuth, CRUD, upsert, a query
 of more than 2,000 rows across pages, queryAll, SOSL, describe, collections and composite,
-limits, and an expired session being renewed.
+limits, Bulk API 2.0 loads and queries, and an expired session being renewed.
 
 Run by tests/compat/run.sh, which starts `sfkit emulator --tls` and sets SFKIT_URL and
 REQUESTS_CA_BUNDLE (the org's CA).
@@ -152,6 +152,28 @@ def main():
     ]})
     statuses = [r["httpStatusCode"] for r in comp["compositeResponse"]]
     check("composite with references", statuses == [201, 201], comp)
+
+    # Bulk API 2.0: jobs split by batch_size, a failing row reported, upsert by external id, and a
+    # query read back page by page behind Sforce-Locator.
+    rows = [{"Name": f"B2 {i:03}", "Industry": "Bulk2"} for i in range(120)] + [{"Name": "", "Industry": "Bulk2"}]
+    jobs = sf.bulk2.Account.insert(records=rows, batch_size=50, wait=0.1)
+    check("bulk2 insert splits into jobs", len(jobs) == 3, jobs)
+    check("bulk2 insert counts", sum(j["numberRecordsProcessed"] for j in jobs) == 121
+          and sum(j["numberRecordsFailed"] for j in jobs) == 1, jobs)
+    failed_csv = sf.bulk2.Account.get_failed_records(jobs[-1]["job_id"])
+    check("bulk2 failed records", "REQUIRED_FIELD_MISSING" in failed_csv and "sf__Error" in failed_csv, failed_csv)
+    ok_csv = sf.bulk2.Account.get_successful_records(jobs[0]["job_id"])
+    check("bulk2 successful records", ok_csv.count("\n") == 51 and '"sf__Created"' in ok_csv, ok_csv[:200])
+    up = sf.bulk2.Invoice__c.upsert(records=[{"Number__c": "INV-1", "Total__c": "99"},
+                                            {"Number__c": "INV-B2", "Name": "Bulk", "Total__c": "5"}],
+                                   external_id_field="Number__c", wait=0.1)
+    check("bulk2 upsert", up[0]["numberRecordsFailed"] == 0 and up[0]["numberRecordsProcessed"] == 2, up)
+    check("bulk2 upsert updated", sf.Invoice__c.get_by_custom_id("Number__c", "INV-1")["Total__c"] == 99.0)
+    pages = list(sf.bulk2.Account.query("SELECT Id, Name FROM Account WHERE Industry = 'Bulk2' ORDER BY Name",
+                                        max_records=40, wait=0.1))
+    lines = [line for page in pages for line in page.splitlines()[1:]]
+    check("bulk2 query pages", len(pages) == 3 and len(lines) == 120, [len(p) for p in pages])
+    check("bulk2 query rows", lines[0].endswith('"B2 000"'), lines[:2])
 
     # An expired session: the client sees SalesforceExpiredSession; a refresh token renews it.
     flow = code_flow()

@@ -271,6 +271,7 @@ impl Org {
             ),
             admin: config.admin,
             session_cache: Default::default(),
+            bulk: Default::default(),
         });
         let app = http::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,5 +1,6 @@
 //! The HTTP face of the org: routing, sessions, limits and Salesforce-shaped answers.
 
+mod bulk;
 mod composite;
 pub(crate) mod faults;
 pub(crate) mod oauth;
@@ -48,6 +49,8 @@ pub(crate) struct OrgState {
     pub(crate) session_cache: Mutex<HashMap<String, (Actor, Option<i64>)>>,
     /// Serve `/_sfkit/faults`.
     pub(crate) admin: bool,
+    /// Bulk API 2.0 jobs.
+    pub(crate) bulk: bulk::Jobs,
 }
 
 /// An open query locator.
@@ -77,6 +80,7 @@ pub(crate) fn router(state: State) -> Router {
         .merge(composite::routes())
         .merge(search::routes())
         .merge(soap::routes())
+        .merge(bulk::routes())
         .layer(middleware::from_fn_with_state(state.clone(), faults::layer))
         .merge(oauth::routes());
     if state.admin {
