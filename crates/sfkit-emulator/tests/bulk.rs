@@ -661,3 +661,56 @@ async fn query_jobs_page_their_csv_behind_locators() {
     let list = t.get(&data("/jobs/query")).await.expect(200);
     assert_eq!(list["records"].as_array().unwrap().len(), 3);
 }
+
+/// At most 1,000 jobs are kept: a new one pushes out the oldest finished job, never an open one.
+#[tokio::test]
+async fn the_oldest_finished_job_makes_room() {
+    let t = org().await;
+    let open = t
+        .post(
+            &data("/jobs/ingest"),
+            &json!({"object": "Account", "operation": "insert"}),
+        )
+        .await
+        .expect(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut finished = Vec::new();
+    for _ in 0..999 {
+        let id = t
+            .post(
+                &data("/jobs/ingest"),
+                &json!({"object": "Account", "operation": "insert"}),
+            )
+            .await
+            .expect(200)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        t.patch(
+            &data(&format!("/jobs/ingest/{id}")),
+            &json!({"state": "Aborted"}),
+        )
+        .await
+        .expect(200);
+        finished.push(id);
+    }
+    t.post(
+        &data("/jobs/ingest"),
+        &json!({"object": "Account", "operation": "insert"}),
+    )
+    .await
+    .expect(200);
+    let list = t.get(&data("/jobs/ingest")).await.expect(200);
+    assert_eq!(list["records"].as_array().unwrap().len(), 1000);
+    t.get(&data(&format!("/jobs/ingest/{}", finished[0])))
+        .await
+        .expect(404);
+    t.get(&data(&format!("/jobs/ingest/{}", finished[1])))
+        .await
+        .expect(200);
+    t.get(&data(&format!("/jobs/ingest/{open}")))
+        .await
+        .expect(200);
+}

@@ -6,7 +6,9 @@
 //! transactions of 10,000 records (Salesforce's internal batch size) with a savepoint per record:
 //! one bad row fails alone and the others are kept, as Salesforce does. A query job runs when it
 //! is created; its rows are kept as CSV cells. Jobs live in memory for the org's life (Salesforce
-//! keeps them seven days).
+//! keeps them seven days), at most [`MAX_JOBS`] of them: past that the oldest finished one goes.
+//! `hardDelete` deletes as `delete` does (the rows go to the recycle bin, where Salesforce would
+//! skip it).
 //!
 //! UNVERIFIED: the error codes of job-level failures (`INVALIDJOB`, `INVALIDJOBSTATE`), the
 //! header row repeated on every query-result page (jsforce parses each page on its own), the
@@ -39,6 +41,8 @@ const CHUNK: usize = 10_000;
 const MAX_UPLOAD: usize = 150 * 1024 * 1024;
 /// Query-result rows per page when the client names no `maxRecords`.
 const DEFAULT_PAGE: usize = 50_000;
+/// Jobs kept at once.
+const MAX_JOBS: usize = 1_000;
 
 pub(super) fn routes() -> Router<State> {
     Router::new()
@@ -93,6 +97,30 @@ impl Jobs {
 
     fn next_id(&self) -> String {
         crate::ids::mint("750", self.seq.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    /// Keeps `job`, making room first by forgetting the oldest finished jobs.
+    fn add(&self, job: Job) {
+        let mut jobs = self.lock();
+        while jobs.len() >= MAX_JOBS {
+            let oldest = jobs
+                .values()
+                .filter(|j| {
+                    matches!(
+                        j.state,
+                        JobState::JobComplete | JobState::Failed | JobState::Aborted
+                    )
+                })
+                .min_by_key(|j| (j.modstamp_ms, j.id.clone()))
+                .map(|j| j.id.clone());
+            match oldest {
+                Some(id) => {
+                    jobs.remove(&id);
+                }
+                None => break,
+            }
+        }
+        jobs.insert(job.id.clone(), job);
     }
 }
 
@@ -423,7 +451,7 @@ async fn create_ingest(
             rows: Vec::new(),
         };
         let info = job.info(false);
-        state.bulk.lock().insert(job.id.clone(), job);
+        state.bulk.add(job);
         Ok(json_response(StatusCode::OK, &info))
     })();
     answer(&state, r)
@@ -1006,12 +1034,10 @@ async fn create_query(
             rows,
         };
         let info = job.info(false);
-        let id = job.id.clone();
-        let mut jobs = st.bulk.lock();
-        jobs.insert(id.clone(), job);
-        if let Some(j) = jobs.get_mut(&id) {
-            j.state = JobState::JobComplete;
-        }
+        st.bulk.add(Job {
+            state: JobState::JobComplete,
+            ..job
+        });
         Ok(json_response(StatusCode::OK, &info))
     })
     .await
