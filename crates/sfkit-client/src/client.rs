@@ -341,6 +341,8 @@ pub(crate) fn data(segments: &[&str]) -> Target {
 pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) body: Vec<u8>,
+    /// `Sforce-Locator` (Bulk API 2.0 query results), when sent.
+    pub(crate) locator: Option<String>,
 }
 
 impl Answer {
@@ -436,6 +438,11 @@ impl Client {
                 }
             };
             self.note_usage(r.headers());
+            let locator = r
+                .headers()
+                .get("sforce-locator")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             let status = r.status();
             let body = match r.bytes().await {
                 Ok(b) => b.to_vec(),
@@ -454,6 +461,7 @@ impl Client {
                 return Ok(Answer {
                     status: status.as_u16(),
                     body,
+                    locator,
                 });
             }
             let err = match crate::soap::fault(&body) {

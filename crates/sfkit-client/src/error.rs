@@ -66,6 +66,16 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A Bulk API job that failed, was aborted, or did not finish in time.
+    #[error("Bulk API job {job} is {state}: {message}")]
+    Bulk {
+        /// The job id.
+        job: String,
+        /// Its state.
+        state: String,
+        /// Salesforce's reason, or why sfkit stopped waiting.
+        message: String,
+    },
     /// The client was set up wrongly (a bad URL, an unreadable key file, ...).
     #[error("client configuration: {0}")]
     Config(String),

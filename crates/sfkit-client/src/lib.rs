@@ -14,12 +14,14 @@
 //!   create is never retried after Salesforce may have applied it.
 //! - **Resources**: [`Client::sobjects`] (records, upsert, describe), [`Client::query`] as a
 //!   stream that follows every locator (children too) in constant memory, search, limits,
-//!   versions, userinfo, and [`Client::request`] for anything else.
+//!   versions, userinfo, Bulk API 2.0 loads and queries ([`Client::bulk`]), and
+//!   [`Client::request`] for anything else.
 //! - **Errors** ([`Error`]): Salesforce's body kept as data with a typed [`ErrorCode`], and a
 //!   message that says what to do. Secrets never appear in `Debug` output or messages
 //!   ([`Secret`]).
 
 pub mod auth;
+mod bulk;
 mod client;
 mod composite;
 mod error;
@@ -31,6 +33,9 @@ mod sobjects;
 mod tls;
 
 pub use auth::{Token, TokenSource};
+pub use bulk::{
+    Bulk, BulkFailure, BulkOperation, BulkSuccess, IngestResults, JobInfo, QUERY_PAGE, UPLOAD_LIMIT,
+};
 pub use client::{ApiUsage, Budget, Client, ClientBuilder, DEFAULT_API_VERSION, RetryPolicy};
 pub use composite::{
     BatchResponse, BatchResult, COLLECTION_CHUNK, CollectionError, GraphBody, GraphResponse,
