@@ -112,6 +112,13 @@ impl From<ClientError> for ActionError {
                 retryable: false,
                 origin: Origin::Connection,
             },
+            ClientError::Bulk { .. } => ActionError {
+                code: "BULK_JOB_FAILED".into(),
+                message: e.to_string(),
+                fields: Vec::new(),
+                retryable: false,
+                origin: Origin::Salesforce,
+            },
             ClientError::Transport { .. } => ActionError {
                 code: "CONNECTION_FAILED".into(),
                 message: e.to_string(),

@@ -126,7 +126,7 @@ fn code_for(e: &ActionError) -> u8 {
 }
 
 /// Prints an error: JSON on stdout for programs, a sentence on stderr for people.
-fn report(e: &ActionError, json_out: bool) -> ExitCode {
+pub(crate) fn report(e: &ActionError, json_out: bool) -> ExitCode {
     if json_out {
         println!("{}", json!({"error": e}));
     } else {
@@ -147,7 +147,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Connects, runs `f`, closes the connection (stopping the local org cleanly).
-fn with_connection<F, Fut>(
+pub(crate) fn with_connection<F, Fut>(
     target: &connect::Target,
     json_out: bool,
     f: F,

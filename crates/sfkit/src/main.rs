@@ -7,6 +7,7 @@
 // A command-line program talks on stdout and stderr by design.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bulk;
 mod connect;
 mod data;
 mod emulator;
@@ -64,6 +65,9 @@ enum Command {
     Describe(data::DescribeArgs),
     /// The org's limits (daily API requests and others).
     Limits(data::LimitsArgs),
+    /// Bulk API 2.0: load a CSV file (`sfkit bulk load Account a.csv`) or export a query as CSV
+    /// (`sfkit bulk export "SELECT Id, Name FROM Account"`).
+    Bulk(bulk::BulkArgs),
     /// Log in to an org and save the login (web flow, JWT, client credentials, token, or the
     /// Salesforce CLI's); `sfkit login list` shows the saved ones.
     Login(login::LoginArgs),
@@ -134,6 +138,7 @@ fn main() -> ExitCode {
         Command::Search(args) => data::search(&target(cli.data_dir, cli.org), args),
         Command::Describe(args) => data::describe(&target(cli.data_dir, cli.org), args),
         Command::Limits(args) => data::limits(&target(cli.data_dir, cli.org), args),
+        Command::Bulk(args) => bulk::run(&target(cli.data_dir, cli.org), args),
         Command::Login(args) => login::login(&data_dir(cli.data_dir), args),
         Command::Logout(args) => login::logout(&data_dir(cli.data_dir), args),
         Command::Serve(args) => serve::serve(&data_dir(cli.data_dir), args),

@@ -255,3 +255,136 @@ fn sf_instance_url_and_access_token_select_the_org() {
     let _ = emulator.kill();
     let _ = emulator.wait();
 }
+
+/// `sfkit bulk load` reports every failed row and writes the result files; `sfkit bulk export`
+/// writes the query as CSV; bad arguments are usage errors with nothing sent.
+#[test]
+fn bulk_load_and_export_on_the_local_org() {
+    let d = Dir::new("bulk");
+    let csv = d.0.join("in.csv");
+    let mut text = String::from("Name,Industry,Description\n");
+    for i in 0..30 {
+        text.push_str(&format!("Bulk {i:02},CliBulk,\"quoted, \"\"text\"\"\"\n"));
+    }
+    text.push_str(",CliBulk,no name\n");
+    std::fs::write(&csv, text).unwrap();
+    let results = d.0.join("results");
+    let o = sfkit(
+        &d.0,
+        &[
+            "bulk",
+            "load",
+            "Account",
+            csv.to_str().unwrap(),
+            "--results",
+            results.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "a refused row: {}", err(&o));
+    assert!(
+        err(&o).contains("31 rows processed")
+            && err(&o).contains("30 succeeded (30 created), 1 failed"),
+        "{}",
+        err(&o)
+    );
+    assert!(err(&o).contains("REQUIRED_FIELD_MISSING"), "{}", err(&o));
+    let failed = std::fs::read_to_string(results.join("failed.csv")).unwrap();
+    assert!(
+        failed.starts_with("sf__Id,sf__Error,Name,Industry,Description\n"),
+        "{failed}"
+    );
+    assert!(failed.contains("no name"));
+    let ok = std::fs::read_to_string(results.join("successful.csv")).unwrap();
+    assert_eq!(ok.lines().count(), 31);
+
+    // Export: every row, quotes intact, a header first.
+    let o = sfkit(
+        &d.0,
+        &[
+            "bulk",
+            "export",
+            "SELECT Name, Description FROM Account WHERE Industry = 'CliBulk' ORDER BY Name",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let exported = out(&o);
+    let lines: Vec<&str> = exported.lines().collect();
+    assert_eq!(lines.len(), 31, "{exported}");
+    assert_eq!(lines[0], "Name,Description");
+    assert_eq!(lines[1], "Bulk 00,\"quoted, \"\"text\"\"\"");
+
+    // Delete the exported ids through a load, JSON out.
+    let ids = sfkit(
+        &d.0,
+        &[
+            "bulk",
+            "export",
+            "SELECT Id FROM Account WHERE Industry = 'CliBulk'",
+        ],
+    );
+    let ids_file = d.0.join("ids.csv");
+    std::fs::write(&ids_file, out(&ids)).unwrap();
+    let o = sfkit(
+        &d.0,
+        &[
+            "bulk",
+            "load",
+            "Account",
+            ids_file.to_str().unwrap(),
+            "--operation",
+            "delete",
+            "--json",
+        ],
+    );
+    let v = json_ok(&o);
+    assert_eq!(v["successful"], 30);
+    assert_eq!(v["failed"], json!([]));
+    let o = sfkit(
+        &d.0,
+        &[
+            "bulk",
+            "export",
+            "SELECT Id FROM Account WHERE Industry = 'CliBulk'",
+            "--all",
+        ],
+    );
+    assert_eq!(
+        out(&o).lines().count(),
+        31,
+        "queryAll sees the deleted rows"
+    );
+
+    // Usage errors: exit 2, nothing sent.
+    for args in [
+        vec!["bulk", "load", "Account", "/no/such/file.csv"],
+        vec![
+            "bulk",
+            "load",
+            "Account",
+            csv.to_str().unwrap(),
+            "--operation",
+            "upsert",
+        ],
+        vec![
+            "bulk",
+            "load",
+            "Account",
+            csv.to_str().unwrap(),
+            "--external-id",
+            "X__c",
+        ],
+    ] {
+        let o = sfkit(&d.0, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
+    }
+    // What Bulk queries cannot do is Salesforce's answer: exit 3.
+    let o = sfkit(
+        &d.0,
+        &[
+            "bulk",
+            "export",
+            "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+}
