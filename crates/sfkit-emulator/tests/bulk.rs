@@ -144,6 +144,31 @@ impl TestOrg {
         self.wait(&format!("/jobs/ingest/{id}")).await
     }
 
+    /// A new, open insert job on Account; its id.
+    async fn new_insert_job(&self) -> String {
+        self.post(
+            &data("/jobs/ingest"),
+            &json!({"object": "Account", "operation": "insert"}),
+        )
+        .await
+        .expect(200)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Asserts a job's only failed row failed with an `sf__Error` starting `prefix`.
+    async fn expect_failure(&self, id: &str, delimiter: u8, prefix: &str) {
+        let bad = self
+            .get_csv(
+                &data(&format!("/jobs/ingest/{id}/failedResults")),
+                delimiter,
+            )
+            .await;
+        assert_eq!(bad.rows.len(), 2, "{:?}", bad.rows);
+        assert!(bad.rows[1][1].starts_with(prefix), "{:?}", bad.rows);
+    }
+
     async fn ingest(&self, job: Value, csv: &str) -> Value {
         let token = self.token.clone();
         self.ingest_as(&token, job, csv).await
@@ -303,14 +328,7 @@ async fn update_upsert_and_delete_jobs_and_parents_by_external_id() {
         .await;
     assert_eq!(column(&ok.rows, "Sku__c"), ["W-1", "W-3"]);
     assert_eq!(column(&ok.rows, "sf__Created"), ["false", "true"]);
-    let bad = t
-        .get_csv(&data(&format!("/jobs/ingest/{id}/failedResults")), b',')
-        .await;
-    assert!(
-        bad.rows[1][1].starts_with("MISSING_ARGUMENT:"),
-        "{:?}",
-        bad.rows
-    );
+    t.expect_failure(id, b',', "MISSING_ARGUMENT:").await;
     let w1 = t
         .get(&data("/sobjects/Widget__c/Sku__c/W-1"))
         .await
@@ -328,14 +346,8 @@ async fn update_upsert_and_delete_jobs_and_parents_by_external_id() {
         .await;
     assert_eq!(info["numberRecordsFailed"], 1, "{info}");
     let id = info["id"].as_str().unwrap();
-    let bad = t
-        .get_csv(&data(&format!("/jobs/ingest/{id}/failedResults")), b',')
+    t.expect_failure(id, b',', "INVALID_FIELD:Foreign key external ID: W-404")
         .await;
-    assert!(
-        bad.rows[1][1].starts_with("INVALID_FIELD:Foreign key external ID: W-404"),
-        "{:?}",
-        bad.rows
-    );
     let parts = t
         .get(&data("/query?q=SELECT+Name,+Widget__r.Sku__c+FROM+Part__c"))
         .await
@@ -491,14 +503,8 @@ async fn bad_jobs_get_salesforce_errors_and_lose_nothing() {
     assert_eq!(info["state"], "JobComplete");
     assert_eq!(info["numberRecordsFailed"], 1);
     let vid = info["id"].as_str().unwrap();
-    let bad = t
-        .get_csv(&data(&format!("/jobs/ingest/{vid}/failedResults")), b',')
+    t.expect_failure(vid, b',', "INSUFFICIENT_ACCESS_OR_READONLY:")
         .await;
-    assert!(
-        bad.rows[1][1].starts_with("INSUFFICIENT_ACCESS_OR_READONLY:"),
-        "{:?}",
-        bad.rows
-    );
 }
 
 #[tokio::test]
@@ -526,14 +532,7 @@ async fn tab_delimited_crlf_jobs_answer_in_their_own_dialect() {
         ok.raw
     );
     assert_eq!(column(&ok.rows, "Email"), ["tab@example.com"]);
-    let bad = t
-        .get_csv(&data(&format!("/jobs/ingest/{id}/failedResults")), b'\t')
-        .await;
-    assert!(
-        bad.rows[1][1].starts_with("INVALID_EMAIL_ADDRESS:"),
-        "{:?}",
-        bad.rows
-    );
+    t.expect_failure(id, b'\t', "INVALID_EMAIL_ADDRESS:").await;
 }
 
 #[tokio::test]
@@ -666,28 +665,10 @@ async fn query_jobs_page_their_csv_behind_locators() {
 #[tokio::test]
 async fn the_oldest_finished_job_makes_room() {
     let t = org().await;
-    let open = t
-        .post(
-            &data("/jobs/ingest"),
-            &json!({"object": "Account", "operation": "insert"}),
-        )
-        .await
-        .expect(200)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let open = t.new_insert_job().await;
     let mut finished = Vec::new();
     for _ in 0..999 {
-        let id = t
-            .post(
-                &data("/jobs/ingest"),
-                &json!({"object": "Account", "operation": "insert"}),
-            )
-            .await
-            .expect(200)["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = t.new_insert_job().await;
         t.patch(
             &data(&format!("/jobs/ingest/{id}")),
             &json!({"state": "Aborted"}),

@@ -59,16 +59,8 @@ pub(super) fn routes() -> Router<State> {
             put(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route(
-            "/services/data/{v}/jobs/ingest/{id}/successfulResults",
-            get(successful),
-        )
-        .route(
-            "/services/data/{v}/jobs/ingest/{id}/failedResults",
-            get(failed),
-        )
-        .route(
-            "/services/data/{v}/jobs/ingest/{id}/unprocessedrecords",
-            get(unprocessed),
+            "/services/data/{v}/jobs/ingest/{id}/{file}",
+            get(result_file),
         )
         .route(
             "/services/data/{v}/jobs/query",
@@ -651,28 +643,19 @@ enum Which {
     Unprocessed,
 }
 
-async fn successful(
+/// `successfulResults`, `failedResults` or `unprocessedrecords`.
+async fn result_file(
     AxState(state): AxState<State>,
-    Path((v, id)): Path<(String, String)>,
+    Path((v, id, file)): Path<(String, String, String)>,
     _s: Session,
 ) -> Response {
-    ingest_results(&state, &v, &id, Which::Successful)
-}
-
-async fn failed(
-    AxState(state): AxState<State>,
-    Path((v, id)): Path<(String, String)>,
-    _s: Session,
-) -> Response {
-    ingest_results(&state, &v, &id, Which::Failed)
-}
-
-async fn unprocessed(
-    AxState(state): AxState<State>,
-    Path((v, id)): Path<(String, String)>,
-    _s: Session,
-) -> Response {
-    ingest_results(&state, &v, &id, Which::Unprocessed)
+    let which = match file.as_str() {
+        "successfulResults" => Which::Successful,
+        "failedResults" => Which::Failed,
+        "unprocessedrecords" => Which::Unprocessed,
+        _ => return answer(&state, Err(ApiError::not_found())),
+    };
+    ingest_results(&state, &v, &id, which)
 }
 
 /// How a CSV column is written.
