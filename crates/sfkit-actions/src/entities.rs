@@ -85,6 +85,15 @@ const fn eq(name: &'static str, field: &'static str, description: &'static str) 
     }
 }
 
+/// A filter matching a record id exactly (an owner, a parent).
+const fn id_eq(name: &'static str, field: &'static str, description: &'static str) -> Filter {
+    Filter {
+        param: Param::opt(name, ID, description),
+        field,
+        test: Test::Equals,
+    }
+}
+
 const fn filter(param: Param, field: &'static str, test: Test) -> Filter {
     Filter { param, field, test }
 }
@@ -121,11 +130,7 @@ macro_rules! common_filters {
                 "LastModifiedDate",
                 Test::Before,
             ),
-            filter(
-                Param::opt("ownerId", ID, "the owner's user id"),
-                "OwnerId",
-                Test::Equals,
-            ),
+            id_eq("ownerId", "OwnerId", "the owner's user id"),
         ]
     };
 }
@@ -289,11 +294,7 @@ pub static CONTACT: Entity = Entity {
                 Test::Contains,
             ),
             eq("email", "Email", "email address"),
-            filter(
-                Param::opt("accountId", ID, "the account"),
-                "AccountId",
-                Test::Equals,
-            ),
+            id_eq("accountId", "AccountId", "the account"),
             eq("city", "MailingCity", "mailing city"),
             eq("state", "MailingState", "mailing state"),
             eq("country", "MailingCountry", "mailing country"),
@@ -445,11 +446,7 @@ pub static OPPORTUNITY: Entity = Entity {
                 "Name",
                 Test::Contains,
             ),
-            filter(
-                Param::opt("accountId", ID, "the account"),
-                "AccountId",
-                Test::Equals,
-            ),
+            id_eq("accountId", "AccountId", "the account"),
             eq("stageName", "StageName", "stage"),
             filter(
                 Param::opt("isClosed", Kind::Boolean, "closed (won or lost) or open"),
@@ -559,16 +556,8 @@ pub static TASK: Entity = Entity {
             ),
             eq("status", "Status", "status"),
             eq("priority", "Priority", "priority"),
-            filter(
-                Param::opt("whoId", ID, "the contact or lead"),
-                "WhoId",
-                Test::Equals,
-            ),
-            filter(
-                Param::opt("whatId", ID, "the related record"),
-                "WhatId",
-                Test::Equals,
-            ),
+            id_eq("whoId", "WhoId", "the contact or lead"),
+            id_eq("whatId", "WhatId", "the related record"),
             filter(
                 Param::opt("isClosed", Kind::Boolean, "completed or open"),
                 "IsClosed",
@@ -666,16 +655,8 @@ pub static CASE: Entity = Entity {
             eq("status", "Status", "status"),
             eq("priority", "Priority", "priority"),
             eq("origin", "Origin", "origin"),
-            filter(
-                Param::opt("accountId", ID, "the account"),
-                "AccountId",
-                Test::Equals,
-            ),
-            filter(
-                Param::opt("contactId", ID, "the contact"),
-                "ContactId",
-                Test::Equals,
-            ),
+            id_eq("accountId", "AccountId", "the account"),
+            id_eq("contactId", "ContactId", "the contact"),
             filter(
                 Param::opt("isClosed", Kind::Boolean, "closed or open"),
                 "IsClosed",
