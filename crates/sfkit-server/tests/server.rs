@@ -613,6 +613,18 @@ async fn local_token(t: &T, org: &str, user: &str) -> String {
     v["access_token"].as_str().unwrap().to_owned()
 }
 
+/// MCP's `initialize` request, as a client named `client` sends it.
+fn initialize(client: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": client, "version": "1"}}})
+}
+
+/// A `tools/call` request.
+fn tool_call(id: u64, name: &str, args: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}})
+}
+
 /// One JSON-RPC message to `/mcp`; the answer is JSON or one server-sent event.
 async fn mcp(
     t: &T,
@@ -655,9 +667,7 @@ async fn mcp(
 #[tokio::test]
 async fn mcp_tools_over_http() {
     let t = T::start(100.0).await;
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {},
-        "clientInfo": {"name": "sfkit-test", "version": "1"}}});
+    let init = initialize("sfkit-test");
     let (s, _, _) = mcp(&t, None, None, init.clone()).await;
     assert_eq!(s, 401, "no key, no MCP");
     let (s, session, hello) = mcp(&t, Some(&t.admin), None, init).await;
@@ -690,12 +700,11 @@ async fn mcp_tools_over_http() {
         json!(["lastName", "company"])
     );
 
-    let call = |id: u64, name: &str, args: Value| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}});
     let (_, _, made) = mcp(
         &t,
         Some(&t.admin),
         session,
-        call(
+        tool_call(
             3,
             "createLead",
             json!({"lastName": "Agent", "company": "Bots Inc"}),
@@ -710,7 +719,7 @@ async fn mcp_tools_over_http() {
         &t,
         Some(&t.admin),
         session,
-        call(
+        tool_call(
             4,
             "query",
             json!({"query": "SELECT Name, Company FROM Lead"}),
@@ -724,7 +733,7 @@ async fn mcp_tools_over_http() {
         &t,
         Some(&t.admin),
         session,
-        call(5, "createLead", json!({"lastName": "No company"})),
+        tool_call(5, "createLead", json!({"lastName": "No company"})),
     )
     .await;
     assert_eq!(bad["result"]["isError"], true, "{bad}");
@@ -737,13 +746,12 @@ async fn mcp_tools_over_http() {
         .create_api_key("mcp-reader", Scope::new(vec![], true))
         .await
         .unwrap();
-    let (_, s2, _) = mcp(&t, Some(&reader), None, json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "r", "version": "1"}}})).await;
+    let (_, s2, _) = mcp(&t, Some(&reader), None, initialize("r")).await;
     let (_, _, denied) = mcp(
         &t,
         Some(&reader),
         s2.as_deref(),
-        call(6, "createLead", json!({"lastName": "X", "company": "Y"})),
+        tool_call(6, "createLead", json!({"lastName": "X", "company": "Y"})),
     )
     .await;
     assert_eq!(denied["result"]["isError"], true, "{denied}");
@@ -777,16 +785,14 @@ async fn mcp_results_are_capped_with_a_cursor() {
         .collect();
     let made = client.create_many("Lead", &records, true).await.unwrap();
     assert!(made.iter().all(|m| m.success));
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "c", "version": "1"}}});
+    let init = initialize("c");
     let (_, session, _) = mcp(&t, Some(&t.admin), None, init).await;
     let session = session.as_deref();
-    let call = |id: u64, name: &str, args: Value| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}});
     let (_, _, first) = mcp(
         &t,
         Some(&t.admin),
         session,
-        call(
+        tool_call(
             2,
             "query",
             json!({"query": "SELECT LastName, Company FROM Lead"}),
@@ -808,7 +814,7 @@ async fn mcp_results_are_capped_with_a_cursor() {
             &t,
             Some(&t.admin),
             session,
-            call(id, "moreResults", json!({"cursor": c})),
+            tool_call(id, "moreResults", json!({"cursor": c})),
         )
         .await;
         let page: Value =
@@ -897,8 +903,7 @@ async fn a_public_url_for_links_and_mcp_hosts() {
             .starts_with("https://sfkit.example.com/v1/oauth/start/"),
         "{started}"
     );
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "h", "version": "1"}}});
+    let init = initialize("h");
     for (host, ok) in [("sfkit.example.com", true), ("evil.example.net", false)] {
         let r = t
             .http
