@@ -280,10 +280,10 @@ fn entity_actions(e: &'static Entity) -> Vec<Action> {
                 Op::Search(e),
             )
             .with([
-                Param::req(
+                Param::opt(
                     "query",
                     Kind::String,
-                    "the term to search for (2 characters or more)",
+                    "the term to search for (2 characters or more); required without a cursor",
                 ),
                 Param::opt(
                     "limit",
@@ -291,8 +291,9 @@ fn entity_actions(e: &'static Entity) -> Vec<Action> {
                         min: Some(1),
                         max: Some(2000),
                     },
-                    "most records to return (default 25)",
+                    "records per page, 1 to 2,000 (default 25)",
                 ),
+                CURSOR,
             ])
             .output(page_schema(e.sobject)),
         );
@@ -358,7 +359,11 @@ pub(crate) fn build() -> Vec<Action> {
         })),
         Action::new("query", "Runs a SOQL query; one page at a time.", Op::Query)
             .with([
-                Param::req("query", Kind::String, "the SOQL query"),
+                Param::opt(
+                    "query",
+                    Kind::String,
+                    "the SOQL query; required without a cursor",
+                ),
                 Param::opt("includeDeleted", Kind::Boolean, "include deleted records (queryAll)"),
                 CURSOR,
             ])

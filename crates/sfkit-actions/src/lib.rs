@@ -9,8 +9,14 @@
 //! trees: user text only ever reaches a query as an escaped literal. Outputs carry API field
 //! names without `attributes`; errors are [`ActionError`] (`code`, `message`, `fields`,
 //! `retryable`).
+//!
+//! Paging is where integrations lose records, so a `nextCursor` carries the whole listing it
+//! continues (filters, order, page size, position), sealed and bound to whoever received it
+//! ([`Cursors`]): a cursor alone continues exactly that listing, and a cursor with other
+//! parameters, another caller's cursor or an altered one is `INVALID_CURSOR`.
 
 mod catalog;
+mod cursor;
 pub mod entities;
 mod error;
 pub mod params;
@@ -19,6 +25,7 @@ mod run;
 use serde_json::Value;
 
 pub use catalog::Action;
+pub use cursor::{Cursors, KeySource};
 pub use error::{ActionError, Origin};
 pub use params::{Kind, Param};
 pub use run::{Ctx, strip_attributes};

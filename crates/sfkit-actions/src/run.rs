@@ -2,7 +2,6 @@
 //! then the calls are made through the client. Every query is built as a sfkit-soql tree, so a
 //! user's text only ever reaches SOQL or SOSL as an escaped literal.
 
-use base64::Engine as _;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt as _;
 use serde_json::{Map, Value, json};
@@ -14,6 +13,7 @@ use sfkit_soql::{
 };
 
 use crate::catalog::{Action, Op};
+use crate::cursor::{Cursors, digest};
 use crate::entities::{Entity, OrderField, Test};
 use crate::error::ActionError;
 use crate::params::{Checked, Kind};
@@ -23,6 +23,8 @@ use crate::params::{Checked, Kind};
 pub struct Ctx {
     /// The Salesforce client.
     pub client: Client,
+    /// Seals the cursors handed out, bound to this caller.
+    pub cursors: Cursors,
 }
 
 /// Removes Salesforce's `attributes` members, at every depth.
@@ -90,24 +92,6 @@ fn literal(kind: Kind, v: &Value) -> Result<Literal, ActionError> {
         (_, Value::String(s)) => Literal::String(s.clone()),
         _ => return Err(bad()),
     })
-}
-
-fn encode_cursor(v: &Value) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
-}
-
-fn decode_cursor(s: &str) -> Result<Value, ActionError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s.trim())
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| {
-            ActionError::invalid(
-                "INVALID_CURSOR",
-                "cursor is not one this action handed out; start again without it",
-                vec!["cursor".into()],
-            )
-        })
 }
 
 fn page(records: Vec<Value>, total: u64, next: Option<String>) -> Value {
@@ -264,8 +248,8 @@ pub(crate) async fn run(action: &Action, ctx: &Ctx, c: Checked) -> Result<Value,
             client.sobjects(e.sobject).delete(id).await?;
             Ok(saved(id))
         }
-        Op::List(e) => list(ctx, e, &c).await,
-        Op::Search(e) => search_entity(ctx, e, &c).await,
+        Op::List(e) => list(ctx, action.name(), e, &c).await,
+        Op::Search(e) => search_entity(ctx, action.name(), e, &c).await,
         Op::ConvertLead => convert_lead(ctx, &c).await,
         Op::CloseOpportunity => close_opportunity(ctx, &c).await,
         Op::Query => query(ctx, &c).await,
@@ -276,7 +260,13 @@ pub(crate) async fn run(action: &Action, ctx: &Ctx, c: Checked) -> Result<Value,
                 .into_iter()
                 .map(Value::Object)
                 .collect();
-            records.iter_mut().for_each(strip_attributes);
+            // A search can return several objects: each record keeps its `attributes` (its
+            // type) at the top; only nested ones go.
+            for r in &mut records {
+                if let Value::Object(m) = r {
+                    m.values_mut().for_each(strip_attributes);
+                }
+            }
             let n = records.len();
             Ok(page(records, n as u64, None))
         }
@@ -383,17 +373,152 @@ fn filter_condition(
     })
 }
 
-async fn list(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> {
-    let limit = c.values.get("limit").and_then(Value::as_u64).unwrap_or(100);
-    let order: &OrderField = match c.str("orderBy") {
+/// A listing's parameters: everything but the cursor.
+fn listing(c: &Checked) -> Map<String, Value> {
+    c.values
+        .iter()
+        .filter(|(k, _)| k.as_str() != "cursor")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Opens a paging cursor: the listing it continues and where it stopped. Parameters given
+/// beside the cursor must be the listing's own: a cursor cannot be pointed at other filters.
+fn continue_listing(
+    ctx: &Ctx,
+    action: &str,
+    c: &Checked,
+) -> Result<(Map<String, Value>, Option<Value>), ActionError> {
+    let given = listing(c);
+    let Some(cursor) = c.str("cursor") else {
+        return Ok((given, None));
+    };
+    let state = ctx.cursors.open(action, cursor)?;
+    let params = state
+        .get("p")
+        .and_then(Value::as_object)
+        .cloned()
+        .ok_or_else(|| {
+            ActionError::invalid(
+                "INVALID_CURSOR",
+                "not a listing cursor",
+                vec!["cursor".into()],
+            )
+        })?;
+    for (name, value) in &given {
+        if params.get(name) != Some(value) {
+            return Err(ActionError::invalid(
+                "INVALID_CURSOR",
+                format!(
+                    "the cursor continues a listing with {} {name}; pass the cursor alone, or \
+                     with the first page's parameters",
+                    if params.contains_key(name) {
+                        "another"
+                    } else {
+                        "no"
+                    }
+                ),
+                vec!["cursor".into(), name.clone()],
+            ));
+        }
+    }
+    Ok((params, Some(state)))
+}
+
+/// Records after (`value`, `id`) in `ORDER BY field [DESC] NULLS LAST, Id`.
+fn after(
+    order: &OrderField,
+    desc: bool,
+    value: &Value,
+    id: &str,
+) -> Result<Condition, ActionError> {
+    let id_lit = || Literal::String(id.to_owned());
+    if order.field == "Id" {
+        return compare(
+            "Id",
+            if desc { CompareOp::Lt } else { CompareOp::Gt },
+            id_lit(),
+        );
+    }
+    let after_id = compare("Id", CompareOp::Gt, id_lit())?;
+    if value.is_null() {
+        // Past the last value: only the remaining nulls (ordered last), by id.
+        return Ok(Condition::And(vec![
+            compare(order.field, CompareOp::Eq, Literal::Null)?,
+            after_id,
+        ]));
+    }
+    let lit = literal(order.kind, value)?;
+    Ok(or(vec![
+        compare(
+            order.field,
+            if desc { CompareOp::Lt } else { CompareOp::Gt },
+            lit.clone(),
+        )?,
+        Condition::And(vec![compare(order.field, CompareOp::Eq, lit)?, after_id]),
+        compare(order.field, CompareOp::Eq, Literal::Null)?,
+    ]))
+}
+
+/// `ORDER BY field [DESC] NULLS LAST, Id`: a total order, so keyset paging is exact.
+fn keyset_order(order: &OrderField, desc: bool) -> Result<Vec<OrderByItem>, ActionError> {
+    let mut items = vec![OrderByItem {
+        expr: path(order.field)?,
+        direction: Some(if desc {
+            SortDirection::Desc
+        } else {
+            SortDirection::Asc
+        }),
+        nulls: Some(NullsOrder::Last),
+    }];
+    if order.field != "Id" {
+        items.push(OrderByItem {
+            expr: path("Id")?,
+            direction: Some(SortDirection::Asc),
+            nulls: None,
+        });
+    }
+    Ok(items)
+}
+
+/// The position after the last record of a page, for the next cursor.
+fn position(order: &OrderField, last: &Record) -> (Value, Value) {
+    (
+        last.get(order.field).cloned().unwrap_or(Value::Null),
+        last.get("Id").cloned().unwrap_or(Value::Null),
+    )
+}
+
+fn position_of(state: &Value) -> Result<(Value, String), ActionError> {
+    let id = state
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            ActionError::invalid(
+                "INVALID_CURSOR",
+                "the cursor has no position",
+                vec!["cursor".into()],
+            )
+        })?;
+    Ok((
+        state.get("v").cloned().unwrap_or(Value::Null),
+        id.to_owned(),
+    ))
+}
+
+async fn list(ctx: &Ctx, action: &str, e: &Entity, c: &Checked) -> Result<Value, ActionError> {
+    let (params, state) = continue_listing(ctx, action, c)?;
+    let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(100);
+    let order: &OrderField = match params.get("orderBy").and_then(Value::as_str) {
         Some(name) => e.orders.iter().find(|o| o.name == name),
         None => e.orders.first(),
     }
     .ok_or_else(|| internal("no order for this list"))?;
-    let desc = c.str("orderDirection") == Some("desc");
+    let desc = params.get("orderDirection").and_then(Value::as_str) == Some("desc");
     let mut conditions = Vec::new();
     for f in e.filters {
-        if let Some(v) = c.values.get(f.param.name) {
+        if let Some(v) = params.get(f.param.name) {
             conditions.push(filter_condition(f.field, f.test, f.param.kind, v)?);
         }
     }
@@ -401,67 +526,15 @@ async fn list(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> 
     // The total counted for the first page rides along in the cursor, so later pages cost
     // no second COUNT() call.
     let mut total: Option<u64> = None;
-    if let Some(cursor) = c.str("cursor") {
-        let cur = decode_cursor(cursor)?;
-        total = cur.get("t").and_then(Value::as_u64);
-        if cur.get("o").and_then(Value::as_str) != Some(order.name)
-            || cur.get("d").and_then(Value::as_bool) != Some(desc)
-        {
-            return Err(ActionError::invalid(
-                "INVALID_CURSOR",
-                "the cursor belongs to another order; pass the same orderBy and orderDirection",
-                vec!["cursor".into()],
-            ));
-        }
-        let id = cur.get("id").and_then(Value::as_str).unwrap_or_default();
-        let after_id = compare("Id", CompareOp::Gt, Literal::String(id.to_owned()))?;
-        let v = cur.get("v").cloned().unwrap_or(Value::Null);
-        let keyset = if order.field == "Id" {
-            compare(
-                "Id",
-                if desc { CompareOp::Lt } else { CompareOp::Gt },
-                Literal::String(id.to_owned()),
-            )?
-        } else if v.is_null() {
-            // Past the last value: only the remaining nulls (ordered last), by id.
-            Condition::And(vec![
-                compare(order.field, CompareOp::Eq, Literal::Null)?,
-                after_id,
-            ])
-        } else {
-            let lit = literal(order.kind, &v)?;
-            or(vec![
-                compare(
-                    order.field,
-                    if desc { CompareOp::Lt } else { CompareOp::Gt },
-                    lit.clone(),
-                )?,
-                Condition::And(vec![compare(order.field, CompareOp::Eq, lit)?, after_id]),
-                compare(order.field, CompareOp::Eq, Literal::Null)?,
-            ])
-        };
-        conditions.push(keyset);
+    if let Some(state) = &state {
+        total = state.get("t").and_then(Value::as_u64);
+        let (v, id) = position_of(state)?;
+        conditions.push(after(order, desc, &v, &id)?);
     }
     let mut q = Query::select_from(e.list_fields.iter().copied(), e.sobject)
         .map_err(|err| internal(err.to_string()))?;
     q.where_clause = and(conditions);
-    let direction = Some(if desc {
-        SortDirection::Desc
-    } else {
-        SortDirection::Asc
-    });
-    q.order_by.push(OrderByItem {
-        expr: path(order.field)?,
-        direction,
-        nulls: Some(NullsOrder::Last),
-    });
-    if order.field != "Id" {
-        q.order_by.push(OrderByItem {
-            expr: path("Id")?,
-            direction: Some(SortDirection::Asc),
-            nulls: None,
-        });
-    }
+    q.order_by = keyset_order(order, desc)?;
     q.limit = Some(RowCount::Literal(limit + 1));
     let soql = q.to_string();
     let mut records: Vec<Record> = ctx
@@ -478,13 +551,13 @@ async fn list(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> 
         None => count(ctx, e.sobject, filters).await?,
     };
     let next = match (more, records.last()) {
-        (true, Some(last)) => Some(encode_cursor(&json!({
-            "o": order.name,
-            "d": desc,
-            "t": total,
-            "v": last.get(order.field).cloned().unwrap_or(Value::Null),
-            "id": last.get("Id").cloned().unwrap_or(Value::Null),
-        }))),
+        (true, Some(last)) => {
+            let (v, id) = position(order, last);
+            Some(
+                ctx.cursors
+                    .seal(action, &json!({"p": params, "t": total, "v": v, "id": id}))?,
+            )
+        }
         _ => None,
     };
     let mut records: Vec<Value> = records.into_iter().map(Value::Object).collect();
@@ -510,8 +583,25 @@ async fn count(ctx: &Ctx, sobject: &str, filters: Option<Condition>) -> Result<u
     Ok(p.total_size)
 }
 
-async fn search_entity(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, ActionError> {
-    let term = c.required("query")?.trim();
+/// The most records one SOSL search returns.
+const SOSL_MAX_ROWS: u64 = 2000;
+
+/// Full-text search, paged like a list: SOSL finds the records, in the entity's list order
+/// (not relevance), each page starting after the last record of the one before. SOSL does
+/// not count matches, so `totalSize` is the number found so far; it is final once `done`.
+async fn search_entity(
+    ctx: &Ctx,
+    action: &str,
+    e: &Entity,
+    c: &Checked,
+) -> Result<Value, ActionError> {
+    let (params, state) = continue_listing(ctx, action, c)?;
+    let term = params
+        .get("query")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ActionError::missing("query"))?
+        .trim()
+        .to_owned();
     if term.chars().count() < 2 {
         return Err(ActionError::invalid(
             "INVALID_SEARCH",
@@ -519,44 +609,119 @@ async fn search_entity(ctx: &Ctx, e: &Entity, c: &Checked) -> Result<Value, Acti
             vec!["query".into()],
         ));
     }
-    let limit = c.values.get("limit").and_then(Value::as_u64).unwrap_or(25);
+    let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(25);
+    let order = e
+        .orders
+        .first()
+        .ok_or_else(|| internal("no order for this search"))?;
     let fields = Query::select_from(e.list_fields.iter().copied(), e.sobject)
         .map_err(|err| internal(err.to_string()))?
         .select;
-    let mut s = Search::find(SearchExpr::phrase(term));
+    let mut s = Search::find(SearchExpr::phrase(&term));
     let mut returning = ReturningObject::new(e.sobject, fields);
-    returning.limit = Some(RowCount::Literal(limit));
+    let mut seen = 0;
+    if let Some(state) = &state {
+        seen = state.get("n").and_then(Value::as_u64).unwrap_or(0);
+        let (v, id) = position_of(state)?;
+        returning.where_clause = Some(after(order, false, &v, &id)?);
+    }
+    returning.order_by = keyset_order(order, false)?;
+    // One more than a page tells whether there is a next page; SOSL answers at most 2,000,
+    // so a full 2,000-record page may be followed by an empty last one.
+    let fetch = (limit + 1).min(SOSL_MAX_ROWS);
+    returning.limit = Some(RowCount::Literal(fetch));
     s.returning.push(returning);
-    let mut records: Vec<Value> = ctx
-        .client
-        .search(&s.to_string())
-        .await?
-        .into_iter()
-        .map(Value::Object)
-        .collect();
+    let mut records: Vec<Record> = ctx.client.search(&s.to_string()).await?;
+    let more = records.len() as u64 > limit || (fetch == limit && records.len() as u64 == limit);
+    records.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let found = seen + records.len() as u64;
+    let next = match (more, records.last()) {
+        (true, Some(last)) => {
+            let (v, id) = position(order, last);
+            Some(
+                ctx.cursors
+                    .seal(action, &json!({"p": params, "n": found, "v": v, "id": id}))?,
+            )
+        }
+        _ => None,
+    };
+    let mut records: Vec<Value> = records.into_iter().map(Value::Object).collect();
     records.iter_mut().for_each(strip_attributes);
-    let n = records.len();
-    Ok(page(records, n as u64, None))
+    Ok(page(records, found, next))
+}
+
+/// Whether `url` is exactly a query locator as Salesforce hands them out:
+/// `/services/data/vNN.N/query/<locator id>-<offset>` (or `queryAll`). Anything else is never
+/// fetched with the connection's token.
+fn is_query_locator(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("/services/data/v") else {
+        return false;
+    };
+    let Some((version, rest)) = rest.split_once('/') else {
+        return false;
+    };
+    let version_ok = version.split_once('.').is_some_and(|(a, b)| {
+        !a.is_empty()
+            && !b.is_empty()
+            && a.len() <= 3
+            && b.len() <= 2
+            && a.bytes().all(|c| c.is_ascii_digit())
+            && b.bytes().all(|c| c.is_ascii_digit())
+    });
+    let Some(locator) = rest
+        .strip_prefix("query/")
+        .or_else(|| rest.strip_prefix("queryAll/"))
+    else {
+        return false;
+    };
+    let Some((id, offset)) = locator.rsplit_once('-') else {
+        return false;
+    };
+    version_ok
+        && (15..=18).contains(&id.len())
+        && id.bytes().all(|c| c.is_ascii_alphanumeric())
+        && !offset.is_empty()
+        && offset.len() <= 10
+        && offset.bytes().all(|c| c.is_ascii_digit())
 }
 
 async fn query(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError> {
+    let soql = match (c.str("query"), c.str("cursor")) {
+        (Some(q), _) => q,
+        (None, Some(_)) => "",
+        (None, None) => return Err(ActionError::missing("query")),
+    };
+    let mut all_rows = c.bool("includeDeleted").unwrap_or(false);
+    let bad =
+        |message: &str| ActionError::invalid("INVALID_CURSOR", message, vec!["cursor".into()]);
+    let mut query_digest = digest(soql);
     let (total, done, next, mut records) = match c.str("cursor") {
         Some(cursor) => {
-            let url = decode_cursor(cursor)?
+            let state = ctx.cursors.open("query", cursor)?;
+            // The cursor carries its query: an empty one beside it means "the same", and a
+            // different one is refused rather than silently ignored.
+            let same_query = soql.trim().is_empty()
+                || state.get("q").and_then(Value::as_str) == Some(digest(soql).as_str());
+            let same_rows = c
+                .bool("includeDeleted")
+                .is_none_or(|a| state.get("a").and_then(Value::as_bool) == Some(a));
+            if !same_query || !same_rows {
+                return Err(bad(
+                    "the cursor continues another query; pass the same query and includeDeleted as the first page",
+                ));
+            }
+            if let Some(q) = state.get("q").and_then(Value::as_str) {
+                q.clone_into(&mut query_digest);
+            }
+            all_rows = state.get("a").and_then(Value::as_bool).unwrap_or(all_rows);
+            let url = state
                 .get("u")
                 .and_then(Value::as_str)
-                .filter(|u| u.starts_with("/services/data/"))
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    ActionError::invalid(
-                        "INVALID_CURSOR",
-                        "not a query cursor",
-                        vec!["cursor".into()],
-                    )
-                })?;
+                .filter(|u| is_query_locator(u))
+                .ok_or_else(|| bad("not a query cursor"))?;
             let v = ctx
                 .client
-                .request(sfkit_client::Method::GET, &url, None)
+                .request(sfkit_client::Method::GET, url, None)
                 .await?
                 .unwrap_or(Value::Null);
             (
@@ -575,9 +740,9 @@ async fn query(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError> {
             let p = ctx
                 .client
                 .query_page(
-                    c.required("query")?,
+                    soql,
                     QueryOptions {
-                        all_rows: c.bool("includeDeleted").unwrap_or(false),
+                        all_rows,
                         batch_size: None,
                     },
                 )
@@ -591,9 +756,24 @@ async fn query(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError> {
         }
     };
     records.iter_mut().for_each(strip_attributes);
-    let next = (!done)
-        .then(|| next.map(|u| encode_cursor(&json!({"u": u}))))
-        .flatten();
+    let next = match (done, next) {
+        (false, Some(u)) if is_query_locator(&u) => Some(
+            ctx.cursors
+                .seal("query", &json!({"u": u, "q": query_digest, "a": all_rows}))?,
+        ),
+        (false, Some(u)) => {
+            return Err(internal(format!(
+                "Salesforce answered a next page URL of an unknown shape ({} characters); the rest of the query cannot be read",
+                u.len()
+            )));
+        }
+        (false, None) => {
+            return Err(internal(
+                "Salesforce answered done: false with no next page URL",
+            ));
+        }
+        (true, _) => None,
+    };
     Ok(json!({
         "records": records,
         "totalSize": total,

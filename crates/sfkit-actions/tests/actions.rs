@@ -45,7 +45,10 @@ impl T {
             )
             .build()
             .unwrap();
-        Ctx { client }
+        Ctx {
+            client,
+            cursors: sfkit_actions::Cursors::ephemeral(user),
+        }
     }
 
     async fn run(&self, name: &str, input: Value) -> Result<Value, ActionError> {
@@ -855,4 +858,216 @@ async fn cases_open_close_and_list() {
         t.err("getCase", json!({"id": id})).await.code,
         "ENTITY_IS_DELETED"
     );
+}
+
+/// Follows `nextCursor` from `first` with the cursor alone; every page's records.
+async fn follow(t: &T, action: &str, first: Value) -> (Vec<Value>, Vec<Value>) {
+    let mut pages = vec![first.clone()];
+    let mut records: Vec<Value> = first["records"].as_array().unwrap().clone();
+    let mut page = first;
+    while let Some(c) = page["nextCursor"].as_str() {
+        assert_eq!(page["done"], false);
+        page = t.ok(action, json!({"cursor": c})).await;
+        records.extend(page["records"].as_array().unwrap().iter().cloned());
+        pages.push(page.clone());
+        assert!(pages.len() < 200, "runaway paging");
+    }
+    assert_eq!(page["done"], true);
+    (records, pages)
+}
+
+/// A cursor alone continues exactly its listing: the filters, the order and the page size of
+/// the first page. Before, it forgot the filters (Retail accounts came back in a Banking list)
+/// and the page size.
+#[tokio::test]
+async fn a_list_cursor_keeps_its_filters_order_and_page_size() {
+    let t = T::start().await;
+    let mut records = Vec::new();
+    for i in 0..90 {
+        let industry = if i % 3 == 0 { "Banking" } else { "Retail" };
+        records.push(
+            json!({"Name": format!("Keeper {i:03}"), "Industry": industry})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+    }
+    t.ctx
+        .client
+        .create_many("Account", &records, true)
+        .await
+        .unwrap();
+    let first = t
+        .ok(
+            "listAccounts",
+            json!({"industry": "Banking", "limit": 10, "orderBy": "name", "orderDirection": "desc"}),
+        )
+        .await;
+    assert_eq!(first["totalSize"], 30);
+    let (all, pages) = follow(&t, "listAccounts", first.clone()).await;
+    assert_eq!(pages.len(), 3, "pages of 10");
+    for p in &pages {
+        assert_eq!(p["totalSize"], 30);
+        assert_eq!(p["records"].as_array().unwrap().len(), 10);
+    }
+    assert!(all.iter().all(|r| r["Industry"] == "Banking"), "{all:?}");
+    let names: Vec<&str> = all.iter().map(|r| r["Name"].as_str().unwrap()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(names, sorted, "still descending by name");
+    assert_eq!(names.iter().collect::<HashSet<_>>().len(), 30);
+
+    // The same parameters beside the cursor are fine; other ones are refused, not ignored.
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let again = t
+        .ok(
+            "listAccounts",
+            json!({"industry": "Banking", "limit": 10, "orderBy": "name", "orderDirection": "desc", "cursor": cursor}),
+        )
+        .await;
+    assert_eq!(again["records"], pages[1]["records"]);
+    for other in [
+        json!({"industry": "Retail"}),
+        json!({"limit": 20}),
+        json!({"orderBy": "name", "orderDirection": "asc"}),
+        json!({"industry": "Banking", "nameContains": "Keeper"}),
+    ] {
+        let mut input = other.clone();
+        input["cursor"] = json!(cursor);
+        let e = t.err("listAccounts", input).await;
+        assert_eq!(e.code, "INVALID_CURSOR", "{other}");
+        assert!(e.fields.contains(&"cursor".to_owned()));
+    }
+    // Not a cursor of another list, nor of another caller.
+    let e = t.err("listContacts", json!({"cursor": cursor})).await;
+    assert_eq!(e.code, "INVALID_CURSOR");
+    let viewer = T::ctx_for(&t.org, VIEWER_USERNAME);
+    let e = t
+        .catalog
+        .run(&viewer, "listAccounts", &json!({"cursor": cursor}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "INVALID_CURSOR");
+}
+
+/// The query action's cursor is sealed: a hand-made one (the old format, pointing anywhere in
+/// the org) is refused before anything is sent, and a real one only continues its own query.
+#[tokio::test]
+async fn query_cursors_cannot_be_forged_or_moved_to_another_query() {
+    let t = T::start().await;
+    let recs: Vec<sfkit_client::Record> = (0..2100)
+        .map(|i| {
+            json!({"LastName": format!("Q{i:04}")})
+                .as_object()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    for chunk in recs.chunks(200) {
+        t.ctx
+            .client
+            .create_many("Contact", chunk, true)
+            .await
+            .unwrap();
+    }
+    use base64::Engine as _;
+    let before = t.api_requests();
+    for url in [
+        "/services/data/../../id/x/y",
+        "/services/data/v66.0/sobjects/Contact",
+        "/services/data/v66.0/query/01gxxxxxxxxxxxxAAA-2000",
+    ] {
+        let forged =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json!({"u": url}).to_string());
+        let e = t
+            .err(
+                "query",
+                json!({"query": "SELECT Id FROM Contact", "cursor": forged}),
+            )
+            .await;
+        assert_eq!(e.code, "INVALID_CURSOR", "{url}");
+    }
+    assert_eq!(t.api_requests(), before, "nothing was sent");
+
+    let first = t
+        .ok("query", json!({"query": "SELECT Id FROM Contact"}))
+        .await;
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let e = t
+        .err(
+            "query",
+            json!({"query": "SELECT Id, Email FROM Contact", "cursor": cursor}),
+        )
+        .await;
+    assert_eq!(e.code, "INVALID_CURSOR");
+    let second = t
+        .ok(
+            "query",
+            json!({"query": "SELECT Id FROM Contact", "cursor": cursor}),
+        )
+        .await;
+    assert_eq!(second["records"].as_array().unwrap().len(), 100);
+    let viewer = T::ctx_for(&t.org, VIEWER_USERNAME);
+    let e = t
+        .catalog
+        .run(
+            &viewer,
+            "query",
+            &json!({"query": "SELECT Id FROM Contact", "cursor": cursor}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "INVALID_CURSOR");
+}
+
+/// A search cut by its page size says so (`done: false`) and pages on to every match once;
+/// `search` keeps each record's type, since one search can return several objects.
+#[tokio::test]
+async fn searches_page_and_keep_record_types() {
+    let t = T::start().await;
+    let accounts: Vec<sfkit_client::Record> = (0..60)
+        .map(|i| {
+            json!({"Name": format!("Findable {i:02}")})
+                .as_object()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    t.ctx
+        .client
+        .create_many("Account", &accounts, true)
+        .await
+        .unwrap();
+    t.ok("createContact", json!({"lastName": "Findable"})).await;
+    let first = t
+        .ok("searchAccounts", json!({"query": "Findable", "limit": 25}))
+        .await;
+    assert_eq!(first["done"], false, "{first}");
+    assert_eq!(first["records"].as_array().unwrap().len(), 25);
+    let (all, pages) = follow(&t, "searchAccounts", first).await;
+    assert_eq!(pages.len(), 3);
+    let names: HashSet<&str> = all.iter().map(|r| r["Name"].as_str().unwrap()).collect();
+    assert_eq!((all.len(), names.len()), (60, 60));
+    assert_eq!(pages[2]["totalSize"], 60);
+    let e = t
+        .err(
+            "searchAccounts",
+            json!({"query": "Other", "cursor": pages[0]["nextCursor"]}),
+        )
+        .await;
+    assert_eq!(e.code, "INVALID_CURSOR");
+
+    let mixed = t
+        .ok(
+            "search",
+            json!({"query": "FIND {Findable} RETURNING Account(Name), Contact(LastName)"}),
+        )
+        .await;
+    let types: HashSet<&str> = mixed["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["attributes"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, HashSet::from(["Account", "Contact"]));
 }

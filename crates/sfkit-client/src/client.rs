@@ -261,6 +261,9 @@ pub(crate) struct Req {
     pub(crate) soap: Option<(&'static str, String)>,
 }
 
+/// How many times one call renews a rejected token before giving up.
+const MAX_RENEWALS: u32 = 3;
+
 /// Where a SOAP envelope's session id goes.
 pub(crate) const SESSION_PLACEHOLDER: &str = "{{sfkit-session-id}}";
 
@@ -382,11 +385,11 @@ impl Client {
     }
 
     /// Sends a request: waits for a slot, checks the budget, authenticates, retries where safe,
-    /// re-authenticates once on `INVALID_SESSION_ID`.
+    /// re-authenticates on `INVALID_SESSION_ID` (up to [`MAX_RENEWALS`] times).
     pub(crate) async fn send(&self, req: &Req) -> Result<Answer, Error> {
         let inner = &self.inner;
         let mut attempt = 0u32;
-        let mut renewed = false;
+        let mut renewals = 0u32;
         loop {
             self.check_budget()?;
             let permit = inner
@@ -469,12 +472,17 @@ impl Client {
                 None => ApiError::from_body(status.as_u16(), &body),
             };
             if status == StatusCode::UNAUTHORIZED || err.code == ErrorCode::InvalidSessionId {
-                if renewed {
+                // A renewed token can expire again before a slow call gets through (short
+                // session timeouts, a long queue for a slot): renew again while the source
+                // hands out tokens, a few times, then say that the connection needs repair.
+                if renewals >= MAX_RENEWALS {
                     return Err(Error::Reconnect {
-                        cause: format!("a renewed session was rejected too: {err}"),
+                        cause: format!(
+                            "{renewals} renewed sessions in a row were rejected too: {err}"
+                        ),
                     });
                 }
-                renewed = true;
+                renewals += 1;
                 inner
                     .session
                     .renew(&inner.http, Some(session.generation))

@@ -148,6 +148,19 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An error this client answers for Salesforce, in its shape, when it can tell without a
+    /// call that Salesforce would refuse (a SOQL statement past the length limit).
+    pub(crate) fn local(status: u16, code: &str, message: impl Into<String>) -> Self {
+        Self::new(
+            status,
+            vec![ApiErrorEntry {
+                message: message.into(),
+                error_code: code.to_owned(),
+                fields: Vec::new(),
+            }],
+        )
+    }
+
     /// Builds the error from a status and the body Salesforce sent (an error array, a single
     /// error object, or anything else, kept as the message).
     pub(crate) fn from_body(status: u16, body: &[u8]) -> Self {

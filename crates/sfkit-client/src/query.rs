@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::client::{Client, Req, Target};
-use crate::error::Error;
+use crate::error::{ApiError, Error};
 
 /// How to run a query.
 #[derive(Debug, Clone, Copy, Default)]
@@ -62,8 +62,8 @@ pub struct QueryPage {
 
 struct State<T> {
     client: Client,
-    /// The first page's request, until it is sent.
-    next: Option<Req>,
+    /// The query, until its first page is asked for.
+    first: Option<String>,
     /// The next page, already being fetched while the caller reads this one.
     pending: Option<Prefetch>,
     ready: VecDeque<T>,
@@ -128,10 +128,9 @@ impl Client {
     where
         T: DeserializeOwned + Send + 'static,
     {
-        let first = first_request(soql, options);
         let state = State {
             client: self.clone(),
-            next: Some(first),
+            first: Some(soql.to_owned()),
             pending: None,
             ready: VecDeque::new(),
             context: if options.all_rows {
@@ -146,9 +145,11 @@ impl Client {
                 if let Some(item) = st.ready.pop_front() {
                     return Ok(Some((item, st)));
                 }
-                let page: RawPage = match (st.pending.take(), st.next.take()) {
+                let page: RawPage = match (st.pending.take(), st.first.take()) {
                     (Some(fetch), _) => fetch.page().await?,
-                    (None, Some(req)) => st.client.send_json(&req, &st.context).await?,
+                    (None, Some(soql)) => {
+                        first_page(&st.client, &soql, options, &st.context).await?
+                    }
                     (None, None) => return Ok(None),
                 };
                 // Ask for the next page now, so the org works while the caller reads this one
@@ -188,9 +189,7 @@ impl Client {
             #[serde(default)]
             records: Vec<Map<String, Value>>,
         }
-        let raw: Raw = self
-            .send_json(&first_request(soql, options), "query")
-            .await?;
+        let raw: Raw = first_page(self, soql, options, "query").await?;
         Ok(QueryPage {
             total_size: raw.total_size,
             done: raw.done,
@@ -200,13 +199,97 @@ impl Client {
     }
 }
 
-fn first_request(soql: &str, options: QueryOptions) -> Req {
-    let resource = if options.all_rows {
+/// The longest SOQL statement Salesforce accepts, in characters.
+pub const MAX_SOQL_CHARS: usize = 100_000;
+
+/// Salesforce refuses a request whose URI and headers pass 16,384 bytes (414 or 431). A query
+/// whose URL-encoded text is longer than this goes inside a Composite API subrequest's body
+/// instead, as Salesforce recommends for long SOQL; the rest of the limit is left for the path
+/// and the headers.
+const LONGEST_QUERY_IN_URL: usize = 12_000;
+
+fn resource(options: QueryOptions) -> &'static str {
+    if options.all_rows {
         "queryAll"
     } else {
         "query"
-    };
-    with_options(Req::get(&[resource, ""]).query("q", soql), options)
+    }
+}
+
+/// Percent-encodes a query parameter's value (everything but RFC 3986's unreserved bytes).
+fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The first page of `soql`: in the URL when it fits, else through the Composite API. A query
+/// past [`MAX_SOQL_CHARS`] is refused here, with Salesforce's code, and nothing is sent.
+async fn first_page<T: DeserializeOwned>(
+    client: &Client,
+    soql: &str,
+    options: QueryOptions,
+    context: &str,
+) -> Result<T, Error> {
+    let chars = soql.chars().count();
+    if chars > MAX_SOQL_CHARS {
+        return Err(Error::Api(ApiError::local(
+            400,
+            "MALFORMED_QUERY",
+            format!(
+                "the SOQL statement has {chars} characters; Salesforce accepts at most \
+                 {MAX_SOQL_CHARS}: split it into several queries (fewer IN values or fields each)"
+            ),
+        )));
+    }
+    let encoded = encode_component(soql);
+    if encoded.len() <= LONGEST_QUERY_IN_URL {
+        let req = with_options(Req::get(&[resource(options), ""]).query("q", soql), options);
+        return client.send_json(&req, context).await;
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Answer {
+        composite_response: Vec<SubAnswer>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct SubAnswer {
+        body: Box<serde_json::value::RawValue>,
+        http_status_code: u16,
+    }
+    let url = format!(
+        "/services/data/v{}/{}/?q={encoded}",
+        client.api_version(),
+        resource(options)
+    );
+    let body = serde_json::json!({
+        "allOrNone": false,
+        "compositeRequest": [{"method": "GET", "url": url, "referenceId": "longQuery"}],
+    });
+    // Only reads: safe to send again.
+    let req = Req::new(Method::POST, crate::client::data(&["composite"]))
+        .json(&body)?
+        .idempotent(true);
+    let answer: Answer = client.send_json(&req, context).await?;
+    let sub = answer
+        .composite_response
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::decode(context, "the composite answer has no subrequest result"))?;
+    if !(200..300).contains(&sub.http_status_code) {
+        return Err(Error::Api(ApiError::from_body(
+            sub.http_status_code,
+            sub.body.get().as_bytes(),
+        )));
+    }
+    serde_json::from_str(sub.body.get()).map_err(|e| Error::decode(context, e))
 }
 
 fn with_options(mut req: Req, options: QueryOptions) -> Req {

@@ -633,3 +633,127 @@ async fn no_secret_in_debug_output() {
     assert!(!shown.contains(CLIENT_SECRET), "{shown}");
     assert!(!shown.contains("00D"), "no access token: {shown}");
 }
+
+/// Hands out tokens from a list, one per fetch; the last one again once the list runs out.
+#[derive(Debug)]
+struct Sequence {
+    url: String,
+    tokens: std::sync::Mutex<Vec<String>>,
+    fetches: std::sync::atomic::AtomicUsize,
+}
+
+impl sfkit_client::auth::TokenSource for Sequence {
+    fn fetch<'a>(
+        &'a self,
+        _http: &'a reqwest::Client,
+        _why: sfkit_client::auth::Fetch,
+    ) -> sfkit_client::auth::BoxFuture<'a, Result<sfkit_client::auth::Token, Error>> {
+        Box::pin(async move {
+            self.fetches
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut tokens = self.tokens.lock().unwrap();
+            let token = if tokens.len() > 1 {
+                tokens.remove(0)
+            } else {
+                tokens[0].clone()
+            };
+            Ok(sfkit_client::auth::Token::new(
+                token,
+                Some(self.url.clone()),
+            ))
+        })
+    }
+}
+
+/// A token that is already dead when renewed (it expired again within the same call): the
+/// client keeps renewing while the source hands out new tokens, and the caller sees the answer,
+/// not `INVALID_SESSION_ID`.
+#[tokio::test]
+async fn a_token_that_expires_twice_in_one_call_is_renewed_again() {
+    let l = Local::start().await;
+    let good = l.org.mint_token(sfkit_emulator::ADMIN_USERNAME).unwrap();
+    let source = Arc::new(Sequence {
+        url: l.url(),
+        tokens: std::sync::Mutex::new(vec![
+            "00Dexpired!first".into(),
+            "00Dexpired!second".into(),
+            good,
+        ]),
+        fetches: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let c = l
+        .builder()
+        .token_source(Arc::clone(&source))
+        .build()
+        .unwrap();
+    let limits = c.limits().await.unwrap();
+    assert!(!limits.is_empty());
+    assert_eq!(source.fetches.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+    // A source that only ever hands out dead tokens: the renewals stop, with an error that
+    // says to reconnect (bounded, not a loop).
+    let dead = Arc::new(Sequence {
+        url: l.url(),
+        tokens: std::sync::Mutex::new(vec!["00Dexpired!always".into()]),
+        fetches: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let c = l.builder().token_source(Arc::clone(&dead)).build().unwrap();
+    let e = c.limits().await.unwrap_err();
+    assert!(matches!(e, Error::Reconnect { .. }), "{e:?}");
+    let n = dead.fetches.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((2..=6).contains(&n), "bounded renewals: {n}");
+}
+
+/// A query too long for a URL (Salesforce caps URI plus headers at 16,384 bytes) goes through
+/// the Composite API and answers; one past Salesforce's 100,000 characters is refused before
+/// anything is sent.
+#[tokio::test]
+async fn long_queries_travel_in_a_body_and_too_long_ones_are_refused() {
+    let l = Local::start().await;
+    let ids = l.seed("Account", 3000, account);
+    let c = l.client();
+    // About 60,000 characters: 2,500 quoted names in an IN list, 500 of them real.
+    let names: Vec<String> = (0..2500)
+        .map(|i| {
+            if i % 5 == 0 {
+                format!("'Acct {:05}'", i / 5)
+            } else {
+                format!("'No such account {i:07}'")
+            }
+        })
+        .collect();
+    let soql = format!(
+        "SELECT Id, Name FROM Account WHERE Name IN ({}) ORDER BY Name",
+        names.join(", ")
+    );
+    assert!(
+        soql.len() > 50_000 && soql.len() < 100_000,
+        "{}",
+        soql.len()
+    );
+    let rows: Vec<Record> = c.query(&soql).try_collect().await.unwrap();
+    assert_eq!(rows.len(), 500);
+    let want: HashSet<&String> = ids.iter().take(500).collect();
+    let got: HashSet<String> = rows
+        .iter()
+        .filter_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    assert_eq!(got.len(), 500);
+    assert!(got.iter().all(|id| want.contains(id)));
+    let page = c.query_page(&soql, QueryOptions::default()).await.unwrap();
+    assert_eq!(page.total_size, 500);
+
+    let before = l.org.api_requests();
+    let too_long = format!(
+        "SELECT Id FROM Account WHERE Name = '{}'",
+        "x".repeat(100_001)
+    );
+    let e = c
+        .query::<Record>(&too_long)
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&ErrorCode::MalformedQuery), "{e}");
+    assert!(e.to_string().contains("100000"), "names the limit: {e}");
+    assert_eq!(l.org.api_requests(), before, "nothing was sent");
+}

@@ -34,6 +34,8 @@ pub(crate) struct AppState {
     clients: Clients,
     /// Tool results held back for an agent's `moreResults` calls.
     pub(crate) mcp_pages: crate::mcp::Pages,
+    /// Seals the actions' paging cursors (a key of this process's own).
+    cursors: sfkit_actions::Cursors,
     rate: RateLimiter,
     metrics: Metrics,
     timeout: std::time::Duration,
@@ -214,6 +216,7 @@ impl Server {
             catalog: Catalog::new(),
             clients: Clients::default(),
             mcp_pages: crate::mcp::Pages::default(),
+            cursors: sfkit_actions::Cursors::ephemeral(""),
             rate: RateLimiter::new(config.rate_per_key),
             metrics: Metrics::default(),
             timeout: config.request_timeout,
@@ -593,7 +596,14 @@ pub(crate) async fn execute(
         }
         Err(e) => return Err(refuse(StatusCode::BAD_GATEWAY, "CONNECTION_FAILED", e)),
     };
-    let ctx = Ctx { client };
+    // Cursors are bound to the key and the connection: another key, or this key on another
+    // connection, cannot continue them.
+    let ctx = Ctx {
+        client,
+        cursors: st
+            .cursors
+            .bound_to(format!("key {}\u{1f}connection {connection}", key.id)),
+    };
     match tokio::time::timeout(st.timeout, st.catalog.run(&ctx, name, input)).await {
         Ok(Ok(out)) => Ok(out),
         Ok(Err(e)) => Err(Refusal(status_of(&e), e)),

@@ -22,6 +22,9 @@ pub(crate) struct Target {
 /// A connected client, and the local org behind it when it is the embedded default.
 pub(crate) struct Connection {
     pub(crate) client: Client,
+    /// Which org this is, for binding cursors to it (a cursor from one org is refused by
+    /// another).
+    pub(crate) identity: String,
     local: Option<OrgHandle>,
 }
 
@@ -38,6 +41,7 @@ fn from_profile(
     saved: Option<(String, Box<dyn sfkit_client::TokenSource>)>,
 ) -> anyhow::Result<Connection> {
     let (instance_url, source) = saved.context("no saved login")?;
+    let identity = format!("org {instance_url}");
     let client = Client::builder()
         .instance_url(instance_url)
         .token_source(source)
@@ -45,6 +49,7 @@ fn from_profile(
         .context("setting up the Salesforce client")?;
     Ok(Connection {
         client,
+        identity,
         local: None,
     })
 }
@@ -70,12 +75,14 @@ pub(crate) async fn connect(target: &Target) -> anyhow::Result<Connection> {
     }
     match (url, token) {
         (Some(url), Some(token)) => {
+            let identity = format!("org {url}");
             let client = Client::builder()
                 .token_source(StaticToken::new(token, url))
                 .build()
                 .context("setting up the Salesforce client")?;
             Ok(Connection {
                 client,
+                identity,
                 local: None,
             })
         }
@@ -104,8 +111,54 @@ pub(crate) async fn connect(target: &Target) -> anyhow::Result<Connection> {
                 .context("setting up the Salesforce client")?;
             Ok(Connection {
                 client,
+                identity: format!("local org {}", dir.display()),
                 local: Some(org),
             })
         }
+    }
+}
+
+/// The key that seals the CLI's paging cursors, so that `sfkit run listAccounts -p cursor=...`
+/// in a later run continues the listing: `<data dir>/cursor.key`, 32 random bytes readable by
+/// the user only, made on first use. It guards nothing but cursors.
+pub(crate) fn cursor_key(data_dir: &Path) -> Result<[u8; 32], String> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let file = data_dir.join("cursor.key");
+    let read = |bytes: Vec<u8>| -> Result<[u8; 32], String> {
+        bytes
+            .try_into()
+            .map_err(|_| format!("{} is not a 32-byte key; delete it", file.display()))
+    };
+    match std::fs::read(&file) {
+        Ok(bytes) => return read(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("reading {}: {e}", file.display())),
+    }
+    let key = sfkit_store::Cipher::generate()
+        .ok()
+        .and_then(|k| base64::engine::general_purpose::STANDARD.decode(k).ok())
+        .ok_or_else(|| "no randomness for the cursor key".to_owned())
+        .and_then(read)?;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("creating {}: {e}", data_dir.display()))?;
+    // Written whole under a private name, then linked into place: a run that starts at the
+    // same moment reads either no key or the whole key, and the first link wins.
+    let tmp = data_dir.join(format!("cursor.key.{}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(&key))
+        .and_then(|()| std::fs::hard_link(&tmp, &file));
+    let _ = std::fs::remove_file(&tmp);
+    match written {
+        Ok(()) => Ok(key),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(&file)
+            .map_err(|e| format!("reading {}: {e}", file.display()))
+            .and_then(read),
+        Err(e) => Err(format!("creating {}: {e}", file.display())),
     }
 }

@@ -163,8 +163,13 @@ where
                 return Ok(report(&ActionError::connection(format!("{e:#}")), json_out));
             }
         };
+        let data_dir = target.data_dir.clone();
         let ctx = Ctx {
             client: conn.client.clone(),
+            cursors: sfkit_actions::Cursors::new(
+                Box::new(move || connect::cursor_key(&data_dir)),
+                conn.identity.clone(),
+            ),
         };
         let result = f(ctx).await;
         conn.close().await;

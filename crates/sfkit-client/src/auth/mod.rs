@@ -83,6 +83,16 @@ impl<T: TokenSource + ?Sized> TokenSource for Box<T> {
     }
 }
 
+impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
+    fn fetch<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        why: Fetch,
+    ) -> BoxFuture<'a, Result<Token, Error>> {
+        (**self).fetch(http, why)
+    }
+}
+
 /// The current token, numbered so a caller can say which one it saw rejected.
 #[derive(Clone)]
 pub(crate) struct Current {
