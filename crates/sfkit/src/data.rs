@@ -303,16 +303,45 @@ pub(crate) fn query(target: &connect::Target, args: QueryArgs) -> anyhow::Result
     };
     let format = if args.json { Format::Json } else { args.format };
     let json_out = format == Format::Json;
+    let options = QueryOptions {
+        all_rows: args.all,
+        batch_size: None,
+    };
     with_connection(target, json_out, |ctx| async move {
-        let stream = ctx.client.query_with::<Record>(
-            &soql,
-            QueryOptions {
-                all_rows: args.all,
-                batch_size: None,
-            },
-        );
+        if is_bare_count(&soql) {
+            // `SELECT COUNT()` answers its count as totalSize, with no rows to print.
+            let page = ctx.client.query_page(&soql, options).await?;
+            print_count(page.total_size, format)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let stream = ctx.client.query_with::<Record>(&soql, options);
         print_records(stream, format).await
     })
+}
+
+/// `SELECT COUNT() FROM ...` without GROUP BY: Salesforce's count-only form.
+fn is_bare_count(soql: &str) -> bool {
+    use sfkit_soql::{Expr, Function, SelectItem};
+    let Ok(q) = sfkit_soql::parse_query(soql) else {
+        return false;
+    };
+    q.group_by.is_none()
+        && matches!(
+            q.select.as_slice(),
+            [SelectItem::Expr {
+                expr: Expr::Call(call),
+                alias: None,
+            }] if call.function == Function::Count && call.args.is_empty()
+        )
+}
+
+fn print_count(n: u64, format: Format) -> Result<(), ActionError> {
+    match format {
+        Format::Json => println!("{}", json!({ "count": n })),
+        Format::Csv => println!("count\n{n}"),
+        Format::Table => print_table(&["count"], &[vec![n.to_string()]]),
+    }
+    Ok(())
 }
 
 pub(crate) fn search(target: &connect::Target, args: SearchArgs) -> anyhow::Result<ExitCode> {

@@ -388,3 +388,91 @@ fn bulk_load_and_export_on_the_local_org() {
     );
     assert_eq!(o.status.code(), Some(3), "{}", err(&o));
 }
+
+/// `SELECT COUNT()` answers a count and no rows: the CLI prints the count, in every format.
+/// Aggregate queries print their rows. A list's cursor works in a later run of the CLI and
+/// keeps the list's filters.
+#[test]
+fn counts_aggregates_and_cursors_across_runs() {
+    let d = Dir::new("count");
+    for (name, industry) in [
+        ("Count A", "Banking"),
+        ("Count B", "Banking"),
+        ("Count C", "Banking"),
+        ("Count D", "Retail"),
+    ] {
+        let o = sfkit(
+            &d.0,
+            &[
+                "run",
+                "createAccount",
+                "-p",
+                &format!("name={name}"),
+                "-p",
+                &format!("industry={industry}"),
+            ],
+        );
+        json_ok(&o);
+    }
+    let o = sfkit(&d.0, &["query", "SELECT COUNT() FROM Account", "--json"]);
+    assert_eq!(json_ok(&o), json!({"count": 4}));
+    let o = sfkit(
+        &d.0,
+        &[
+            "query",
+            "SELECT COUNT() FROM Account WHERE Industry = 'Banking'",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(out(&o), "count\n3\n", "{}", err(&o));
+    let o = sfkit(&d.0, &["query", "SELECT COUNT() FROM Account"]);
+    assert!(out(&o).lines().any(|l| l.trim() == "4"), "{}", out(&o));
+
+    let o = sfkit(
+        &d.0,
+        &[
+            "query",
+            "SELECT Industry, COUNT(Id) n FROM Account GROUP BY Industry ORDER BY Industry",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(out(&o), "Industry,n\nBanking,3\nRetail,1\n", "{}", err(&o));
+
+    let first = json_ok(&sfkit(
+        &d.0,
+        &[
+            "run",
+            "listAccounts",
+            "-p",
+            "industry=Banking",
+            "-p",
+            "limit=2",
+        ],
+    ));
+    assert_eq!(first["totalSize"], 3);
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let second = json_ok(&sfkit(
+        &d.0,
+        &["run", "listAccounts", "-p", &format!("cursor={cursor}")],
+    ));
+    assert_eq!(second["totalSize"], 3);
+    assert_eq!(second["done"], true);
+    let records = second["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["Industry"], "Banking");
+    let o = sfkit(
+        &d.0,
+        &[
+            "run",
+            "listAccounts",
+            "-p",
+            &format!("cursor={cursor}"),
+            "-p",
+            "industry=Retail",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(out(&o).contains("INVALID_CURSOR") || err(&o).contains("INVALID_CURSOR"));
+}
