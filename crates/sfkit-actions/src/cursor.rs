@@ -151,7 +151,8 @@ impl Cursors {
 /// A short digest of text a cursor must stay tied to (a query), without carrying the text.
 pub(crate) fn digest(text: &str) -> String {
     let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&d.as_ref()[..16])
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(d.as_ref().get(..16).unwrap_or_default())
 }
 
 #[cfg(test)]

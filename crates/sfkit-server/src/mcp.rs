@@ -2,7 +2,10 @@
 //! behind the same API-key check as the rest of the API, and over stdio for `sfkit mcp`. Each
 //! action is a tool with its own input schema plus an optional `connection`; errors come back
 //! as tool errors carrying Salesforce's code. A result too large for an agent's context is cut
-//! to the records that fit, with a cursor for the `moreResults` tool.
+//! to the records that fit; its `nextCursor` is then a token of this layer (random, good only
+//! for the key that received it) leading to the rest, and after the rest to the action's own
+//! next page. Every answer has exactly one way on, given back to the same tool as `cursor` (or
+//! to `moreResults`), so an agent that follows it reads every record once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,73 +24,142 @@ use crate::app::{AppState, Refusal, execute};
 
 /// The most text one tool result carries.
 pub(crate) const MAX_RESULT_BYTES: usize = 32 * 1024;
-/// How long held-back records wait for `moreResults`.
+/// How long a held part waits to be asked for.
 const PAGE_TTL: Duration = Duration::from_secs(600);
+/// The most parts held at once, over all callers; the oldest go first.
+const MAX_HELD: usize = 4096;
 const MORE: &str = "moreResults";
+/// Marks a continuation token of this layer, as opposed to an action's own cursor.
+const TOKEN_PREFIX: &str = "mcp-";
 
-/// Records held back from tool results, by cursor.
+/// The rest of a result cut to fit: records from `offset` on, then the action's own cursor.
+struct Held {
+    /// Who may ask for it: the API key's id, and the connection named (if one was).
+    key_id: String,
+    connection: Option<String>,
+    /// The tool whose result it is.
+    tool: String,
+    /// The result without its records (totalSize and such).
+    frame: Map<String, Value>,
+    records: Arc<Vec<Value>>,
+    offset: usize,
+    /// The action's `nextCursor`, handed on after the held records.
+    then: Option<Value>,
+    at: Instant,
+}
+
+/// Results held back from tool answers, by continuation token. A token is 128 random bits,
+/// good for the key that received it; asking again with the same token gives the same part
+/// (an answer lost on the way can be asked for again) until it expires.
 #[derive(Default)]
 pub(crate) struct Pages {
-    held: Mutex<HashMap<String, (Vec<Value>, Instant)>>,
+    held: Mutex<HashMap<String, Held>>,
+}
+
+/// Who is asking, for checking a token against.
+struct Caller<'a> {
+    key_id: &'a str,
+    connection: Option<&'a str>,
+    tool: &'a str,
 }
 
 impl Pages {
-    fn hold(&self, records: Vec<Value>) -> String {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        let nanos = Instant::now().elapsed().as_nanos();
-        let cursor = format!(
-            "c{}-{:x}-{nanos:x}",
-            N.fetch_add(1, Ordering::Relaxed),
-            std::process::id()
+    fn hold(&self, held: Held) -> Option<String> {
+        let mut bytes = [0u8; 16];
+        aws_lc_rs::rand::fill(&mut bytes).ok()?;
+        let token = format!(
+            "{TOKEN_PREFIX}{}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
         );
-        let mut held = self
+        let mut all = self
             .held
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        held.retain(|_, (_, at)| at.elapsed() < PAGE_TTL);
-        held.insert(cursor.clone(), (records, Instant::now()));
-        cursor
+        all.retain(|_, h| h.at.elapsed() < PAGE_TTL);
+        while all.len() >= MAX_HELD {
+            let Some(oldest) = all.iter().min_by_key(|(_, h)| h.at).map(|(k, _)| k.clone()) else {
+                break;
+            };
+            all.remove(&oldest);
+        }
+        all.insert(token.clone(), held);
+        Some(token)
     }
 
-    fn take(&self, cursor: &str) -> Option<Vec<Value>> {
-        self.held
+    /// The held part for `token`, as an answer to cut again, if `caller` may have it.
+    fn resume(&self, token: &str, caller: &Caller<'_>) -> Option<Value> {
+        let all = self
+            .held
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(cursor)
-            .map(|(r, _)| r)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let h = all.get(token).filter(|h| {
+            h.at.elapsed() < PAGE_TTL
+                && h.key_id == caller.key_id
+                && (caller.tool == MORE || caller.tool == h.tool)
+                && caller
+                    .connection
+                    .is_none_or(|c| h.connection.as_deref() == Some(c))
+        })?;
+        let mut out = h.frame.clone();
+        let rest: Vec<Value> = h.records.get(h.offset..).unwrap_or_default().to_vec();
+        out.insert("records".into(), Value::Array(rest));
+        let then = h.then.clone().unwrap_or(Value::Null);
+        out.insert("done".into(), Value::Bool(then.is_null()));
+        out.insert("nextCursor".into(), then);
+        Some(Value::Object(out))
     }
 }
 
-/// Cuts `records` to what fits in the size limit; the rest is held under a cursor.
-fn cap(pages: &Pages, mut out: Value) -> Value {
+/// Cuts a result's `records` to what fits in one answer. The rest is held under a new token,
+/// which becomes the answer's `nextCursor`; the action's own cursor (if any) follows the held
+/// records. So every answer has one way on, and following it gives every record once.
+/// `None` only when no token can be made (no randomness).
+fn cap(pages: &Pages, caller: &Caller<'_>, out: Value) -> Option<Value> {
     if out.to_string().len() <= MAX_RESULT_BYTES {
-        return out;
+        return Some(out);
     }
-    let Some(Value::Array(records)) = out.get_mut("records").map(std::mem::take) else {
-        return out;
+    let Value::Object(mut frame) = out else {
+        return Some(out);
     };
-    let mut kept = Vec::new();
-    let mut size = 256;
-    let mut rest = records.into_iter();
-    for r in rest.by_ref() {
+    let Some(Value::Array(records)) = frame.shift_remove("records") else {
+        return Some(Value::Object(frame));
+    };
+    let then = frame.shift_remove("nextCursor").filter(|c| !c.is_null());
+    let mut size = Value::Object(frame.clone()).to_string().len() + 200;
+    let mut fit = 0;
+    for r in &records {
         let n = r.to_string().len() + 1;
-        if size + n > MAX_RESULT_BYTES && !kept.is_empty() {
-            let mut held = vec![r];
-            held.extend(rest);
-            if let Value::Object(m) = &mut out {
-                m.insert("records".into(), Value::Array(kept));
-                m.insert("moreResults".into(), json!(pages.hold(held)));
-            }
-            return out;
+        if size + n > MAX_RESULT_BYTES && fit > 0 {
+            break;
         }
         size += n;
-        kept.push(r);
+        fit += 1;
     }
-    if let Value::Object(m) = &mut out {
-        m.insert("records".into(), Value::Array(kept));
+    let mut answer = frame.clone();
+    if fit == records.len() {
+        answer.insert("records".into(), Value::Array(records));
+        answer.insert("done".into(), Value::Bool(then.is_none()));
+        answer.insert("nextCursor".into(), then.unwrap_or(Value::Null));
+        return Some(Value::Object(answer));
     }
-    out
+    let records = Arc::new(records);
+    let token = pages.hold(Held {
+        key_id: caller.key_id.to_owned(),
+        connection: caller.connection.map(str::to_owned),
+        tool: caller.tool.to_owned(),
+        frame,
+        records: Arc::clone(&records),
+        offset: fit,
+        then,
+        at: Instant::now(),
+    })?;
+    answer.insert(
+        "records".into(),
+        Value::Array(records.get(..fit).unwrap_or_default().to_vec()),
+    );
+    answer.insert("done".into(), Value::Bool(false));
+    answer.insert("nextCursor".into(), Value::String(token));
+    Some(Value::Object(answer))
 }
 
 /// The MCP server: one per session, sharing the HTTP server's state.
@@ -120,7 +192,7 @@ impl ServerHandler for Mcp {
             .with_server_info(Implementation::new("sfkit", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "Salesforce actions. Each tool takes its parameters and an optional `connection`. \
-                 Large results come in parts: call moreResults with the cursor in `moreResults`.",
+                 Large results come in parts: while `done` is false, call the same tool again with `cursor` set to `nextCursor` (moreResults takes it too).",
             )
     }
 
@@ -139,7 +211,19 @@ impl ServerHandler for Mcp {
                     Value::Object(m) => m,
                     _ => Map::new(),
                 };
+                let pages = a
+                    .output_schema()
+                    .get("properties")
+                    .and_then(|p| p.get("records"))
+                    .is_some();
                 if let Some(Value::Object(props)) = schema.get_mut("properties") {
+                    // Any result with records may come in parts: the tool takes the cursor.
+                    if pages && !props.contains_key("cursor") {
+                        props.insert(
+                            "cursor".into(),
+                            json!({"type": "string", "description": "the nextCursor of the previous result"}),
+                        );
+                    }
                     props.insert(
                         "connection".into(),
                         json!({"type": "string", "description": "the connection to use (default: the only one)"}),
@@ -150,7 +234,7 @@ impl ServerHandler for Mcp {
             .collect();
         let more = match json!({
             "type": "object",
-            "properties": {"cursor": {"type": "string", "description": "the moreResults value of the previous result"}},
+            "properties": {"cursor": {"type": "string", "description": "the nextCursor of the previous result"}},
             "required": ["cursor"]
         }) {
             Value::Object(m) => m,
@@ -175,45 +259,69 @@ impl ServerHandler for Mcp {
             );
         };
         let mut args = request.arguments.unwrap_or_default();
-        if request.name == MORE {
-            let cursor = args
-                .get("cursor")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            return Ok(match self.state.mcp_pages.take(cursor) {
-                Some(records) => {
-                    let out = cap(&self.state.mcp_pages, json!({ "records": records }));
-                    CallToolResult::success(vec![ContentBlock::text(out.to_string())]).into()
-                }
-                None => tool_error(
-                    "INVALID_CURSOR",
-                    "unknown or used cursor",
-                    &["cursor".into()],
-                    false,
-                )
-                .into(),
-            });
-        }
         let connection = args
             .remove("connection")
             .and_then(|v| v.as_str().map(str::to_owned));
-        match execute(
-            &self.state,
-            &key,
-            &request.name,
-            connection,
-            &Value::Object(args),
-        )
-        .await
-        {
-            Ok(out) => {
-                let out = cap(&self.state.mcp_pages, out);
-                Ok(CallToolResult::success(vec![ContentBlock::text(out.to_string())]).into())
+        let caller = Caller {
+            key_id: &key.id,
+            connection: connection.as_deref(),
+            tool: &request.name,
+        };
+        // A continuation token of ours, given to moreResults or back to the tool as its
+        // cursor: the next part of the held result.
+        let token = args
+            .get("cursor")
+            .and_then(Value::as_str)
+            .filter(|c| request.name == MORE || c.starts_with(TOKEN_PREFIX))
+            .map(str::to_owned);
+        let out = if let Some(token) = token {
+            match self.state.mcp_pages.resume(&token, &caller) {
+                Some(out) => out,
+                None => {
+                    return Ok(tool_error(
+                        "INVALID_CURSOR",
+                        "unknown or expired cursor, or one handed to another key or connection; \
+                         start again without it",
+                        &["cursor".into()],
+                        false,
+                    )
+                    .into());
+                }
             }
-            Err(Refusal(_, e)) => {
-                Ok(tool_error(&e.code, &e.message, &e.fields, e.retryable).into())
+        } else if request.name == MORE {
+            return Ok(tool_error(
+                "REQUIRED_FIELD_MISSING",
+                "moreResults needs the cursor of the previous result",
+                &["cursor".into()],
+                false,
+            )
+            .into());
+        } else {
+            match execute(
+                &self.state,
+                &key,
+                &request.name,
+                connection.clone(),
+                &Value::Object(args),
+            )
+            .await
+            {
+                Ok(out) => out,
+                Err(Refusal(_, e)) => {
+                    return Ok(tool_error(&e.code, &e.message, &e.fields, e.retryable).into());
+                }
             }
+        };
+        Ok(match cap(&self.state.mcp_pages, &caller, out) {
+            Some(out) => CallToolResult::success(vec![ContentBlock::text(out.to_string())]),
+            None => tool_error(
+                "UNKNOWN_EXCEPTION",
+                "no randomness for a continuation token",
+                &[],
+                true,
+            ),
         }
+        .into())
     }
 }
 
@@ -221,22 +329,58 @@ impl ServerHandler for Mcp {
 mod tests {
     use super::*;
 
+    fn caller<'a>(key: &'a str, tool: &'a str) -> Caller<'a> {
+        Caller {
+            key_id: key,
+            connection: None,
+            tool,
+        }
+    }
+
     #[test]
-    fn large_results_are_cut_with_a_cursor() {
+    fn large_results_are_cut_and_the_parts_chain_to_the_actions_cursor() {
         let pages = Pages::default();
         let records: Vec<Value> = (0..2000)
             .map(|i| json!({"Id": format!("001{i:015}"), "Name": "x".repeat(40)}))
             .collect();
-        let out = cap(
+        let me = caller("k1", "query");
+        let mut out = cap(
             &pages,
-            json!({"records": records, "totalSize": 2000, "done": true}),
-        );
-        assert!(out.to_string().len() <= MAX_RESULT_BYTES);
-        let first = out["records"].as_array().unwrap().len();
-        assert!(first > 0 && first < 2000);
-        let cursor = out["moreResults"].as_str().unwrap().to_owned();
-        let rest = pages.take(&cursor).unwrap();
-        assert_eq!(first + rest.len(), 2000);
-        assert!(pages.take(&cursor).is_none(), "a cursor is used once");
+            &me,
+            json!({"records": records.clone(), "totalSize": 5000, "done": false, "nextCursor": "ACTION"}),
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        let mut parts = 0;
+        loop {
+            assert!(out.to_string().len() <= MAX_RESULT_BYTES);
+            assert_eq!(out["totalSize"], 5000);
+            assert!(out.get("moreResults").is_none());
+            seen.extend(out["records"].as_array().unwrap().iter().cloned());
+            parts += 1;
+            let next = out["nextCursor"].as_str().unwrap().to_owned();
+            assert_eq!(out["done"], false);
+            if next == "ACTION" {
+                break;
+            }
+            assert!(next.starts_with(TOKEN_PREFIX) && next.len() == TOKEN_PREFIX.len() + 32);
+            assert!(
+                pages.resume(&next, &caller("k2", "query")).is_none(),
+                "another key"
+            );
+            assert!(
+                pages.resume(&next, &caller("k1", "listAccounts")).is_none(),
+                "another tool"
+            );
+            let again = pages.resume(&next, &caller("k1", MORE)).unwrap();
+            out = cap(&pages, &me, pages.resume(&next, &me).unwrap()).unwrap();
+            assert_eq!(
+                cap(&pages, &me, again).unwrap()["records"],
+                out["records"],
+                "asking twice gives the same part"
+            );
+        }
+        assert!(parts > 2);
+        assert_eq!(seen, records);
     }
 }

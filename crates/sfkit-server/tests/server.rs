@@ -758,10 +758,14 @@ async fn mcp_tools_over_http() {
     t.server.unwrap().shutdown().await;
 }
 
-/// Results larger than an agent should take at once come in parts, joined by moreResults.
+/// Results larger than an agent should take at once come in parts. Each answer has one
+/// `nextCursor`; following it (back to the tool, or through moreResults) reads every record
+/// once, across the query's own pages. Before, only the first part carried `nextCursor` and
+/// the parts' `moreResults` stopped at the end of the first page: rows were lost either way.
+/// A continuation token works only for the key that received it.
 #[tokio::test]
-async fn mcp_results_are_capped_with_a_cursor() {
-    let t = T::start(100.0).await;
+async fn mcp_results_come_in_parts_that_chain_to_every_record() {
+    let t = T::start(1000.0).await;
     let org = t.local_org_url().await;
     let client = sfkit_client::Client::builder()
         .token_source(
@@ -775,9 +779,9 @@ async fn mcp_results_are_capped_with_a_cursor() {
         )
         .build()
         .unwrap();
-    let records: Vec<sfkit_client::Record> = (0..600)
+    let records: Vec<sfkit_client::Record> = (0..4500)
         .map(|i| {
-            json!({"LastName": format!("Many {i:04}"), "Company": "x".repeat(80)})
+            json!({"LastName": format!("Many {i:04}"), "Company": "x".repeat(40)})
                 .as_object()
                 .unwrap()
                 .clone()
@@ -785,45 +789,78 @@ async fn mcp_results_are_capped_with_a_cursor() {
         .collect();
     let made = client.create_many("Lead", &records, true).await.unwrap();
     assert!(made.iter().all(|m| m.success));
+    let (_, other) = t
+        .store
+        .create_api_key("other", Scope::default())
+        .await
+        .unwrap();
     let init = initialize("c");
     let (_, session, _) = mcp(&t, Some(&t.admin), None, init).await;
     let session = session.as_deref();
-    let (_, _, first) = mcp(
-        &t,
-        Some(&t.admin),
-        session,
-        tool_call(
-            2,
-            "query",
-            json!({"query": "SELECT LastName, Company FROM Lead"}),
-        ),
-    )
-    .await;
-    let text = first["result"]["content"][0]["text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(text.len() <= 32 * 1024, "{}", text.len());
-    let page: Value = serde_json::from_str(&text).unwrap();
-    let mut seen = page["records"].as_array().unwrap().len();
-    let mut cursor = page["moreResults"].as_str().map(str::to_owned);
-    assert!(cursor.is_some() && seen < 600);
-    let mut id = 3;
-    while let Some(c) = cursor {
-        let (_, _, more) = mcp(
+    let (_, other_session, _) = mcp(&t, Some(&other), None, initialize("o")).await;
+    let query = json!({"query": "SELECT Id, LastName, Company FROM Lead"});
+    for via_more in [false, true] {
+        let mut id = 10;
+        let (_, _, first) = mcp(
             &t,
             Some(&t.admin),
             session,
-            tool_call(id, "moreResults", json!({"cursor": c})),
+            tool_call(id, "query", query.clone()),
         )
         .await;
-        let page: Value =
-            serde_json::from_str(more["result"]["content"][0]["text"].as_str().unwrap()).unwrap();
-        seen += page["records"].as_array().unwrap().len();
-        cursor = page["moreResults"].as_str().map(str::to_owned);
-        id += 1;
+        let mut text = first["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut seen = std::collections::HashSet::new();
+        let mut parts = 0;
+        loop {
+            assert!(text.len() <= 32 * 1024, "{}", text.len());
+            let page: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(page["totalSize"], 4500);
+            assert!(page.get("moreResults").is_none(), "one way on");
+            for r in page["records"].as_array().unwrap() {
+                assert!(
+                    seen.insert(r["Id"].as_str().unwrap().to_owned()),
+                    "twice: {r}"
+                );
+            }
+            parts += 1;
+            let Some(c) = page["nextCursor"].as_str() else {
+                assert_eq!(page["done"], true);
+                break;
+            };
+            assert_eq!(page["done"], false);
+            if parts == 2 {
+                // Another key cannot continue it.
+                let (_, _, denied) = mcp(
+                    &t,
+                    Some(&other),
+                    other_session.as_deref(),
+                    tool_call(id, "moreResults", json!({"cursor": c})),
+                )
+                .await;
+                assert_eq!(denied["result"]["isError"], true, "{denied}");
+            }
+            id += 1;
+            let call = if via_more && c.starts_with("mcp-") {
+                tool_call(id, "moreResults", json!({"cursor": c}))
+            } else {
+                let mut input = query.clone();
+                input["cursor"] = json!(c);
+                tool_call(id, "query", input)
+            };
+            let (_, _, more) = mcp(&t, Some(&t.admin), session, call).await;
+            assert_ne!(more["result"]["isError"], true, "{more}");
+            text = more["result"]["content"][0]["text"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(parts < 200, "runaway paging");
+        }
+        assert_eq!(seen.len(), 4500, "via moreResults: {via_more}");
+        assert!(parts > 6, "{parts} parts");
     }
-    assert_eq!(seen, 600);
     t.server.unwrap().shutdown().await;
 }
 
