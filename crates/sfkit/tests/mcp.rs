@@ -68,3 +68,116 @@ async fn an_mcp_client_lists_tools_and_calls_them() {
     assert_eq!(text(&bad)["error"]["code"], "INVALID_FIELD");
     client.cancel().await.unwrap();
 }
+
+/// Puts `n` accounts into the local org of `data_dir` (the one `sfkit mcp` opens), straight
+/// through the org's store: fast enough for 100,000.
+async fn seed_accounts(data_dir: &std::path::Path, n: usize) {
+    use sfkit_emulator::store::{Actor, WriteOptions};
+    let org = sfkit_emulator::Org::start(
+        sfkit_emulator::OrgConfig::default().data_dir(data_dir.join("org")),
+    )
+    .await
+    .unwrap();
+    let store = org.store();
+    let actor = Actor {
+        user_id: store
+            .user_id(sfkit_emulator::ADMIN_USERNAME)
+            .unwrap()
+            .unwrap(),
+        read_only: false,
+    };
+    for chunk in (0..n).collect::<Vec<_>>().chunks(10_000) {
+        store
+            .write_batch(|b| {
+                for i in chunk {
+                    let fields = json!({"Name": format!("Paged {i:06}"), "Industry": "Energy"});
+                    b.insert(
+                        &actor,
+                        "Account",
+                        fields.as_object().unwrap(),
+                        WriteOptions::default(),
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    org.shutdown().await;
+}
+
+/// Follows `nextCursor` from a query through the SDK client until `done`; the ids seen.
+async fn read_all(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    soql: &str,
+    via_more: bool,
+) -> (Vec<String>, usize) {
+    let args = |v: Value| v.as_object().unwrap().clone();
+    let mut result = client
+        .call_tool(CallToolRequestParams::new("query").with_arguments(args(json!({"query": soql}))))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    let mut answers = 0;
+    loop {
+        assert_ne!(result.is_error, Some(true), "{result:?}");
+        let page = text(&result);
+        answers += 1;
+        for r in page["records"].as_array().unwrap() {
+            ids.push(r["Id"].as_str().unwrap().to_owned());
+        }
+        let Some(cursor) = page["nextCursor"].as_str() else {
+            assert_eq!(page["done"], true);
+            break;
+        };
+        assert_eq!(page["done"], false);
+        let call = if via_more && cursor.starts_with("mcp-") {
+            CallToolRequestParams::new("moreResults")
+                .with_arguments(args(json!({"cursor": cursor})))
+        } else {
+            CallToolRequestParams::new("query")
+                .with_arguments(args(json!({"query": soql, "cursor": cursor})))
+        };
+        result = client.call_tool(call).await.unwrap();
+    }
+    (ids, answers)
+}
+
+/// An agent reading a large query through the official SDK's client gets every row exactly
+/// once, whether it follows `nextCursor` back to the tool or through moreResults: 10,000 rows,
+/// then 100,000. Before, following `nextCursor` gave 3,125 of 10,000 rows and following
+/// `moreResults` stopped at 2,000.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mcp_client_reads_every_row_of_large_queries_once() {
+    let dir = Dir::new("mcp-paging");
+    seed_accounts(&dir.0, 100_000).await;
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sfkit"));
+    cmd.arg("mcp")
+        .env("SFKIT_DATA_DIR", &dir.0)
+        .env("SFKIT_KEYRING", "off")
+        .env_remove("SFKIT_SECRET_KEY")
+        .env_remove("SFKIT_STORE");
+    let client = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    for (soql, n, via_more) in [
+        (
+            "SELECT Id, Name FROM Account WHERE Name < 'Paged 010000'",
+            10_000,
+            false,
+        ),
+        (
+            "SELECT Id, Name FROM Account WHERE Name < 'Paged 010000'",
+            10_000,
+            true,
+        ),
+        ("SELECT Id, Name FROM Account", 100_000, false),
+    ] {
+        let (ids, answers) = read_all(&client, soql, via_more).await;
+        let unique: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(
+            (ids.len(), unique.len()),
+            (n, n),
+            "{soql} via moreResults: {via_more}"
+        );
+        assert!(answers > n / 2000, "in parts: {answers}");
+    }
+    client.cancel().await.unwrap();
+}
