@@ -173,7 +173,11 @@ fn paging_any_listing_gives_every_matching_record_once() {
                         prop_assert_eq!(&page["done"], &json!(true));
                         break;
                     };
-                    prop_assert_eq!(records.len() as u64, listing.limit, "only the last page is short");
+                    prop_assert_eq!(
+                        records.len() as u64,
+                        listing.limit,
+                        "only the last page is short"
+                    );
                     prop_assert!(pages <= 700, "runaway paging");
                     page = catalog
                         .run(&ctx, "listAccounts", &json!({"cursor": cursor}))

@@ -315,7 +315,7 @@ pub(crate) fn query(target: &connect::Target, args: QueryArgs) -> anyhow::Result
             return Ok(ExitCode::SUCCESS);
         }
         let stream = ctx.client.query_with::<Record>(&soql, options);
-        print_records(stream, format).await
+        print_records(stream, format, false).await
     })
 }
 
@@ -348,8 +348,10 @@ pub(crate) fn search(target: &connect::Target, args: SearchArgs) -> anyhow::Resu
     let format = if args.json { Format::Json } else { args.format };
     with_connection(target, format == Format::Json, |ctx| async move {
         let records = ctx.client.search(&args.sosl).await?;
-        let stream = futures_util::stream::iter(records.into_iter().map(Ok));
-        print_records(stream, format).await
+        let records = records.into_iter().map(Ok);
+        let stream = futures_util::stream::iter(records);
+        // One search can return several objects: each record says which.
+        print_records(stream, format, true).await
     })
 }
 
@@ -438,7 +440,14 @@ fn flatten(prefix: &str, record: &Map<String, Value>, out: &mut Vec<(String, Val
 
 /// Prints a stream of records, page by page: JSON and CSV as they come (constant memory), a
 /// table once all are in. A progress count goes to stderr past 2,000 records on a terminal.
-async fn print_records<S>(stream: S, format: Format) -> Result<ExitCode, ActionError>
+///
+/// With `with_type`, each record keeps `attributes.type` (its object), a column of its own in
+/// CSV and tables; Salesforce's other attributes (URLs, nested ones) are noise here.
+async fn print_records<S>(
+    stream: S,
+    format: Format,
+    with_type: bool,
+) -> Result<ExitCode, ActionError>
 where
     S: futures_util::Stream<Item = Result<Record, sfkit_client::Error>>,
 {
@@ -449,10 +458,24 @@ where
     let mut header: Option<Vec<String>> = None;
     let mut table: Vec<Vec<(String, Value)>> = Vec::new();
     let io = |e: std::io::Error| ActionError::invalid("OUTPUT_FAILED", e.to_string(), Vec::new());
-    while let Some(record) = stream.try_next().await? {
+    while let Some(mut record) = stream.try_next().await? {
+        let kind = record
+            .get("attributes")
+            .and_then(|a| a.get("type"))
+            .filter(|_| with_type)
+            .cloned();
         let mut v = Value::Object(record);
         strip_attributes(&mut v);
-        let Value::Object(record) = v else { continue };
+        let Value::Object(fields) = v else { continue };
+        record = match kind {
+            Some(kind) => {
+                let mut m = Map::new();
+                m.insert("attributes".into(), json!({ "type": kind }));
+                m.extend(fields);
+                m
+            }
+            None => fields,
+        };
         match format {
             Format::Json => {
                 // "[" waits for the first record, so an error before it leaves stdout clean.

@@ -97,7 +97,30 @@ fn a_newcomer_creates_a_lead_and_reads_it_back_on_the_local_org() {
         &d.0,
         &["search", "FIND {Acme} RETURNING Lead(Name)", "--json"],
     );
-    assert_eq!(json_ok(&found), json!([{"Name": "Ng"}]));
+    assert_eq!(
+        json_ok(&found),
+        json!([{"attributes": {"type": "Lead"}, "Name": "Ng"}])
+    );
+    // One search, two objects: each row says which.
+    json_ok(&sfkit(
+        &d.0,
+        &["run", "createAccount", "-p", "name=Acme Holdings"],
+    ));
+    let found = sfkit(
+        &d.0,
+        &[
+            "search",
+            "FIND {Acme} RETURNING Lead(Name), Account(Name)",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        out(&found),
+        "attributes.type,Name\nLead,Ng\nAccount,Acme Holdings\n",
+        "{}",
+        err(&found)
+    );
 }
 
 #[test]
