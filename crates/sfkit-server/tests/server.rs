@@ -956,3 +956,66 @@ async fn a_public_url_for_links_and_mcp_hosts() {
     }
     t.server.unwrap().shutdown().await;
 }
+
+/// Over HTTP, a cursor is a capability of the key that received it: another key gets
+/// `400 INVALID_CURSOR`, and so does a hand-made query cursor aimed elsewhere in the org
+/// (before, `/services/data/../../id/x/y` was fetched with the connection's token).
+#[tokio::test]
+async fn http_cursors_are_bound_to_their_key_and_cannot_be_forged() {
+    let t = T::start(1000.0).await;
+    for i in 0..25 {
+        let (s, _) = t
+            .action(
+                &t.admin,
+                "createAccount",
+                json!({"name": format!("Bound {i:02}"), "industry": "Banking"}),
+            )
+            .await;
+        assert_eq!(s, 200);
+    }
+    let (_, other) = t
+        .store
+        .create_api_key("other", Scope::default())
+        .await
+        .unwrap();
+    let (s, first) = t
+        .action(
+            &t.admin,
+            "listAccounts",
+            json!({"industry": "Banking", "limit": 10}),
+        )
+        .await;
+    assert_eq!(s, 200, "{first}");
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let (s, stolen) = t
+        .action(&other, "listAccounts", json!({"cursor": cursor}))
+        .await;
+    assert_eq!(
+        (s, stolen["error"]["code"].as_str()),
+        (400, Some("INVALID_CURSOR")),
+        "{stolen}"
+    );
+    let (s, second) = t
+        .action(&t.admin, "listAccounts", json!({"cursor": cursor}))
+        .await;
+    assert_eq!(s, 200, "{second}");
+    assert_eq!(second["records"].as_array().unwrap().len(), 10);
+    assert_eq!(second["totalSize"], 25);
+
+    use base64::Engine as _;
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(json!({"u": "/services/data/../../id/x/y"}).to_string());
+    let (s, refused) = t
+        .action(
+            &t.admin,
+            "query",
+            json!({"query": "SELECT Id FROM Account", "cursor": forged}),
+        )
+        .await;
+    assert_eq!(
+        (s, refused["error"]["code"].as_str()),
+        (400, Some("INVALID_CURSOR")),
+        "{refused}"
+    );
+    t.server.unwrap().shutdown().await;
+}
