@@ -32,10 +32,21 @@ const PROBES: &str = r#"
 [[object]]
 name = "Probe__c"
 prefix = "a0P"
+
+[[object.fields]]
+name = "Tags__c"
+type = "multipicklist"
 "#;
+
+/// The picklist values of `Tags__c`: t0000 to t2999.
+fn tag_values() -> String {
+    let values: Vec<String> = (0..3000).map(|i| format!("\"t{i:04}\"")).collect();
+    format!("values = [{}]\n", values.join(", "))
+}
 
 fn probe_schema() -> String {
     let mut s = PROBES.to_owned();
+    s.push_str(&tag_values());
     for i in 1..=21 {
         s.push_str(&format!(
             "\n[[object.fields]]\nname = \"Account{i}__c\"\ntype = \"reference\"\nto = [\"Account\"]\nrelationship = \"Account{i}__r\"\nchildren = \"Probes{i}__r\"\n"
@@ -91,6 +102,15 @@ fn shared() -> &'static Shared {
                 .map(|(i, id)| json!({"LastName": format!("Star {i:06}"), "AccountId": id}))
                 .collect();
             t.seed("Contact", contacts).await;
+            t.seed(
+                "Probe__c",
+                vec![
+                    json!({"Name": "p1", "Tags__c": "t0001;t0002"}),
+                    json!({"Name": "p2", "Tags__c": "t2999"}),
+                    json!({"Name": "p3"}),
+                ],
+            )
+            .await;
             t
         });
         Shared { rt, t }
@@ -385,6 +405,46 @@ fn long_like_patterns_up_to_4000_characters_work_and_longer_are_refused() {
         let (code, _) =
             composite_error(t, &format!("SELECT Id FROM Account WHERE Name = '{long}'")).await;
         assert_eq!(code, "MALFORMED_QUERY");
+    });
+}
+
+#[test]
+fn includes_and_picklist_sets_of_thousands_of_values_are_answered() {
+    with_org(|t| async move {
+        let tags: Vec<String> = (0..3000).map(|i| format!("'t{i:04}'")).collect();
+        let soql = format!(
+            "SELECT Name FROM Probe__c WHERE Tags__c INCLUDES ({}) ORDER BY Name",
+            tags.join(",")
+        );
+        let body = composite_ok(t, &soql).await;
+        assert_eq!(body["totalSize"], 2, "{body}");
+        let soql = format!(
+            "SELECT Name FROM Probe__c WHERE Tags__c EXCLUDES ({})",
+            tags.join(",")
+        );
+        let body = composite_ok(t, &soql).await;
+        assert_eq!(body["totalSize"], 1, "only the record without tags: {body}");
+        // A set of 600 values, within the 4,000 characters of one string.
+        let set: Vec<String> = (0..600).map(|i| format!("t{i:04}")).collect();
+        let soql = format!(
+            "SELECT COUNT() FROM Probe__c WHERE Tags__c = '{}' OR Tags__c = 't0002;t0001'",
+            set.join(";")
+        );
+        let body = composite_ok(t, &soql).await;
+        assert_eq!(body["totalSize"], 1, "{body}");
+    });
+}
+
+#[test]
+fn order_by_thousands_of_keys_is_refused_not_a_server_error() {
+    with_org(|t| async move {
+        let keys = vec!["Name"; 3000].join(", ");
+        let (code, message) = composite_error(
+            t,
+            &format!("SELECT Id FROM Account ORDER BY {keys} LIMIT 1"),
+        )
+        .await;
+        assert_eq!(code, "QUERY_TOO_COMPLICATED", "{message}");
     });
 }
 
