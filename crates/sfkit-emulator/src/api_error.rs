@@ -81,8 +81,36 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// SQLite's words when a statement is past one of its limits: the statement's size came from
+/// the request (a query's terms, values, columns or tables), so the answer is the caller's
+/// error, not the org's. The compiler keeps statements inside these limits; this is the net
+/// under it.
+const SQLITE_LIMITS: &[&str] = &[
+    "Expression tree is too large",
+    "too many SQL variables",
+    "too many columns",
+    "too many terms",
+    "tables in a join",
+    "too many FROM clause terms",
+    "too many arguments on function",
+    "parser stack overflow",
+    "LIKE or GLOB pattern too complex",
+    "fts5 expression tree is too large",
+];
+
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
+        let text = e.to_string();
+        if let Some(limit) = SQLITE_LIMITS.iter().find(|l| text.contains(*l)) {
+            tracing::warn!(error = %e, "a statement past one of SQLite's limits");
+            return ApiError::bad_request(
+                "QUERY_TOO_COMPLICATED",
+                format!(
+                    "Query is too complicated: {}. Please simplify the query.",
+                    limit.to_ascii_lowercase()
+                ),
+            );
+        }
         tracing::error!(error = %e, "storage error");
         ApiError::new(
             500,

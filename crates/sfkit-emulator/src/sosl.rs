@@ -3,9 +3,10 @@
 //! Every write of a searchable record refreshes one row of `search_index` (keyed by the
 //! sequence number inside the record's id), with the name, email and phone fields in their own
 //! columns so `IN NAME FIELDS` and friends can target them. A search turns the FIND expression
-//! into an FTS5 query, takes the matching ids per object in rank order, and then runs the
-//! RETURNING spec (fields, WHERE, ORDER BY, LIMIT, OFFSET) as an ordinary SOQL query over those
-//! ids, so every filter SOQL supports works here too.
+//! into an FTS5 query and runs each RETURNING spec (fields, WHERE, ORDER BY, LIMIT, OFFSET) as
+//! an ordinary SOQL query joined to that FTS5 query, so every filter SOQL supports works here
+//! too, over every match, in one statement whose size does not depend on how many records match.
+//! Salesforce's caps hold: at most 2,000 records per search, OFFSET at most 2,000.
 
 use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
@@ -82,6 +83,15 @@ pub(crate) fn remove(tx: &Connection, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Salesforce's cap on the records of one search, all objects together.
+const MAX_RECORDS: usize = 2000;
+
+/// A search query longer than this returns no rows (SOSL syntax reference).
+const MAX_SEARCH_TEXT: usize = 10_000;
+
+/// A search query longer than this loses its logical operators (SOSL syntax reference).
+const MAX_SEARCH_OPERATORS_TEXT: usize = 4_000;
+
 fn malformed(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("MALFORMED_SEARCH", message)
 }
@@ -123,7 +133,19 @@ pub(crate) fn execute(
         FindClause::Bind(_) => return Err(malformed("bind variables are not SOSL over the API")),
     };
     check_lengths(expr)?;
-    let query = fts_query(expr);
+    // Salesforce: a search query over 10,000 characters returns no rows; over 4,000 characters
+    // its logical operators are dropped, so every term counts as OR'ed (SOSL syntax reference).
+    let text_len = expr.to_string().chars().count();
+    if text_len > MAX_SEARCH_TEXT {
+        return Ok(Vec::new());
+    }
+    let query = if text_len > MAX_SEARCH_OPERATORS_TEXT {
+        let mut terms = Vec::new();
+        leaves(expr, &mut terms);
+        fts_query(&SearchExpr::Or(terms))
+    } else {
+        fts_query(expr)
+    };
     let column = match search.in_fields {
         Some(SearchGroup::Name) => Some("name"),
         Some(SearchGroup::Email) => Some("email"),
@@ -149,9 +171,10 @@ pub(crate) fn execute(
             .map(|r| (r.sobject.clone(), Some(r)))
             .collect()
     };
+    check_matcher(conn, &matcher)?;
     let overall = match search.limit {
-        Some(RowCount::Literal(n)) => usize::try_from(n).unwrap_or(usize::MAX).min(2000),
-        _ => 2000,
+        Some(RowCount::Literal(n)) => usize::try_from(n).unwrap_or(usize::MAX).min(MAX_RECORDS),
+        _ => MAX_RECORDS,
     };
     let mut out = Vec::new();
     for (name, spec) in specs {
@@ -169,29 +192,16 @@ pub(crate) fn execute(
                 "SOSL offset should be between 0 to 2000",
             ));
         }
-        let ids = matching_ids(conn, &matcher, &object.name)?;
-        if ids.is_empty() {
-            continue;
-        }
-        let mut records = run_spec(conn, env, object, spec, &ids, version)?;
-        if spec.is_none_or(|s| s.order_by.is_empty()) {
-            let rank = |r: &Json| {
-                let id = r.get("Id").and_then(Json::as_str).or_else(|| {
-                    r.get("attributes")
-                        .and_then(|a| a.get("url"))
-                        .and_then(Json::as_str)
-                        .and_then(|u| u.rsplit('/').next())
-                });
-                id.and_then(|id| ids.iter().position(|x| x == id))
-                    .unwrap_or(usize::MAX)
-            };
-            records.sort_by_key(rank);
-        }
-        out.extend(records);
-        if out.len() >= overall {
-            out.truncate(overall);
+        let remaining = overall.saturating_sub(out.len());
+        if remaining == 0 {
             break;
         }
+        let found = soql::SearchMatch {
+            matcher: &matcher,
+            sobject: &object.name,
+        };
+        let records = run_spec(conn, env, object, spec, &found, remaining, version)?;
+        out.extend(records);
     }
     Ok(out)
 }
@@ -220,7 +230,12 @@ fn fts_text(t: &SearchText) -> String {
     let mut prefix = false;
     for p in t.parts() {
         match p {
-            SearchPart::Text(s) => literal.push_str(s),
+            // FTS5 reads its query as C text, so a NUL would end it inside the quotes
+            // ("unterminated string"). The index's tokenizer splits words at control
+            // characters anyway: a space is the same separator, and safe.
+            SearchPart::Text(s) => {
+                literal.extend(s.chars().map(|c| if c.is_control() { ' ' } else { c }));
+            }
             SearchPart::AnyChars | SearchPart::OneChar => {
                 prefix = true;
                 break;
@@ -261,28 +276,37 @@ fn fts_query(e: &SearchExpr) -> String {
     }
 }
 
-fn matching_ids(conn: &Connection, matcher: &str, sobject: &str) -> Result<Vec<String>, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT record_id FROM search_index WHERE search_index MATCH ?1 AND sobject = ?2 ORDER BY rank LIMIT 2000",
-    )?;
-    let rows = stmt.query_map(rusqlite::params![matcher, sobject], |r| {
-        r.get::<_, String>(0)
-    });
-    match rows {
-        Ok(rows) => Ok(rows.collect::<Result<Vec<_>, _>>()?),
-        Err(e) => Err(malformed(format!(
-            "the search query could not be evaluated: {e}"
-        ))),
+/// Runs the FTS5 query once, so a query FTS5 cannot read is the caller's MALFORMED_SEARCH
+/// here, before it is part of a statement whose errors would be the org's.
+fn check_matcher(conn: &Connection, matcher: &str) -> Result<(), ApiError> {
+    let probe = conn
+        .prepare_cached("SELECT 1 FROM search_index WHERE search_index MATCH ?1 LIMIT 1")
+        .and_then(|mut stmt| {
+            let mut rows = stmt.query([matcher])?;
+            rows.next().map(|_| ())
+        });
+    probe.map_err(|e| malformed(format!("the search query could not be evaluated: {e}")))
+}
+
+/// Every term and phrase of a search expression, operators dropped.
+fn leaves(e: &SearchExpr, out: &mut Vec<SearchExpr>) {
+    match e {
+        SearchExpr::Term(_) | SearchExpr::Phrase(_) => out.push(e.clone()),
+        SearchExpr::Adjacent(items) | SearchExpr::And(items) | SearchExpr::Or(items) => {
+            items.iter().for_each(|i| leaves(i, out));
+        }
+        SearchExpr::Not(inner) => leaves(inner, out),
     }
 }
 
-/// The RETURNING spec as a SOQL query restricted to `ids`.
+/// The RETURNING spec as a SOQL query over the records `found` matches; at most `cap` records.
 fn run_spec(
     conn: &Connection,
     env: Env<'_>,
     object: &SObjectType,
     spec: Option<&sfkit_soql::ReturningObject>,
-    ids: &[String],
+    found: &soql::SearchMatch<'_>,
+    cap: usize,
     version: &str,
 ) -> Result<Vec<Json>, ApiError> {
     let fields = match spec {
@@ -294,40 +318,39 @@ fn run_spec(
             .join(", "),
         _ => "Id".to_owned(),
     };
-    let id_list = ids
-        .iter()
-        .map(|i| sfkit_soql::escape::quote(i))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut soql = format!(
-        "SELECT {fields} FROM {} WHERE Id IN ({id_list})",
-        object.name
-    );
+    let mut soql = format!("SELECT {fields} FROM {}", object.name);
+    let mut limit = cap;
     if let Some(s) = spec {
         if let Some(w) = &s.where_clause {
-            soql.push_str(&format!(" AND ({w})"));
+            soql.push_str(&format!(" WHERE {w}"));
         }
         if !s.order_by.is_empty() {
             let keys: Vec<String> = s.order_by.iter().map(ToString::to_string).collect();
             soql.push_str(&format!(" ORDER BY {}", keys.join(", ")));
         }
-        if let Some(l) = &s.limit {
-            soql.push_str(&format!(" LIMIT {l}"));
-        }
-        if let Some(o) = &s.offset {
-            soql.push_str(&format!(" OFFSET {o}"));
+        match &s.limit {
+            Some(RowCount::Literal(n)) => {
+                limit = limit.min(usize::try_from(*n).unwrap_or(usize::MAX));
+            }
+            Some(RowCount::Bind(_)) => {
+                return Err(malformed("bind variables are not SOSL over the API"));
+            }
+            None => {}
         }
     }
-    let page = soql::execute(
+    soql.push_str(&format!(" LIMIT {limit}"));
+    if let Some(o) = spec.and_then(|s| s.offset.as_ref()) {
+        soql.push_str(&format!(" OFFSET {o}"));
+    }
+    soql::search(
         conn,
         Env {
             all_rows: false,
             ..env
         },
         &soql,
-        2000,
+        found,
         version,
-        None,
-    )?;
-    page.records.into_values()
+    )?
+    .into_values()
 }

@@ -97,6 +97,46 @@ pub(crate) fn router(state: State) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(salesforce_shaped))
         .layer(middleware::from_fn(normalize_path))
+        .layer(middleware::from_fn(request_size))
+}
+
+/// Salesforce's cap on a request's URI and headers together, in bytes: past it the answer is
+/// 414 when the URI alone is over, else 431 (help article 000386264, "Maximum number of rows
+/// returned by SOQL queries over the REST API"). Long SOQL goes in a Composite request's body.
+const MAX_URI_AND_HEADERS: usize = 16_384;
+
+/// Refuses requests whose URI and headers are over Salesforce's cap. Salesforce's own answer is
+/// its web server's HTML page ("Bad Message 414", jsforce issue 1134); the org answers in the
+/// error-array shape every other error has, so clients read it the same way. The codes are
+/// the org's own: Salesforce sends none.
+async fn request_size(req: Request, next: Next) -> Response {
+    let uri = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    let headers: usize = req
+        .headers()
+        .iter()
+        // `name: value` and the line's CRLF.
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if uri > MAX_URI_AND_HEADERS {
+        return error_response(&ApiError::new(
+            414,
+            "URI_TOO_LONG",
+            format!(
+                "URI Too Long: the request URI has {uri} bytes, at most {MAX_URI_AND_HEADERS} are accepted. Send long SOQL in the body of a Composite request."
+            ),
+        ));
+    }
+    if uri + headers > MAX_URI_AND_HEADERS {
+        return error_response(&ApiError::new(
+            431,
+            "REQUEST_HEADER_FIELDS_TOO_LARGE",
+            format!(
+                "Request Header Fields Too Large: the URI and headers have {} bytes, at most {MAX_URI_AND_HEADERS} are accepted",
+                uri + headers
+            ),
+        ));
+    }
+    next.run(req).await
 }
 
 /// The largest request body accepted (sObject Collections of 200 records with long text fit).

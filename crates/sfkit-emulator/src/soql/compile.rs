@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use rusqlite::types::Value as Sql;
+use serde_json::Value as Json;
 use sfkit_soql::{
     CompareOp, Condition, Expr, FieldPath, Function, FunctionCall, InOperand, IncludesOp,
     LikeOperand, LikePart, Predicate, Query, Value,
@@ -73,6 +74,8 @@ pub(crate) struct Compiler<'a> {
     pub(crate) columns: Vec<String>,
     next_alias: usize,
     prefix: String,
+    /// Compiling a semi-join's inner query, where another semi-join may not nest.
+    in_semi_join: bool,
 }
 
 /// A resolved field path.
@@ -105,6 +108,72 @@ pub(crate) fn malformed(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("MALFORMED_QUERY", message)
 }
 
+/// Salesforce's cap on each string in a WHERE clause, in characters.
+pub(crate) const MAX_WHERE_STRING: usize = 4000;
+
+/// Salesforce's cap on child-to-parent relationships in one query.
+pub(crate) const MAX_PARENT_RELATIONSHIPS: usize = 55;
+
+/// SQLite joins at most 64 tables in one SELECT (polymorphic relationships join one table per
+/// type they can point to, so Salesforce's 55 relationships can still be more).
+const MAX_SQL_TABLES: usize = 64;
+
+/// A string of a WHERE clause over Salesforce's 4,000 characters. UNVERIFIED: the limit is
+/// documented (the limits cheat sheet, "SOQL WHERE clause"), the error's wording is not.
+fn check_where_string(s: &str) -> Result<(), ApiError> {
+    if s.len() > MAX_WHERE_STRING {
+        check_where_string_len(s.chars().count())?;
+    }
+    Ok(())
+}
+
+fn check_where_string_len(chars: usize) -> Result<(), ApiError> {
+    if chars > MAX_WHERE_STRING {
+        return Err(malformed(format!(
+            "String too long: a string in a WHERE clause can be at most {MAX_WHERE_STRING} characters, this one has {chars}"
+        )));
+    }
+    Ok(())
+}
+
+/// A query SQLite cannot run as compiled (too many tables, terms or values). Salesforce names
+/// the same class of failure QUERY_TOO_COMPLICATED; the message is the org's own.
+pub(crate) fn too_complicated(why: &str) -> ApiError {
+    ApiError::bad_request(
+        "QUERY_TOO_COMPLICATED",
+        format!("Query is too complicated: {why}. Please simplify the query."),
+    )
+}
+
+/// Joins conditions with ` AND ` or ` OR ` as a balanced tree. SQLite nests a flat
+/// `a OR b OR c ...` one level per operator and refuses expressions more than 1,000 levels
+/// deep; balanced, thousands of terms stay a few levels deep.
+pub(crate) fn balanced(parts: &[String], op: &str) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        _ => {
+            let (left, right) = parts.split_at(parts.len() / 2);
+            format!("({} {op} {})", balanced(left, op), balanced(right, op))
+        }
+    }
+}
+
+/// A LIKE pattern matching a multi-select picklist value that holds `part` among its
+/// `;`-separated values (`';' || col || ';' LIKE pattern ESCAPE '\'`).
+fn picklist_part_pattern(part: &str) -> String {
+    let mut escaped = String::with_capacity(part.len() + 4);
+    escaped.push_str("%;");
+    for c in part.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push_str(";%");
+    escaped
+}
+
 impl<'a> Compiler<'a> {
     /// A compiler for a query over `root`; table aliases start with `prefix`.
     pub(crate) fn new(
@@ -122,6 +191,7 @@ impl<'a> Compiler<'a> {
             columns: Vec::new(),
             next_alias: 1,
             prefix: prefix.to_owned(),
+            in_semi_join: false,
         }
     }
 
@@ -258,6 +328,25 @@ impl<'a> Compiler<'a> {
             format!("COALESCE({})", exprs.join(", "))
         };
         Ok(Resolved { sql, field, chain })
+    }
+
+    /// Refuses a query past Salesforce's 55 child-to-parent relationships, or past the 64
+    /// tables SQLite joins in one SELECT. UNVERIFIED: Salesforce documents the 55 (relationship
+    /// query limitations), not its error's wording.
+    pub(crate) fn check_joins(&self) -> Result<(), ApiError> {
+        if self.joins.len() > MAX_PARENT_RELATIONSHIPS {
+            return Err(malformed(format!(
+                "SOQL statements cannot query more than {MAX_PARENT_RELATIONSHIPS} child-to-parent relationships, this one queries {}",
+                self.joins.len()
+            )));
+        }
+        let tables = 1 + self.joins.iter().map(|j| j.targets.len()).sum::<usize>();
+        if tables > MAX_SQL_TABLES {
+            return Err(too_complicated(&format!(
+                "its relationships join {tables} tables, at most {MAX_SQL_TABLES} can be joined"
+            )));
+        }
+        Ok(())
     }
 
     /// The SQL of a join's record id (for nullness and attributes).
@@ -580,7 +669,7 @@ impl<'a> Compiler<'a> {
                     .iter()
                     .map(|i| self.condition(i, having))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(format!("({})", parts.join(op)))
+                Ok(format!("({})", balanced(&parts, op.trim())))
             }
             Condition::Not(inner) => Ok(format!(
                 "(NOT COALESCE({}, 0))",
@@ -625,20 +714,33 @@ impl<'a> Compiler<'a> {
                         LikePart::OneChar => sql_pattern.push('_'),
                     }
                 }
+                // Counted as the pattern reads, one character per wildcard; SQLite refuses
+                // patterns over 50,000 bytes, far past this.
+                let chars = pattern
+                    .parts()
+                    .iter()
+                    .map(|p| match p {
+                        LikePart::Text(t) => t.chars().count(),
+                        LikePart::AnyChars | LikePart::OneChar => 1,
+                    })
+                    .sum::<usize>();
+                check_where_string_len(chars)?;
                 let b = self.bind(Sql::Text(sql_pattern));
                 Ok(format!("({col} LIKE {b} ESCAPE '\\')"))
             }
             Predicate::In { lhs, negated, rhs } => {
                 let (col, kind, field) = self.expr(lhs, having)?;
                 let inner = match rhs {
-                    InOperand::List(values) => {
-                        let mut parts = Vec::new();
-                        for v in values {
-                            parts.push(self.compare(&col, kind, field, CompareOp::Eq, v)?);
+                    InOperand::List(values) => self.in_list(&col, kind, field, values)?,
+                    InOperand::SubQuery(q) => {
+                        if self.in_semi_join {
+                            return Err(ApiError::bad_request(
+                                "INVALID_QUERY_FILTER_OPERATOR",
+                                "Nesting of semi join sub-selects is not supported",
+                            ));
                         }
-                        format!("({})", parts.join(" OR "))
+                        format!("({col} IN ({}))", self.semi_join(q)?)
                     }
-                    InOperand::SubQuery(q) => format!("({col} IN ({}))", self.semi_join(q)?),
                     InOperand::Bind(_) => {
                         return Err(malformed("bind variables are not SOQL over the API"));
                     }
@@ -660,34 +762,37 @@ impl<'a> Compiler<'a> {
                         ),
                     ));
                 }
-                let mut any = Vec::new();
+                // Each value is a set of picklist values that must all be there; any value may
+                // match. The sets travel as one JSON parameter, so no list is too long to bind.
+                let mut sets: Vec<Json> = Vec::new();
                 for v in values {
                     let Value::String(s) = v else {
                         return Err(malformed("INCLUDES and EXCLUDES take quoted values"));
                     };
-                    let mut all = Vec::new();
-                    for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-                        let escaped: String = part
-                            .chars()
-                            .flat_map(|c| {
-                                if matches!(c, '%' | '_' | '\\') {
-                                    vec!['\\', c]
-                                } else {
-                                    vec![c]
-                                }
-                            })
-                            .collect();
-                        let b = self.bind(Sql::Text(format!("%;{escaped};%")));
-                        all.push(format!("(';' || {col} || ';' LIKE {b} ESCAPE '\\')"));
-                    }
-                    if !all.is_empty() {
-                        any.push(format!("({})", all.join(" AND ")));
+                    check_where_string(s)?;
+                    let mut parts: Vec<&str> = s
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .collect();
+                    parts.sort_unstable();
+                    parts.dedup();
+                    if !parts.is_empty() {
+                        sets.push(Json::from(
+                            parts
+                                .iter()
+                                .map(|p| picklist_part_pattern(p))
+                                .collect::<Vec<_>>(),
+                        ));
                     }
                 }
-                let cond = if any.is_empty() {
+                let cond = if sets.is_empty() {
                     "0".to_owned()
                 } else {
-                    format!("({})", any.join(" OR "))
+                    let b = self.bind(Sql::Text(Json::from(sets).to_string()));
+                    format!(
+                        "({col} IS NOT NULL AND EXISTS (SELECT 1 FROM json_each({b}) AS v WHERE NOT EXISTS (SELECT 1 FROM json_each(v.value) AS p WHERE NOT (';' || {col} || ';' LIKE p.value ESCAPE '\\'))))"
+                    )
                 };
                 Ok(match op {
                     IncludesOp::Includes => cond,
@@ -695,6 +800,56 @@ impl<'a> Compiler<'a> {
                 })
             }
         }
+    }
+
+    /// `col IN (values)`. Plain values (the usual case, and the long lists) are compared in one
+    /// `IN (SELECT value FROM json_each(?))` over a single JSON parameter: the statement's size
+    /// and depth and its number of parameters stay the same however long the list is (SQLite
+    /// binds at most 32,766 parameters and nests at most 1,000 levels). Values with rules of
+    /// their own (null, date literals' ranges, multi-select picklist sets) are compared as by
+    /// `=`, each once.
+    fn in_list(
+        &mut self,
+        col: &str,
+        kind: FieldType,
+        field: Option<&Field>,
+        values: &[Value],
+    ) -> Result<String, ApiError> {
+        let mut plain: Vec<Json> = Vec::new();
+        let mut seen_plain = std::collections::HashSet::new();
+        let mut seen_special = std::collections::HashSet::new();
+        let mut parts = Vec::new();
+        for v in values {
+            let special = matches!(v, Value::Null)
+                || kind == FieldType::Multipicklist
+                || (matches!(v, Value::DateLiteral(_))
+                    && matches!(kind, FieldType::Date | FieldType::Datetime));
+            if special {
+                if seen_special.insert(v.to_string()) {
+                    parts.push(self.compare(col, kind, field, CompareOp::Eq, v)?);
+                }
+                continue;
+            }
+            let json = match self.typed(kind, field, v)? {
+                Sql::Integer(n) => Json::from(n),
+                Sql::Real(x) => Json::from(x),
+                Sql::Text(t) => Json::from(t),
+                // `typed` makes no other kind of value.
+                Sql::Null | Sql::Blob(_) => Json::Null,
+            };
+            if seen_plain.insert(json.to_string()) {
+                plain.push(json);
+            }
+        }
+        if !plain.is_empty() {
+            let b = self.bind(Sql::Text(Json::from(plain).to_string()));
+            parts.push(format!("({col} IN (SELECT value FROM json_each({b})))"));
+        }
+        Ok(match parts.as_slice() {
+            [] => "0".to_owned(),
+            [one] => one.clone(),
+            _ => format!("({})", balanced(&parts, "OR")),
+        })
     }
 
     /// `col op value` with Salesforce's typing and null rules.
@@ -745,7 +900,9 @@ impl<'a> Compiler<'a> {
         if let (FieldType::Multipicklist, Value::String(text), CompareOp::Eq | CompareOp::Ne) =
             (kind, v, op)
         {
-            // `=` on a multi-select picklist is a set match: the same values, in any order.
+            // `=` on a multi-select picklist is a set match: the same values, in any order. The
+            // values travel as one JSON parameter, however many there are.
+            check_where_string(text)?;
             let mut parts: Vec<&str> = text
                 .split(';')
                 .map(str::trim)
@@ -753,25 +910,15 @@ impl<'a> Compiler<'a> {
                 .collect();
             parts.sort_unstable();
             parts.dedup();
-            let mut all = Vec::with_capacity(parts.len() + 1);
-            for part in &parts {
-                let escaped: String = part
-                    .chars()
-                    .flat_map(|c| {
-                        if matches!(c, '%' | '_' | '\\') {
-                            vec!['\\', c]
-                        } else {
-                            vec![c]
-                        }
-                    })
-                    .collect();
-                let b = self.bind(Sql::Text(format!("%;{escaped};%")));
-                all.push(format!("(';' || {col} || ';' LIKE {b} ESCAPE '\\')"));
-            }
+            let patterns: Vec<String> = parts.iter().map(|p| picklist_part_pattern(p)).collect();
+            let b = self.bind(Sql::Text(Json::from(patterns).to_string()));
             let n = self.bind(Sql::Integer(i64::try_from(parts.len()).unwrap_or(i64::MAX)));
-            all.push(format!(
-                "(length({col}) - length(replace({col}, ';', '')) + 1 = {n})"
-            ));
+            let all = [
+                format!(
+                    "NOT EXISTS (SELECT 1 FROM json_each({b}) AS p WHERE NOT (';' || {col} || ';' LIKE p.value ESCAPE '\\'))"
+                ),
+                format!("(length({col}) - length(replace({col}, ';', '')) + 1 = {n})"),
+            ];
             let same = format!("({})", all.join(" AND "));
             return Ok(match op {
                 CompareOp::Eq => same,
@@ -812,7 +959,10 @@ impl<'a> Compiler<'a> {
                 _ => Err(mismatch("id", true)),
             },
             k if k.is_text() => match v {
-                Value::String(s) => Ok(Sql::Text(s.clone())),
+                Value::String(s) => {
+                    check_where_string(s)?;
+                    Ok(Sql::Text(s.clone()))
+                }
                 _ => Err(mismatch("string", true)),
             },
             FieldType::Boolean => match v {
@@ -862,6 +1012,14 @@ impl<'a> Compiler<'a> {
             .schema
             .get(&name)
             .ok_or_else(|| invalid_type(&name))?;
+        // UNVERIFIED errorCode: the message is Salesforce's (quoted in public code that meets
+        // it); INVALID_QUERY_FILTER_OPERATOR is the code recalled for it, not a capture.
+        if object.name == self.root.name {
+            return Err(ApiError::bad_request(
+                "INVALID_QUERY_FILTER_OPERATOR",
+                "The inner and outer selects should not be on the same object type",
+            ));
+        }
         let [
             sfkit_soql::SelectItem::Expr {
                 expr: Expr::Field { path },
@@ -876,6 +1034,7 @@ impl<'a> Compiler<'a> {
         let prefix = format!("{}s{}", self.prefix, self.next_alias);
         self.next_alias += 1;
         let mut sub = Compiler::new(self.env, object, q.from.alias.as_deref(), &prefix);
+        sub.in_semi_join = true;
         sub.params = std::mem::take(&mut self.params);
         let r = sub.resolve(path)?;
         if !matches!(r.field.kind, FieldType::Id | FieldType::Reference) {
@@ -891,6 +1050,7 @@ impl<'a> Compiler<'a> {
         if let Some(w) = &q.where_clause {
             wheres.push(sub.condition(w, false)?);
         }
+        sub.check_joins()?;
         let sql = format!(
             "SELECT {} FROM {}{}",
             r.sql,

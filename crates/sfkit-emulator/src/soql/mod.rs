@@ -138,12 +138,67 @@ pub(crate) fn execute(
     version: &str,
     locators: Locators<'_>,
 ) -> Result<FirstPage, ApiError> {
+    check_length(soql)?;
     run(conn, env, soql, batch, version, locators).map_err(|e| locate(soql, e))
 }
 
 /// The column metadata of a query (`columns=true`), without running it.
 pub(crate) fn columns(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
+    check_length(soql)?;
     columns::describe(schema, soql).map_err(|e| locate(soql, e))
+}
+
+/// Salesforce refuses a statement over 100,000 characters before reading it, in these words
+/// (captured with the limit at 20,000: "MALFORMED_QUERY: SOQL statements can not be longer than
+/// 20000 characters.", RoseSilverSoftware/IlluminatedCloud issue 466).
+fn check_length(soql: &str) -> Result<(), ApiError> {
+    let max = sfkit_soql::MAX_QUERY_LENGTH;
+    if soql.len() > max && soql.chars().count() > max {
+        return Err(malformed(format!(
+            "SOQL statements can not be longer than {max} characters."
+        )));
+    }
+    Ok(())
+}
+
+/// Salesforce's cap on child subqueries (parent-to-child relationships) in one query.
+const MAX_CHILD_SUBQUERIES: usize = 20;
+
+/// SQLite's cap on a statement's bound parameters (SQLITE_MAX_VARIABLE_NUMBER).
+const MAX_SQL_PARAMS: usize = 32_766;
+
+/// A compiled statement's parameters must fit SQLite's cap. Long lists travel as one JSON
+/// parameter, so only a statement of tens of thousands of separate comparisons gets here.
+fn check_params(n: usize) -> Result<(), ApiError> {
+    if n > MAX_SQL_PARAMS {
+        return Err(compile::too_complicated(&format!(
+            "it compares {n} separate values, at most {MAX_SQL_PARAMS} can be compared"
+        )));
+    }
+    Ok(())
+}
+
+/// UNVERIFIED wording: Salesforce documents the cap of 20 (relationship query limitations),
+/// not the error's text.
+fn check_child_subqueries(q: &Query) -> Result<(), ApiError> {
+    let n = q
+        .select
+        .iter()
+        .filter(|i| matches!(i, SelectItem::SubQuery { .. }))
+        .count();
+    if n > MAX_CHILD_SUBQUERIES {
+        return Err(malformed(format!(
+            "SOQL statements cannot query more than {MAX_CHILD_SUBQUERIES} parent-to-child relationships, this one queries {n}"
+        )));
+    }
+    Ok(())
+}
+
+/// Selecting the same field twice: Salesforce's words and code, from the SOQL reference's
+/// FIELDS() section (`SELECT Id, FIELDS(ALL) FROM User LIMIT 200` answers
+/// `[{"message": "duplicate field selected: Id", "errorCode": "INVALID_FIELD"}]`).
+fn duplicate_field(name: &str) -> ApiError {
+    ApiError::bad_request("INVALID_FIELD", format!("duplicate field selected: {name}"))
 }
 
 /// Salesforce prefixes a query's name errors with the query, a caret under the offending name
@@ -279,7 +334,7 @@ fn run(
         Some(compiled) => compiled,
         None => {
             let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
-            let compiled = match compile_query(env, &q, version)? {
+            let compiled = match compile_query(env, &q, version, None)? {
                 Some(compiled) => Arc::new(compiled),
                 None => {
                     let root = q.from.sobject.to_string();
@@ -311,8 +366,51 @@ fn run(
     })
 }
 
-/// Compiles a query; `None` for an aggregate query, which runs by [`aggregate`].
-fn compile_query(env: Env<'_>, q: &Query, version: &str) -> Result<Option<Compiled>, ApiError> {
+/// The records of one object a SOSL search matched: an FTS5 query over the search index.
+pub(crate) struct SearchMatch<'a> {
+    /// The FTS5 query (already checked to parse).
+    pub(crate) matcher: &'a str,
+    /// The object's API name, as the index keeps it.
+    pub(crate) sobject: &'a str,
+}
+
+/// Runs a SOSL RETURNING spec, written as a SOQL query, over the records `found` matches. The
+/// match is joined into the query's one statement, so the WHERE sees every match (not a first
+/// few), nothing grows with the number of matches, and without an ORDER BY the best ranked
+/// records come first (and are the ones LIMIT keeps).
+pub(crate) fn search(
+    conn: &Connection,
+    env: Env<'_>,
+    soql: &str,
+    found: &SearchMatch<'_>,
+    version: &str,
+) -> Result<Records, ApiError> {
+    let run = || {
+        check_length(soql)?;
+        let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
+        let compiled = compile_query(env, &q, version, Some(found))?
+            .ok_or_else(|| malformed("aggregate functions are not allowed in a search"))?;
+        let mut stmt = conn.prepare(&compiled.sql)?;
+        let mut rows = stmt.query(params_from_iter(compiled.params.iter()))?;
+        let shaper = Shaper {
+            conn,
+            schema: env.schema,
+            version,
+        };
+        let (records, _, _) = shaper.page(&compiled.plan, &mut rows, usize::MAX, None)?;
+        Ok(records)
+    };
+    run().map_err(|e| locate(soql, e))
+}
+
+/// Compiles a query; `None` for an aggregate query, which runs by [`aggregate`]. With `found`,
+/// the query is restricted to a search's matches, ranked.
+fn compile_query(
+    env: Env<'_>,
+    q: &Query,
+    version: &str,
+    found: Option<&SearchMatch<'_>>,
+) -> Result<Option<Compiled>, ApiError> {
     let name = q.from.sobject.to_string();
     let root = env.schema.get(&name).ok_or_else(|| invalid_type(&name))?;
     if let Some(RowCount::Literal(n)) = q.offset
@@ -326,6 +424,7 @@ fn compile_query(env: Env<'_>, q: &Query, version: &str) -> Result<Option<Compil
     if q.is_aggregate() {
         return Ok(None);
     }
+    check_child_subqueries(q)?;
     let mut c = Compiler::new(env, root, q.from.alias.as_deref(), "t");
     let root_alias = c.root_alias();
     c.push_column(format!("{root_alias}.\"Id\""));
@@ -341,10 +440,27 @@ fn compile_query(env: Env<'_>, q: &Query, version: &str) -> Result<Option<Compil
     if let Some(w) = &q.where_clause {
         wheres.push(c.condition(w, false)?);
     }
-    let order = order_by(&mut c, &q.order_by, false)?;
+    let mut order = order_by(&mut c, &q.order_by, false)?;
+    c.check_joins()?;
     let cols = c.columns.join(", ");
     let from = c.tables_sql();
-    let mut sql = format!("SELECT {root_alias}.rowid, {cols} FROM {from}");
+    // A search's matches join as a table of their own; only the first statement has them (a
+    // search answers in one batch, so the plan's paging statement never needs them).
+    let mut from_here = from.clone();
+    if let Some(found) = found {
+        let (m, o) = (
+            c.bind(Sql::Text(found.matcher.to_owned())),
+            c.bind(Sql::Text(found.sobject.to_owned())),
+        );
+        from_here.push_str(&format!(
+            " JOIN (SELECT record_id, rank FROM search_index WHERE search_index MATCH {m} AND sobject = {o}) AS sr ON sr.record_id = {root_alias}.\"Id\""
+        ));
+        if order.is_empty() {
+            order = "sr.rank".to_owned();
+        }
+    }
+    check_params(c.params.len())?;
+    let mut sql = format!("SELECT {root_alias}.rowid, {cols} FROM {from_here}");
     if !wheres.is_empty() {
         sql.push_str(&format!(" WHERE {}", wheres.join(" AND ")));
     }
@@ -500,16 +616,17 @@ fn select_item(
                     _ => return Err(malformed("internal: parent node")),
                 };
             }
-            if !level
+            if level
                 .iter()
                 .any(|o| matches!(o, Out::Column { key, .. } if *key == field_name))
             {
-                level.push(Out::Column {
-                    key: field_name,
-                    col,
-                    kind,
-                });
+                return Err(duplicate_field(&path.to_string()));
             }
+            level.push(Out::Column {
+                key: field_name,
+                col,
+                kind,
+            });
         }
         SelectItem::Expr {
             expr: Expr::Call(call),
@@ -521,6 +638,13 @@ fn select_item(
                 .clone()
                 .or_else(|| field.map(|f| f.name.clone()))
                 .unwrap_or_else(|| "expr0".into());
+            // Two items under one key would be one JSON key twice.
+            if out
+                .iter()
+                .any(|o| matches!(o, Out::Column { key: k, .. } if *k == key))
+            {
+                return Err(duplicate_field(&key));
+            }
             let col = c.push_column(sql);
             out.push(Out::Column { key, col, kind });
         }
@@ -545,22 +669,31 @@ fn select_item(
                     FieldsGroup::Standard => !custom,
                     FieldsGroup::Custom => custom,
                 };
-                if wanted
-                    && !out
-                        .iter()
-                        .any(|o| matches!(o, Out::Column { key, .. } if *key == f.name))
-                {
-                    let col = c.push_column(format!("{alias}.\"{}\"", f.name));
-                    out.push(Out::Column {
-                        key: f.name.clone(),
-                        col,
-                        kind: f.kind,
-                    });
+                if !wanted {
+                    continue;
                 }
+                if out
+                    .iter()
+                    .any(|o| matches!(o, Out::Column { key, .. } if *key == f.name))
+                {
+                    return Err(duplicate_field(&f.name));
+                }
+                let col = c.push_column(format!("{alias}.\"{}\"", f.name));
+                out.push(Out::Column {
+                    key: f.name.clone(),
+                    col,
+                    kind: f.kind,
+                });
             }
         }
         SelectItem::SubQuery { query } => {
             let plan = child_plan(c.env, c.root, query, version)?;
+            if out
+                .iter()
+                .any(|o| matches!(o, Out::Child { key, .. } if *key == plan.0))
+            {
+                return Err(duplicate_field(&plan.0));
+            }
             out.push(Out::Child {
                 key: plan.0,
                 index: children.len(),
@@ -701,6 +834,8 @@ fn child_plan(
         wheres.push(c.condition(w, false)?);
     }
     let order = order_by(&mut c, &q.order_by, false)?;
+    c.check_joins()?;
+    check_params(c.params.len() + 1)?;
     let ids_param = c.params.len() + 1;
     wheres.push(format!(
         "{alias}.\"{}\" IN (SELECT value FROM json_each(?{ids_param}))",
@@ -1071,6 +1206,8 @@ fn aggregate(
         format!(" WHERE {}", wheres.join(" AND "))
     };
     if bare_count {
+        c.check_joins()?;
+        check_params(c.params.len())?;
         let sql = format!("SELECT COUNT(*) FROM {}{where_sql}", c.tables_sql());
         let n: i64 = conn.query_row(&sql, params_from_iter(c.params.iter()), |r| r.get(0))?;
         let mut n = usize::try_from(n).unwrap_or(0);
@@ -1155,6 +1292,8 @@ fn aggregate(
         sql.push_str(&format!(" ORDER BY {}", renumber(&order, 0)));
     }
     push_limits(&mut sql, q)?;
+    c.check_joins()?;
+    check_params(params.len())?;
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(params_from_iter(params.iter()))?;
     let mut json = b"[".to_vec();
