@@ -350,12 +350,35 @@ pub(crate) async fn run(action: &Action, ctx: &Ctx, c: Checked) -> Result<Value,
     }
 }
 
+/// Salesforce's limit on one string in a WHERE clause, in characters.
+const MAX_WHERE_STRING: usize = 4000;
+
 fn filter_condition(
+    param: &str,
     field: &str,
     test: Test,
     kind: Kind,
     v: &Value,
 ) -> Result<Condition, ActionError> {
+    // Checked here so the caller learns which parameter and which limit, and nothing is sent.
+    if let Some(text) = v.as_str() {
+        let room = match test {
+            // `%text%`
+            Test::Contains => MAX_WHERE_STRING - 2,
+            _ => MAX_WHERE_STRING,
+        };
+        let n = text.chars().count();
+        if n > room {
+            return Err(ActionError::invalid(
+                "STRING_TOO_LONG",
+                format!(
+                    "{param} has {n} characters; Salesforce takes at most {room} here \
+                     ({MAX_WHERE_STRING} per string in a query's WHERE clause)"
+                ),
+                vec![param.to_owned()],
+            ));
+        }
+    }
     let lit = literal(kind, v)?;
     Ok(match test {
         Test::Equals | Test::Is => compare(field, CompareOp::Eq, lit)?,
@@ -519,7 +542,13 @@ async fn list(ctx: &Ctx, action: &str, e: &Entity, c: &Checked) -> Result<Value,
     let mut conditions = Vec::new();
     for f in e.filters {
         if let Some(v) = params.get(f.param.name) {
-            conditions.push(filter_condition(f.field, f.test, f.param.kind, v)?);
+            conditions.push(filter_condition(
+                f.param.name,
+                f.field,
+                f.test,
+                f.param.kind,
+                v,
+            )?);
         }
     }
     let filters = and(conditions.clone());

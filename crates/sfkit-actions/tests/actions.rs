@@ -432,10 +432,19 @@ async fn hostile_strings_in_filters_match_literally() {
     let under = t.ok("listAccounts", json!({"nameContains": "r_s"})).await;
     assert_eq!(under["records"][0]["Name"], "under_score");
     assert_eq!(under["records"].as_array().unwrap().len(), 1);
-    // A very long string is just a string.
-    let long = "x".repeat(5_000);
+    // A long string is just a string, up to Salesforce's 4,000 characters per string in a
+    // WHERE clause; past it, the parameter is refused by name before anything is sent.
+    let long = "x".repeat(3_998);
     let none = t.ok("listAccounts", json!({"nameContains": long})).await;
     assert_eq!(none["records"], json!([]));
+    let before = t.api_requests();
+    let e = t
+        .err("listAccounts", json!({"nameContains": "x".repeat(5_000)}))
+        .await;
+    assert_eq!(e.code, "STRING_TOO_LONG");
+    assert_eq!(e.fields, vec!["nameContains".to_owned()]);
+    assert!(e.message.contains("4000"), "{}", e.message);
+    assert_eq!(t.api_requests(), before, "nothing was sent");
     // Searches escape SOSL's reserved characters; short terms are refused.
     let found = t
         .ok("searchAccounts", json!({"query": "O'Brien & Sons"}))

@@ -1019,3 +1019,38 @@ async fn http_cursors_are_bound_to_their_key_and_cannot_be_forged() {
     );
     t.server.unwrap().shutdown().await;
 }
+
+/// Long filter values and long queries: before, past about 10,000 characters the request URL
+/// could not be built and the caller read `502 CONNECTION_FAILED` ("Salesforce is down"). A
+/// long query now goes through the Composite API; a value past Salesforce's limit is refused
+/// by name.
+#[tokio::test]
+async fn long_values_and_queries_get_an_answer_not_a_502() {
+    let t = T::start(1000.0).await;
+    let (s, _) = t
+        .action(&t.admin, "createAccount", json!({"name": "Needle"}))
+        .await;
+    assert_eq!(s, 200);
+    let names: Vec<String> = (0..3000).map(|i| format!("'Hay {i:06}'")).collect();
+    let soql = format!(
+        "SELECT Id, Name FROM Account WHERE Name IN ('Needle', {})",
+        names.join(", ")
+    );
+    assert!(soql.len() > 30_000);
+    let (s, found) = t.action(&t.admin, "query", json!({"query": soql})).await;
+    assert_eq!(s, 200, "{found}");
+    assert_eq!(found["records"][0]["Name"], "Needle");
+    let (s, e) = t
+        .action(
+            &t.admin,
+            "listAccounts",
+            json!({"nameContains": "x".repeat(12_000)}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (400, Some("STRING_TOO_LONG")),
+        "{e}"
+    );
+    t.server.unwrap().shutdown().await;
+}
