@@ -17,6 +17,7 @@ use sfkit_emulator::{Org, OrgConfig, OrgHandle};
 use sfkit_store::{ApiKey, Connection, Store};
 
 use crate::connections::{Clients, KINDS, source};
+use crate::errors::error;
 use crate::metrics::Metrics;
 use crate::rate::RateLimiter;
 use crate::{Error, ServerConfig};
@@ -149,12 +150,6 @@ impl ServerHandle {
             org.shutdown().await;
         }
     }
-}
-
-/// An error answer: `{"error": {code, message, fields, retryable}}`.
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let e = ActionError::invalid(code, message, Vec::new());
-    (status, axum::Json(json!({ "error": e }))).into_response()
 }
 
 /// The HTTP status for an action's error.
@@ -302,13 +297,17 @@ impl Server {
                 mcp_config,
             )
         };
-        let mcp =
-            Router::new()
-                .nest_service("/mcp", mcp_service)
-                .layer(middleware::from_fn_with_state(
-                    Arc::clone(&state),
-                    authenticate,
-                ));
+        // The key is checked first: nothing of an unknown caller's body is read.
+        let mcp = Router::new()
+            .nest_service("/mcp", mcp_service)
+            .layer(middleware::from_fn_with_state(
+                config.body_limit,
+                crate::errors::mcp_errors,
+            ))
+            .layer(middleware::from_fn_with_state(
+                Arc::clone(&state),
+                authenticate,
+            ));
         let app = Router::new()
             .route(
                 "/healthz",
@@ -324,6 +323,11 @@ impl Server {
             .layer(DefaultBodyLimit::max(config.body_limit))
             .layer(middleware::from_fn_with_state(Arc::clone(&state), measure))
             .with_state(Arc::clone(&state));
+        // Around the whole router, so that it sees answers as they leave (a 405 gets its Allow
+        // header from the router, outside any layer on a route).
+        let app = Router::new()
+            .fallback_service(app)
+            .layer(middleware::from_fn(crate::errors::api_errors));
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| Error::Bind {

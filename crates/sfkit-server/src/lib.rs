@@ -13,6 +13,8 @@
 
 mod app;
 mod connections;
+mod errors;
+mod listener;
 mod mcp;
 mod metrics;
 mod openapi;
