@@ -345,16 +345,27 @@ impl Server {
                 .map(|u| u.trim_end_matches('/').to_owned())
                 .unwrap_or_else(|| format!("http://{addr}")),
         );
+        let limits = crate::listener::Limits {
+            max_connections: config.max_connections,
+            header_read_timeout: config.header_read_timeout,
+            body_read_timeout: config.body_read_timeout,
+            idle_timeout: config.idle_timeout,
+        };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                    mcp_stop.cancel();
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "the server stopped with an error");
+            let stopping = tokio_util::sync::CancellationToken::new();
+            let serving = crate::listener::serve(listener, app, limits, stopping.clone());
+            // Told to stop (or the handle dropped): stop accepting, end MCP sessions, and let the
+            // requests under way finish.
+            let stop = async move {
+                let _ = stopped.await;
+                mcp_stop.cancel();
+                stopping.cancel();
+                std::future::pending::<()>().await;
+            };
+            tokio::select! {
+                () = serving => {}
+                () = stop => {}
             }
         });
         Ok(ServerHandle {
@@ -474,6 +485,18 @@ async fn openapi(State(st): State<Shared>) -> Response {
 #[allow(clippy::result_large_err)]
 fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Response> {
     let bytes = body.map_err(|r| {
+        if crate::listener::is_body_timeout(&r) {
+            let mut answer = error(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                "the request body did not arrive in time",
+            );
+            // The rest of the body may still come: the connection cannot serve another request.
+            answer
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return answer;
+        }
         let status = r.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
             "REQUEST_ENTITY_TOO_LARGE"

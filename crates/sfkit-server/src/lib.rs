@@ -50,10 +50,23 @@ pub struct ServerConfig {
     /// asked again (a key revoked by another process stops working within this); zero turns the
     /// cache off.
     pub cache_ttl: Duration,
+    /// The most TCP connections served at once. At the limit a new connection takes the place of
+    /// the one that has waited longest without a request under way (a stalled or idle client);
+    /// when every connection has a request under way, it waits for one to end. Keep it well
+    /// below the process's open-file limit (`ulimit -n`).
+    pub max_connections: usize,
+    /// How long a client has to send a request's line and headers, from its first byte.
+    pub header_read_timeout: Duration,
+    /// How long a client has to send a request's body, from the end of its headers.
+    pub body_read_timeout: Duration,
+    /// How long a connection may stay open with no request under way (kept alive after an
+    /// answer, or opened and left silent) before the server closes it.
+    pub idle_timeout: Duration,
 }
 
 impl ServerConfig {
-    /// Defaults: 1 MiB bodies, 50 requests/s per key, 120 s per request, 5 s of caching.
+    /// Defaults: 1 MiB bodies, 50 requests/s per key, 120 s per request, 5 s of caching; 512
+    /// connections, 10 s to send headers, 30 s to send a body, 30 s idle.
     pub fn new(addr: SocketAddr, store: Arc<dyn Store>) -> Self {
         ServerConfig {
             addr,
@@ -64,6 +77,10 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(120),
             cache_ttl: Duration::from_secs(5),
             public_url: None,
+            max_connections: 512,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(30),
         }
     }
 }

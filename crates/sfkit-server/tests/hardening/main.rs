@@ -9,4 +9,5 @@
 )]
 
 mod common;
+mod connections;
 mod errors;
