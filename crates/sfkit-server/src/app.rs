@@ -24,8 +24,9 @@ use crate::{Error, ServerConfig};
 
 pub(crate) struct AppState {
     /// Recently verified API keys and the connection names, kept `cache_ttl` (see
-    /// [`ServerConfig::cache_ttl`]); changes made through this server clear them at once.
-    cache: Cache,
+    /// [`ServerConfig::cache_ttl`]); changes made through this server clear them at once, keys
+    /// revoked elsewhere clear them within `revocation_check`.
+    pub(crate) cache: Cache,
     /// The server's own URL, for OAuth redirects (known once bound).
     url: std::sync::OnceLock<String>,
     /// OAuth connect flows waiting for their callback, by `state`.
@@ -43,36 +44,98 @@ pub(crate) struct AppState {
 type Shared = Arc<AppState>;
 
 #[derive(Default)]
-struct Cache {
+pub(crate) struct Cache {
     ttl: std::time::Duration,
     /// By the key's text (this process already holds it; nothing is written anywhere).
     keys: std::sync::Mutex<std::collections::HashMap<String, (ApiKey, Instant)>>,
+    /// Bumped whenever keys are forgotten, so that a check that began before cannot put back
+    /// what was just forgotten.
+    epoch: std::sync::atomic::AtomicU64,
+    /// The store's revocation revision last seen, and when it was read.
+    revision: tokio::sync::Mutex<(Option<u64>, Option<Instant>)>,
+    /// How often the revision is read (while requests come).
+    revision_every: std::time::Duration,
     connections: std::sync::Mutex<Option<(Vec<String>, Instant)>>,
 }
 
 impl Cache {
-    fn key(&self, key: &str) -> Option<ApiKey> {
-        let keys = self
-            .keys
+    fn keys(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (ApiKey, Instant)>> {
+        self.keys
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        keys.get(key)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn key(&self, key: &str) -> Option<ApiKey> {
+        self.keys()
+            .get(key)
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(k, _)| k.clone())
     }
 
-    fn put_key(&self, key: &str, record: &ApiKey) {
+    /// The epoch to hand [`Cache::put_key`] once the store has verified a key.
+    fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Keeps a key the store verified, unless keys were forgotten since `epoch` (the check
+    /// may predate a revocation).
+    fn put_key(&self, key: &str, record: &ApiKey, epoch: u64) {
         if self.ttl.is_zero() {
             return;
         }
-        let mut keys = self
-            .keys
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut keys = self.keys();
+        if self.epoch() != epoch {
+            return;
+        }
         if keys.len() > 10_000 {
             keys.clear();
         }
         keys.insert(key.to_owned(), (record.clone(), Instant::now()));
+    }
+
+    /// Forgets the key with this id or name (revoked through this server).
+    pub(crate) fn forget_key(&self, id_or_name: &str) {
+        let mut keys = self.keys();
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        keys.retain(|_, (k, _)| k.id != id_or_name && k.name != id_or_name);
+    }
+
+    fn forget_keys(&self) {
+        let mut keys = self.keys();
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        keys.clear();
+    }
+
+    /// Forgets every kept key when the store says a key was revoked since the last look (by
+    /// another process: `sfkit apikey revoke`, another replica). The store is asked at most
+    /// once per `revision_every`, by one request while the others wait: a busy server reads
+    /// a number a few times a second instead of hashing every request's key.
+    async fn follow_revocations(&self, store: &dyn Store) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut revision = self.revision.lock().await;
+        if revision
+            .1
+            .is_some_and(|at| at.elapsed() < self.revision_every)
+        {
+            return;
+        }
+        match store.api_keys_revision().await {
+            Ok(n) => {
+                if revision.0 != Some(n) {
+                    self.forget_keys();
+                }
+                *revision = (Some(n), Some(Instant::now()));
+            }
+            Err(e) => {
+                // Unknown whether a key was revoked: trust none of those kept.
+                tracing::warn!(error = %e, "reading the API keys' revision");
+                self.forget_keys();
+            }
+        }
     }
 
     fn connections(&self) -> Option<Vec<String>> {
@@ -201,6 +264,7 @@ impl Server {
         let state = Arc::new(AppState {
             cache: Cache {
                 ttl: config.cache_ttl,
+                revision_every: config.revocation_check,
                 ..Cache::default()
             },
             url: std::sync::OnceLock::new(),
@@ -255,6 +319,14 @@ impl Server {
             .route(
                 "/v1/connections/{name}/authorize",
                 axum::routing::post(start_connect),
+            )
+            .route(
+                "/v1/apikeys",
+                get(crate::api_keys::list).post(crate::api_keys::create),
+            )
+            .route(
+                "/v1/apikeys/{name}",
+                axum::routing::delete(crate::api_keys::revoke),
             )
             .route_layer(middleware::from_fn_with_state(
                 Arc::clone(&state),
@@ -414,24 +486,27 @@ async fn authenticate(State(st): State<Shared>, mut req: Request, next: Next) ->
             "an API key is required: Authorization: Bearer KEY (`sfkit apikey create NAME`)",
         );
     };
-    let verified = match st.cache.key(&key) {
-        Some(r) => Ok(Some(r)),
-        None => st.store.verify_api_key(&key).await,
-    };
-    let record = match verified {
-        Ok(Some(r)) => {
-            st.cache.put_key(&key, &r);
-            r
-        }
-        Ok(None) => return unauthorized("the API key is not valid (wrong, or revoked)"),
-        Err(e) => {
-            tracing::error!(error = %e, "checking an API key");
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "STORE_UNAVAILABLE",
-                "the server's store failed",
-            );
-        }
+    st.cache.follow_revocations(st.store.as_ref()).await;
+    let epoch = st.cache.epoch();
+    // A kept key is not put back: its time in the cache runs from the store's check, so even a
+    // busy key is checked again every `cache_ttl`.
+    let record = match st.cache.key(&key) {
+        Some(r) => r,
+        None => match st.store.verify_api_key(&key).await {
+            Ok(Some(r)) => {
+                st.cache.put_key(&key, &r, epoch);
+                r
+            }
+            Ok(None) => return unauthorized("the API key is not valid (wrong, or revoked)"),
+            Err(e) => {
+                tracing::error!(error = %e, "checking an API key");
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "STORE_UNAVAILABLE",
+                    "the server's store failed",
+                );
+            }
+        },
     };
     if let Err(wait) = st.rate.take(&record.id) {
         let mut r = error(
@@ -483,7 +558,7 @@ async fn openapi(State(st): State<Shared>) -> Response {
 /// The body as JSON, with Salesforce-shaped errors for what is too large or not JSON.
 // The error is the handler's answer, made once per refused request: its size does not matter.
 #[allow(clippy::result_large_err)]
-fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Response> {
+pub(crate) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Response> {
     let bytes = body.map_err(|r| {
         if crate::listener::is_body_timeout(&r) {
             let mut answer = error(

@@ -11,6 +11,7 @@
 //! hashed. With no connection saved, the local org in the data directory is served as
 //! connection `local`. Shutdown lets requests in flight finish.
 
+mod api_keys;
 mod app;
 mod connections;
 mod errors;
@@ -47,9 +48,12 @@ pub struct ServerConfig {
     /// name): OAuth redirects point there, and MCP accepts its host (besides loopback).
     pub public_url: Option<String>,
     /// How long a verified API key and the list of connections are trusted before the store is
-    /// asked again (a key revoked by another process stops working within this); zero turns the
-    /// cache off.
+    /// asked again; zero turns the cache off. A key revoked through this server is forgotten at
+    /// once, one revoked by another process within `revocation_check`.
     pub cache_ttl: Duration,
+    /// How often the store is asked whether any key was revoked (a cheap read, made only while
+    /// requests come); when one was, every kept key is checked again.
+    pub revocation_check: Duration,
     /// The most TCP connections served at once. At the limit a new connection takes the place of
     /// the one that has waited longest without a request under way (a stalled or idle client);
     /// when every connection has a request under way, it waits for one to end. Keep it well
@@ -65,8 +69,9 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// Defaults: 1 MiB bodies, 50 requests/s per key, 120 s per request, 5 s of caching; 512
-    /// connections, 10 s to send headers, 30 s to send a body, 30 s idle.
+    /// Defaults: 1 MiB bodies, 50 requests/s per key, 120 s per request, 5 s of caching with a
+    /// look for revocations every 250 ms; 512 connections, 10 s to send headers, 30 s to send a
+    /// body, 30 s idle.
     pub fn new(addr: SocketAddr, store: Arc<dyn Store>) -> Self {
         ServerConfig {
             addr,
@@ -76,6 +81,7 @@ impl ServerConfig {
             rate_per_key: 50.0,
             request_timeout: Duration::from_secs(120),
             cache_ttl: Duration::from_secs(5),
+            revocation_check: Duration::from_millis(250),
             public_url: None,
             max_connections: 512,
             header_read_timeout: Duration::from_secs(10),

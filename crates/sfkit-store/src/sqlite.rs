@@ -363,6 +363,16 @@ impl Store for SqliteStore {
         })
     }
 
+    fn api_keys_revision(&self) -> BoxFuture<'_, Result<u64, Error>> {
+        // Revocation is never undone and keys are never deleted, so the count of revoked keys
+        // grows with every revocation and never comes back to an earlier value.
+        self.with(|db, _| {
+            let n: i64 =
+                db.query_row("SELECT COUNT(revoked_at) FROM api_keys", [], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+
     fn put_event<'a>(
         &'a self,
         event: Event,

@@ -228,3 +228,42 @@ async fn checkpoints_and_urls() {
     .unwrap_err();
     assert!(matches!(err, Error::UnsupportedUrl(_)));
 }
+
+/// What a server needs to notice a key revoked by another process: the revision changes when a
+/// key is revoked through another store on the same file, and not otherwise. Admin scopes round
+/// trip; scopes stored before `admin` existed read as not admin.
+#[tokio::test]
+async fn the_revision_follows_revocations_made_elsewhere() {
+    let dir = Dir::new("revision");
+    let key = Cipher::generate().unwrap();
+    let url = format!("sqlite://{}", dir.0.join("state.db").display());
+    let server = open(&url, Cipher::from_base64(&key).unwrap())
+        .await
+        .unwrap();
+    let cli = open(&url, Cipher::from_base64(&key).unwrap())
+        .await
+        .unwrap();
+    let (admin, _) = server.create_api_key("ops", Scope::admin()).await.unwrap();
+    assert!(admin.scope.may_manage_keys());
+    assert!(!Scope::default().may_manage_keys());
+    let (_, zap) = server
+        .create_api_key("zapier", Scope::default())
+        .await
+        .unwrap();
+    let before = server.api_keys_revision().await.unwrap();
+    cli.create_api_key("other", Scope::default()).await.unwrap();
+    assert_eq!(server.api_keys_revision().await.unwrap(), before);
+    assert!(cli.revoke_api_key("zapier").await.unwrap());
+    assert_ne!(server.api_keys_revision().await.unwrap(), before);
+    assert!(server.verify_api_key(&zap).await.unwrap().is_none());
+    assert!(
+        server
+            .list_api_keys()
+            .await
+            .unwrap()
+            .iter()
+            .any(|k| k.name == "ops" && k.scope.admin)
+    );
+    let old: Scope = serde_json::from_str(r#"{"connections": [], "read_only": false}"#).unwrap();
+    assert!(!old.admin);
+}

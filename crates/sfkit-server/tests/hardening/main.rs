@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod api_keys;
 mod common;
 mod connections;
 mod errors;

@@ -33,7 +33,7 @@ impl Drop for Dir {
 pub(crate) struct Srv {
     pub(crate) handle: Option<ServerHandle>,
     pub(crate) store: Arc<dyn Store>,
-    /// A key with no limits.
+    /// A key with no limits that may manage keys.
     pub(crate) admin: String,
     pub(crate) http: reqwest::Client,
     pub(crate) dir: Dir,
@@ -42,18 +42,23 @@ pub(crate) struct Srv {
 impl Srv {
     /// A server without the local org, the config changed by `tune`.
     pub(crate) async fn start(tune: impl FnOnce(&mut ServerConfig, &Dir)) -> Self {
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let dir = Dir::new("srv");
         let store = sfkit_store::open(
             "sqlite::memory:",
             Cipher::from_base64(&Cipher::generate().unwrap()).unwrap(),
         )
         .await
         .unwrap();
-        let (_, admin) = store
-            .create_api_key("admin", Scope::default())
-            .await
-            .unwrap();
+        Self::start_on(store, tune).await
+    }
+
+    /// The same on a given store.
+    pub(crate) async fn start_on(
+        store: Arc<dyn Store>,
+        tune: impl FnOnce(&mut ServerConfig, &Dir),
+    ) -> Self {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let dir = Dir::new("srv");
+        let (_, admin) = store.create_api_key("admin", Scope::admin()).await.unwrap();
         let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), Arc::clone(&store));
         config.body_limit = 64 * 1024;
         config.rate_per_key = 1000.0;
