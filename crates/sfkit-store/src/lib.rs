@@ -8,9 +8,11 @@
 //! second implementation of the same trait. Schema changes are numbered migrations applied in
 //! order at open and recorded in `schema_migrations`, so every backend has the same history.
 //! Secrets are sealed by a [`Cipher`] (AES-256-GCM) before they reach any backend: a database
-//! dump holds no usable token.
+//! dump holds no usable token. The SQLite file is its owner's alone all the same (0600 in a 0700
+//! directory when made; a warning names it when found looser): see [`private`].
 
 mod cipher;
+pub mod private;
 mod sqlite;
 
 use std::future::Future;

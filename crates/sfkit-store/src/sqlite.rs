@@ -97,10 +97,16 @@ impl SqliteStore {
             let mut db = match &p {
                 Some(p) => {
                     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(dir)
+                        crate::private::create_dir(dir)
                             .map_err(|e| Error::Corrupt(format!("{}: {e}", dir.display())))?;
                     }
-                    Db::open(p)?
+                    // Made before SQLite opens it: the side files SQLite makes take its mode.
+                    crate::private::create_file(p)
+                        .map_err(|e| Error::Corrupt(format!("{}: {e}", p.display())))?;
+                    let db = Db::open(p)?;
+                    let files = crate::private::database_files(p);
+                    crate::private::warn_exposed(files.iter().map(PathBuf::as_path));
+                    db
                 }
                 None => Db::open_in_memory()?,
             };

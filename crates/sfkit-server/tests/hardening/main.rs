@@ -12,3 +12,4 @@ mod api_keys;
 mod common;
 mod connections;
 mod errors;
+mod file_modes;
