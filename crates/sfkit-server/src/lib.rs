@@ -3,13 +3,15 @@
 //! `POST /v1/actions/{name}` runs an action on a connection (chosen by the
 //! `X-Sfkit-Connection` header or `?connection=`, else the only one); `GET /v1/actions` and
 //! `GET /v1/openapi.json` describe the catalog from the same definitions the actions run;
-//! `/v1/connections` lists, creates and deletes connections; `/healthz` and `/metrics`
-//! (Prometheus text) report. Every request but `/healthz` needs an API key (`Authorization:
-//! Bearer KEY`), checked against the store's hashes before anything is done; a key may be
-//! limited to some connections and to read-only actions, and each key has a request rate.
-//! State lives in an `sfkit-store` [`Store`]: connections with their tokens sealed, API keys
-//! hashed. With no connection saved, the local org in the data directory is served as
-//! connection `local`. Shutdown lets requests in flight finish.
+//! `/v1/connections` lists, creates and deletes connections; `/v1/apikeys` lists, makes and
+//! revokes API keys (admin keys only); `/healthz` and `/metrics` (Prometheus text) report.
+//! Every request but `/healthz` needs an API key (`Authorization: Bearer KEY`), checked against
+//! the store's hashes before anything is done; a key may be limited to some connections and to
+//! read-only actions, and each key has a request rate. Every error is JSON in one shape
+//! (`errors`). State lives in an `sfkit-store` [`Store`]: connections with their tokens sealed,
+//! API keys hashed. With no connection saved, the local org in the data directory is served as
+//! connection `local`. Connections are limited in number and timed out when idle or slow to
+//! send a request (`listener`). Shutdown lets requests in flight finish.
 
 mod api_keys;
 mod app;
