@@ -318,3 +318,60 @@ fn the_data_directory_is_the_users_alone() {
         "{err}"
     );
 }
+
+/// Regression (issue 10): 300 clients that sent half a request line made `/healthz` time out
+/// for everyone. Here as it was seen: `sfkit serve` short of file descriptors (`ulimit -n 256`),
+/// where the old accept loop could take no new connection until a stalled one left, and none
+/// ever did. The deadline is generous: it catches the hang, it times nothing.
+#[cfg(unix)]
+#[test]
+fn health_checks_get_through_stalled_clients_at_the_open_file_limit() {
+    use std::io::{Read as _, Write as _};
+    use std::time::Duration;
+
+    let dir = Dir::new("fdlimit");
+    let mut server = Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -n 256 && exec \"$0\" serve --addr 127.0.0.1:0",
+            env!("CARGO_BIN_EXE_sfkit"),
+        ])
+        .env("SFKIT_KEYRING", "off")
+        .env("SFKIT_DATA_DIR", &dir.0)
+        .env_remove("SFKIT_SECRET_KEY")
+        .env_remove("SFKIT_STORE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("sfkit server listening on http://")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    let stalled: Vec<std::net::TcpStream> = (0..300)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            s.write_all(b"GET /heal").unwrap();
+            s
+        })
+        .collect();
+    let mut health = std::net::TcpStream::connect(&addr).unwrap();
+    health
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    health
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let read = health.read_to_string(&mut answer);
+    let _ = server.kill();
+    let _ = server.wait();
+    drop(stalled);
+    assert!(read.is_ok(), "/healthz answered: {read:?}");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
