@@ -378,6 +378,7 @@ pub(crate) async fn serve(
     let permits = Arc::new(Semaphore::new(max));
     let registry = Arc::new(Registry::default());
     let ids = AtomicU64::new(0);
+    let mut warned: Option<Instant> = None;
     loop {
         let tcp = tokio::select! {
             () = stop.cancelled() => break,
@@ -385,8 +386,11 @@ pub(crate) async fn serve(
                 Ok((tcp, _)) => tcp,
                 Err(e) => {
                     // Out of file descriptors, most likely: make room and retry shortly rather
-                    // than spin.
-                    tracing::warn!(error = %e, "accepting a connection failed");
+                    // than spin; said once in a while, not twenty times a second.
+                    if warned.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
+                        tracing::warn!(error = %e, "accepting a connection failed (lower max_connections below the open-file limit?)");
+                        warned = Some(Instant::now());
+                    }
                     registry.evict_one();
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
