@@ -17,14 +17,16 @@ use sfkit_emulator::{Org, OrgConfig, OrgHandle};
 use sfkit_store::{ApiKey, Connection, Store};
 
 use crate::connections::{Clients, KINDS, source};
+use crate::errors::error;
 use crate::metrics::Metrics;
 use crate::rate::RateLimiter;
 use crate::{Error, ServerConfig};
 
 pub(crate) struct AppState {
     /// Recently verified API keys and the connection names, kept `cache_ttl` (see
-    /// [`ServerConfig::cache_ttl`]); changes made through this server clear them at once.
-    cache: Cache,
+    /// [`ServerConfig::cache_ttl`]); changes made through this server clear them at once, keys
+    /// revoked elsewhere clear them within `revocation_check`.
+    pub(crate) cache: Cache,
     /// The server's own URL, for OAuth redirects (known once bound).
     url: std::sync::OnceLock<String>,
     /// OAuth connect flows waiting for their callback, by `state`.
@@ -44,36 +46,98 @@ pub(crate) struct AppState {
 type Shared = Arc<AppState>;
 
 #[derive(Default)]
-struct Cache {
+pub(crate) struct Cache {
     ttl: std::time::Duration,
     /// By the key's text (this process already holds it; nothing is written anywhere).
     keys: std::sync::Mutex<std::collections::HashMap<String, (ApiKey, Instant)>>,
+    /// Bumped whenever keys are forgotten, so that a check that began before cannot put back
+    /// what was just forgotten.
+    epoch: std::sync::atomic::AtomicU64,
+    /// The store's revocation revision last seen, and when it was read.
+    revision: tokio::sync::Mutex<(Option<u64>, Option<Instant>)>,
+    /// How often the revision is read (while requests come).
+    revision_every: std::time::Duration,
     connections: std::sync::Mutex<Option<(Vec<String>, Instant)>>,
 }
 
 impl Cache {
-    fn key(&self, key: &str) -> Option<ApiKey> {
-        let keys = self
-            .keys
+    fn keys(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (ApiKey, Instant)>> {
+        self.keys
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        keys.get(key)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn key(&self, key: &str) -> Option<ApiKey> {
+        self.keys()
+            .get(key)
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(k, _)| k.clone())
     }
 
-    fn put_key(&self, key: &str, record: &ApiKey) {
+    /// The epoch to hand [`Cache::put_key`] once the store has verified a key.
+    fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Keeps a key the store verified, unless keys were forgotten since `epoch` (the check
+    /// may predate a revocation).
+    fn put_key(&self, key: &str, record: &ApiKey, epoch: u64) {
         if self.ttl.is_zero() {
             return;
         }
-        let mut keys = self
-            .keys
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut keys = self.keys();
+        if self.epoch() != epoch {
+            return;
+        }
         if keys.len() > 10_000 {
             keys.clear();
         }
         keys.insert(key.to_owned(), (record.clone(), Instant::now()));
+    }
+
+    /// Forgets the key with this id or name (revoked through this server).
+    pub(crate) fn forget_key(&self, id_or_name: &str) {
+        let mut keys = self.keys();
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        keys.retain(|_, (k, _)| k.id != id_or_name && k.name != id_or_name);
+    }
+
+    fn forget_keys(&self) {
+        let mut keys = self.keys();
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        keys.clear();
+    }
+
+    /// Forgets every kept key when the store says a key was revoked since the last look (by
+    /// another process: `sfkit apikey revoke`, another replica). The store is asked at most
+    /// once per `revision_every`, by one request while the others wait: a busy server reads
+    /// a number a few times a second instead of hashing every request's key.
+    async fn follow_revocations(&self, store: &dyn Store) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut revision = self.revision.lock().await;
+        if revision
+            .1
+            .is_some_and(|at| at.elapsed() < self.revision_every)
+        {
+            return;
+        }
+        match store.api_keys_revision().await {
+            Ok(n) => {
+                if revision.0 != Some(n) {
+                    self.forget_keys();
+                }
+                *revision = (Some(n), Some(Instant::now()));
+            }
+            Err(e) => {
+                // Unknown whether a key was revoked: trust none of those kept.
+                tracing::warn!(error = %e, "reading the API keys' revision");
+                self.forget_keys();
+            }
+        }
     }
 
     fn connections(&self) -> Option<Vec<String>> {
@@ -153,12 +217,6 @@ impl ServerHandle {
     }
 }
 
-/// An error answer: `{"error": {code, message, fields, retryable}}`.
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let e = ActionError::invalid(code, message, Vec::new());
-    (status, axum::Json(json!({ "error": e }))).into_response()
-}
-
 /// The HTTP status for an action's error.
 fn status_of(e: &ActionError) -> StatusCode {
     match e.origin {
@@ -208,6 +266,7 @@ impl Server {
         let state = Arc::new(AppState {
             cache: Cache {
                 ttl: config.cache_ttl,
+                revision_every: config.revocation_check,
                 ..Cache::default()
             },
             url: std::sync::OnceLock::new(),
@@ -264,6 +323,14 @@ impl Server {
                 "/v1/connections/{name}/authorize",
                 axum::routing::post(start_connect),
             )
+            .route(
+                "/v1/apikeys",
+                get(crate::api_keys::list).post(crate::api_keys::create),
+            )
+            .route(
+                "/v1/apikeys/{name}",
+                axum::routing::delete(crate::api_keys::revoke),
+            )
             .route_layer(middleware::from_fn_with_state(
                 Arc::clone(&state),
                 authenticate,
@@ -305,13 +372,17 @@ impl Server {
                 mcp_config,
             )
         };
-        let mcp =
-            Router::new()
-                .nest_service("/mcp", mcp_service)
-                .layer(middleware::from_fn_with_state(
-                    Arc::clone(&state),
-                    authenticate,
-                ));
+        // The key is checked first: nothing of an unknown caller's body is read.
+        let mcp = Router::new()
+            .nest_service("/mcp", mcp_service)
+            .layer(middleware::from_fn_with_state(
+                config.body_limit,
+                crate::errors::mcp_errors,
+            ))
+            .layer(middleware::from_fn_with_state(
+                Arc::clone(&state),
+                authenticate,
+            ));
         let app = Router::new()
             .route(
                 "/healthz",
@@ -327,6 +398,11 @@ impl Server {
             .layer(DefaultBodyLimit::max(config.body_limit))
             .layer(middleware::from_fn_with_state(Arc::clone(&state), measure))
             .with_state(Arc::clone(&state));
+        // Around the whole router, so that it sees answers as they leave (a 405 gets its Allow
+        // header from the router, outside any layer on a route).
+        let app = Router::new()
+            .fallback_service(app)
+            .layer(middleware::from_fn(crate::errors::api_errors));
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| Error::Bind {
@@ -344,16 +420,27 @@ impl Server {
                 .map(|u| u.trim_end_matches('/').to_owned())
                 .unwrap_or_else(|| format!("http://{addr}")),
         );
+        let limits = crate::listener::Limits {
+            max_connections: config.max_connections,
+            header_read_timeout: config.header_read_timeout,
+            body_read_timeout: config.body_read_timeout,
+            idle_timeout: config.idle_timeout,
+        };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                    mcp_stop.cancel();
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "the server stopped with an error");
+            let stopping = tokio_util::sync::CancellationToken::new();
+            let serving = crate::listener::serve(listener, app, limits, stopping.clone());
+            // Told to stop (or the handle dropped): stop accepting, end MCP sessions, and let the
+            // requests under way finish.
+            let stop = async move {
+                let _ = stopped.await;
+                mcp_stop.cancel();
+                stopping.cancel();
+                std::future::pending::<()>().await;
+            };
+            tokio::select! {
+                () = serving => {}
+                () = stop => {}
             }
         });
         Ok(ServerHandle {
@@ -402,24 +489,27 @@ async fn authenticate(State(st): State<Shared>, mut req: Request, next: Next) ->
             "an API key is required: Authorization: Bearer KEY (`sfkit apikey create NAME`)",
         );
     };
-    let verified = match st.cache.key(&key) {
-        Some(r) => Ok(Some(r)),
-        None => st.store.verify_api_key(&key).await,
-    };
-    let record = match verified {
-        Ok(Some(r)) => {
-            st.cache.put_key(&key, &r);
-            r
-        }
-        Ok(None) => return unauthorized("the API key is not valid (wrong, or revoked)"),
-        Err(e) => {
-            tracing::error!(error = %e, "checking an API key");
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "STORE_UNAVAILABLE",
-                "the server's store failed",
-            );
-        }
+    st.cache.follow_revocations(st.store.as_ref()).await;
+    let epoch = st.cache.epoch();
+    // A kept key is not put back: its time in the cache runs from the store's check, so even a
+    // busy key is checked again every `cache_ttl`.
+    let record = match st.cache.key(&key) {
+        Some(r) => r,
+        None => match st.store.verify_api_key(&key).await {
+            Ok(Some(r)) => {
+                st.cache.put_key(&key, &r, epoch);
+                r
+            }
+            Ok(None) => return unauthorized("the API key is not valid (wrong, or revoked)"),
+            Err(e) => {
+                tracing::error!(error = %e, "checking an API key");
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "STORE_UNAVAILABLE",
+                    "the server's store failed",
+                );
+            }
+        },
     };
     if let Err(wait) = st.rate.take(&record.id) {
         let mut r = error(
@@ -471,8 +561,20 @@ async fn openapi(State(st): State<Shared>) -> Response {
 /// The body as JSON, with Salesforce-shaped errors for what is too large or not JSON.
 // The error is the handler's answer, made once per refused request: its size does not matter.
 #[allow(clippy::result_large_err)]
-fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Response> {
+pub(crate) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Response> {
     let bytes = body.map_err(|r| {
+        if crate::listener::is_body_timeout(&r) {
+            let mut answer = error(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                "the request body did not arrive in time",
+            );
+            // The rest of the body may still come: the connection cannot serve another request.
+            answer
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return answer;
+        }
         let status = r.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
             "REQUEST_ENTITY_TOO_LARGE"

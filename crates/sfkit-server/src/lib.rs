@@ -3,16 +3,21 @@
 //! `POST /v1/actions/{name}` runs an action on a connection (chosen by the
 //! `X-Sfkit-Connection` header or `?connection=`, else the only one); `GET /v1/actions` and
 //! `GET /v1/openapi.json` describe the catalog from the same definitions the actions run;
-//! `/v1/connections` lists, creates and deletes connections; `/healthz` and `/metrics`
-//! (Prometheus text) report. Every request but `/healthz` needs an API key (`Authorization:
-//! Bearer KEY`), checked against the store's hashes before anything is done; a key may be
-//! limited to some connections and to read-only actions, and each key has a request rate.
-//! State lives in an `sfkit-store` [`Store`]: connections with their tokens sealed, API keys
-//! hashed. With no connection saved, the local org in the data directory is served as
-//! connection `local`. Shutdown lets requests in flight finish.
+//! `/v1/connections` lists, creates and deletes connections; `/v1/apikeys` lists, makes and
+//! revokes API keys (admin keys only); `/healthz` and `/metrics` (Prometheus text) report.
+//! Every request but `/healthz` needs an API key (`Authorization: Bearer KEY`), checked against
+//! the store's hashes before anything is done; a key may be limited to some connections and to
+//! read-only actions, and each key has a request rate. Every error is JSON in one shape
+//! (`errors`). State lives in an `sfkit-store` [`Store`]: connections with their tokens sealed,
+//! API keys hashed. With no connection saved, the local org in the data directory is served as
+//! connection `local`. Connections are limited in number and timed out when idle or slow to
+//! send a request (`listener`). Shutdown lets requests in flight finish.
 
+mod api_keys;
 mod app;
 mod connections;
+mod errors;
+mod listener;
 mod mcp;
 mod metrics;
 mod openapi;
@@ -45,13 +50,30 @@ pub struct ServerConfig {
     /// name): OAuth redirects point there, and MCP accepts its host (besides loopback).
     pub public_url: Option<String>,
     /// How long a verified API key and the list of connections are trusted before the store is
-    /// asked again (a key revoked by another process stops working within this); zero turns the
-    /// cache off.
+    /// asked again; zero turns the cache off. A key revoked through this server is forgotten at
+    /// once, one revoked by another process within `revocation_check`.
     pub cache_ttl: Duration,
+    /// How often the store is asked whether any key was revoked (a cheap read, made only while
+    /// requests come); when one was, every kept key is checked again.
+    pub revocation_check: Duration,
+    /// The most TCP connections served at once. At the limit a new connection takes the place of
+    /// the one that has waited longest without a request under way (a stalled or idle client);
+    /// when every connection has a request under way, it waits for one to end. Keep it well
+    /// below the process's open-file limit (`ulimit -n`).
+    pub max_connections: usize,
+    /// How long a client has to send a request's line and headers, from its first byte.
+    pub header_read_timeout: Duration,
+    /// How long a client has to send a request's body, from the end of its headers.
+    pub body_read_timeout: Duration,
+    /// How long a connection may stay open with no request under way (kept alive after an
+    /// answer, or opened and left silent) before the server closes it.
+    pub idle_timeout: Duration,
 }
 
 impl ServerConfig {
-    /// Defaults: 1 MiB bodies, 50 requests/s per key, 120 s per request, 5 s of caching.
+    /// Defaults: 1 MiB bodies, 50 requests/s per key, 120 s per request, 5 s of caching with a
+    /// look for revocations every 250 ms; 512 connections, 10 s to send headers, 30 s to send a
+    /// body, 30 s idle.
     pub fn new(addr: SocketAddr, store: Arc<dyn Store>) -> Self {
         ServerConfig {
             addr,
@@ -61,7 +83,12 @@ impl ServerConfig {
             rate_per_key: 50.0,
             request_timeout: Duration::from_secs(120),
             cache_ttl: Duration::from_secs(5),
+            revocation_check: Duration::from_millis(250),
             public_url: None,
+            max_connections: 512,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(30),
         }
     }
 }

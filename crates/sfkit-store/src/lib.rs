@@ -8,9 +8,11 @@
 //! second implementation of the same trait. Schema changes are numbered migrations applied in
 //! order at open and recorded in `schema_migrations`, so every backend has the same history.
 //! Secrets are sealed by a [`Cipher`] (AES-256-GCM) before they reach any backend: a database
-//! dump holds no usable token.
+//! dump holds no usable token. The SQLite file is its owner's alone all the same (0600 in a 0700
+//! directory when made; a warning names it when found looser): see [`private`].
 
 mod cipher;
+pub mod private;
 mod sqlite;
 
 use std::future::Future;
@@ -96,6 +98,11 @@ pub struct Scope {
     pub connections: Vec<String>,
     /// Only actions that change nothing.
     pub read_only: bool,
+    /// May manage API keys (make, list, revoke). Apart from the other limits: a key handed to a
+    /// workflow platform needs every connection but must not be able to mint keys that outlive
+    /// its own revocation. Keys stored before this existed read as `false`.
+    #[serde(default)]
+    pub admin: bool,
 }
 
 impl Scope {
@@ -104,12 +111,28 @@ impl Scope {
         Scope {
             connections,
             read_only,
+            admin: false,
+        }
+    }
+
+    /// No limits, and the right to manage API keys.
+    pub fn admin() -> Self {
+        Scope {
+            connections: Vec::new(),
+            read_only: false,
+            admin: true,
         }
     }
 
     /// True when the key may use `connection`.
     pub fn allows_connection(&self, connection: &str) -> bool {
         self.connections.is_empty() || self.connections.iter().any(|c| c == connection)
+    }
+
+    /// True when the key may manage API keys: an admin key with no other limit (a limited key
+    /// could otherwise make itself an unlimited one).
+    pub fn may_manage_keys(&self) -> bool {
+        self.admin && self.connections.is_empty() && !self.read_only
     }
 }
 
@@ -226,6 +249,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn list_api_keys(&self) -> BoxFuture<'_, Result<Vec<ApiKey>, Error>>;
     /// Revokes a key by id or name; false if there was none.
     fn revoke_api_key<'a>(&'a self, id_or_name: &'a str) -> BoxFuture<'a, Result<bool, Error>>;
+    /// A number that changes whenever a key is revoked, by this process or another sharing the
+    /// store: cheap to read, so a server can trust the keys it verified until it changes.
+    fn api_keys_revision(&self) -> BoxFuture<'_, Result<u64, Error>>;
 
     /// Stores an event and queues it for each target, in one transaction; false (and nothing
     /// queued) if an event with its id was stored before.

@@ -97,10 +97,16 @@ impl SqliteStore {
             let mut db = match &p {
                 Some(p) => {
                     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(dir)
+                        crate::private::create_dir(dir)
                             .map_err(|e| Error::Corrupt(format!("{}: {e}", dir.display())))?;
                     }
-                    Db::open(p)?
+                    // Made before SQLite opens it: the side files SQLite makes take its mode.
+                    crate::private::create_file(p)
+                        .map_err(|e| Error::Corrupt(format!("{}: {e}", p.display())))?;
+                    let db = Db::open(p)?;
+                    let files = crate::private::database_files(p);
+                    crate::private::warn_exposed(files.iter().map(PathBuf::as_path));
+                    db
                 }
                 None => Db::open_in_memory()?,
             };
@@ -360,6 +366,16 @@ impl Store for SqliteStore {
                 "UPDATE api_keys SET revoked_at = ?2 WHERE (id = ?1 OR name = ?1) AND revoked_at IS NULL",
                 params![k, now_ms()],
             )? > 0)
+        })
+    }
+
+    fn api_keys_revision(&self) -> BoxFuture<'_, Result<u64, Error>> {
+        // Revocation is never undone and keys are never deleted, so the count of revoked keys
+        // grows with every revocation and never comes back to an earlier value.
+        self.with(|db, _| {
+            let n: i64 =
+                db.query_row("SELECT COUNT(revoked_at) FROM api_keys", [], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
         })
     }
 

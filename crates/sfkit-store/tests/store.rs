@@ -228,3 +228,82 @@ async fn checkpoints_and_urls() {
     .unwrap_err();
     assert!(matches!(err, Error::UnsupportedUrl(_)));
 }
+
+/// What a server needs to notice a key revoked by another process: the revision changes when a
+/// key is revoked through another store on the same file, and not otherwise. Admin scopes round
+/// trip; scopes stored before `admin` existed read as not admin.
+#[tokio::test]
+async fn the_revision_follows_revocations_made_elsewhere() {
+    let dir = Dir::new("revision");
+    let key = Cipher::generate().unwrap();
+    let url = format!("sqlite://{}", dir.0.join("state.db").display());
+    let server = open(&url, Cipher::from_base64(&key).unwrap())
+        .await
+        .unwrap();
+    let cli = open(&url, Cipher::from_base64(&key).unwrap())
+        .await
+        .unwrap();
+    let (admin, _) = server.create_api_key("ops", Scope::admin()).await.unwrap();
+    assert!(admin.scope.may_manage_keys());
+    assert!(!Scope::default().may_manage_keys());
+    let (_, zap) = server
+        .create_api_key("zapier", Scope::default())
+        .await
+        .unwrap();
+    let before = server.api_keys_revision().await.unwrap();
+    cli.create_api_key("other", Scope::default()).await.unwrap();
+    assert_eq!(server.api_keys_revision().await.unwrap(), before);
+    assert!(cli.revoke_api_key("zapier").await.unwrap());
+    assert_ne!(server.api_keys_revision().await.unwrap(), before);
+    assert!(server.verify_api_key(&zap).await.unwrap().is_none());
+    assert!(
+        server
+            .list_api_keys()
+            .await
+            .unwrap()
+            .iter()
+            .any(|k| k.name == "ops" && k.scope.admin)
+    );
+    let old: Scope = serde_json::from_str(r#"{"connections": [], "read_only": false}"#).unwrap();
+    assert!(!old.admin);
+}
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Regression (issue 10): the store's database (sealed secrets, key hashes) was created 0644 in
+/// 0755 directories. Now the user's alone, SQLite's side files included.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_store_is_readable_by_its_owner_only() {
+    let dir = Dir::new("modes");
+    let nested = dir.0.join("a").join("b");
+    let db = nested.join("state.db");
+    let store = open(
+        &format!("sqlite://{}", db.display()),
+        Cipher::from_base64(&Cipher::generate().unwrap()).unwrap(),
+    )
+    .await
+    .unwrap();
+    store.create_api_key("k", Scope::default()).await.unwrap();
+    assert_eq!(mode(&dir.0.join("a")), 0o700);
+    assert_eq!(mode(&nested), 0o700);
+    assert_eq!(mode(&db), 0o600);
+    for side in ["state.db-wal", "state.db-shm"] {
+        let p = nested.join(side);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{side}");
+        }
+    }
+    assert!(
+        nested.join("state.db-wal").exists(),
+        "WAL: the side files are covered"
+    );
+}

@@ -57,6 +57,7 @@ fn from_profile(
 /// Connects as `target` and the environment say, or to the embedded local org.
 pub(crate) async fn connect(target: &Target) -> anyhow::Result<Connection> {
     let data_dir: &Path = &target.data_dir;
+    crate::keys::check_data_dir(data_dir);
     let profiles = crate::profiles::Store::new(data_dir);
     if let Some(name) = &target.org {
         return from_profile(profiles.resolve(Some(name))?);

@@ -118,11 +118,14 @@ async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
         .faults(args.faults.clone().unwrap_or_default())
         .admin(args.admin);
     if !args.memory {
-        config = config.data_dir(
-            args.data_dir
-                .clone()
-                .unwrap_or_else(|| data_dir().join("org")),
-        );
+        let dir = args
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| data_dir().join("org"));
+        // Its database holds live tokens: say so if others may read it.
+        let files = crate::keys::org_files(&dir);
+        sfkit_store::private::warn_exposed(files.iter().map(std::path::PathBuf::as_path));
+        config = config.data_dir(dir);
     }
     for path in &args.schema {
         let text = std::fs::read_to_string(path)

@@ -47,8 +47,42 @@ impl std::fmt::Display for Home {
     }
 }
 
+/// Makes the data directory (and missing parents) for the user alone: it holds the key file,
+/// sealed logins, the server's store and the local org's tokens.
+pub(crate) fn create_data_dir(data_dir: &Path) -> anyhow::Result<()> {
+    sfkit_store::private::create_dir(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))
+}
+
+/// Warns, once per process, about what in the data directory other users may read: the
+/// directory, its key file, sealed logins and the local org (the server's store checks its own
+/// files when it opens them).
+pub(crate) fn check_data_dir(data_dir: &Path) {
+    static CHECKED: std::sync::Once = std::sync::Once::new();
+    CHECKED.call_once(|| {
+        let mut paths = vec![
+            data_dir.to_path_buf(),
+            data_dir.join(KEY_FILE),
+            data_dir.join("secrets.bin"),
+            data_dir.join("profiles.json"),
+        ];
+        paths.extend(org_files(&data_dir.join("org")));
+        sfkit_store::private::warn_exposed(paths.iter().map(PathBuf::as_path));
+    });
+}
+
+/// The local org's directory and database files, which hold its users' live tokens.
+pub(crate) fn org_files(org_dir: &Path) -> Vec<PathBuf> {
+    let mut paths = vec![org_dir.to_path_buf()];
+    paths.extend(sfkit_store::private::database_files(
+        &org_dir.join("org.sqlite3"),
+    ));
+    paths
+}
+
 /// The data directory's sealing key, made on first use, and where it lives.
 pub(crate) fn cipher(data_dir: &Path) -> anyhow::Result<(Cipher, Home)> {
+    check_data_dir(data_dir);
     if let Ok(k) = std::env::var("SFKIT_SECRET_KEY") {
         let c = Cipher::from_base64(&k).context("SFKIT_SECRET_KEY is not a base64 32-byte key")?;
         return Ok((c, Home::Env));
@@ -59,8 +93,7 @@ pub(crate) fn cipher(data_dir: &Path) -> anyhow::Result<(Cipher, Home)> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("reading {}", file.display())),
     }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating {}", data_dir.display()))?;
+    create_data_dir(data_dir)?;
     let account = account(data_dir);
     let marker = data_dir.join(MARKER);
     if marker.exists() {

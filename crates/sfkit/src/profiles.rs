@@ -98,7 +98,7 @@ impl Store {
     }
 
     fn save_index(&self, index: &Index) -> anyhow::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
+        crate::keys::create_data_dir(&self.dir)?;
         write_private(
             &self.dir.join("profiles.json"),
             &serde_json::to_vec_pretty(index)?,
@@ -124,7 +124,7 @@ impl Store {
 
     /// Seals and writes every profile's secrets; says where the key lives.
     fn save_secrets(&self, all: &BTreeMap<String, Secrets>) -> anyhow::Result<Home> {
-        std::fs::create_dir_all(&self.dir)?;
+        crate::keys::create_data_dir(&self.dir)?;
         let (cipher, home) = crate::keys::cipher(&self.dir)?;
         let sealed = cipher.seal(PURPOSE, &serde_json::to_vec(all)?)?;
         write_private(&self.dir.join("secrets.bin"), &sealed)?;

@@ -27,8 +27,9 @@ pub(crate) struct ServeArgs {
     /// The store: sqlite://PATH [env: SFKIT_STORE; default sqlite://<data dir>/server.db].
     #[arg(long)]
     store: Option<String>,
-    /// A TOML file with `addr`, `store`, `public_url`, `body_limit` (bytes) and
-    /// `rate_per_key` (requests/s).
+    /// A TOML file with `addr`, `store`, `public_url`, `body_limit` (bytes), `rate_per_key`
+    /// (requests/s), `max_connections`, and `header_read_timeout`, `body_read_timeout`,
+    /// `idle_timeout` (durations such as "10s").
     #[arg(long)]
     config: Option<PathBuf>,
     /// The URL clients use when not the bound address (a proxy, a DNS name) [env:
@@ -40,7 +41,7 @@ pub(crate) struct ServeArgs {
 /// `sfkit apikey`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  KEY=$(sfkit apikey create zapier)\n  sfkit apikey create agent --connection prod --read-only\n  sfkit apikey list\n  sfkit apikey revoke zapier"
+    after_help = "Examples:\n  KEY=$(sfkit apikey create zapier)\n  sfkit apikey create agent --connection prod --read-only\n  sfkit apikey create ops --admin    # may manage keys through /v1/apikeys\n  sfkit apikey list\n  sfkit apikey revoke zapier"
 )]
 pub(crate) struct ApiKeyArgs {
     #[command(subcommand)]
@@ -62,6 +63,10 @@ enum ApiKeyCommand {
         /// Limit it to actions that change nothing.
         #[arg(long)]
         read_only: bool,
+        /// Let it manage API keys through the server (`/v1/apikeys`); an admin key has no
+        /// other limit.
+        #[arg(long, conflicts_with_all = ["connections", "read_only"])]
+        admin: bool,
     },
     /// The keys (never the keys themselves).
     List,
@@ -90,6 +95,20 @@ struct FileSettings {
     public_url: Option<String>,
     body_limit: Option<usize>,
     rate_per_key: Option<f64>,
+    max_connections: Option<usize>,
+    header_read_timeout: Option<String>,
+    body_read_timeout: Option<String>,
+    idle_timeout: Option<String>,
+}
+
+/// A duration from the settings file, named in the error.
+fn setting_duration(
+    name: &str,
+    value: Option<&str>,
+) -> anyhow::Result<Option<std::time::Duration>> {
+    value
+        .map(|v| crate::emulator::parse_duration(v).map_err(|e| anyhow::anyhow!("{name}: {e}")))
+        .transpose()
 }
 
 async fn open_store(data_dir: &Path, url: Option<String>) -> anyhow::Result<Arc<dyn Store>> {
@@ -115,10 +134,14 @@ pub(crate) fn apikey(data_dir: &Path, args: ApiKeyArgs) -> anyhow::Result<ExitCo
                 name,
                 connections,
                 read_only,
+                admin,
             } => {
-                let (_, key) = store
-                    .create_api_key(&name, Scope::new(connections, read_only))
-                    .await?;
+                let scope = if admin {
+                    Scope::admin()
+                } else {
+                    Scope::new(connections, read_only)
+                };
+                let (_, key) = store.create_api_key(&name, scope).await?;
                 println!("{key}");
                 eprintln!("sfkit: API key {name:?} made; it is shown only now, keep it safe");
             }
@@ -130,6 +153,7 @@ pub(crate) fn apikey(data_dir: &Path, args: ApiKeyArgs) -> anyhow::Result<ExitCo
                         "active"
                     };
                     let scope = match (k.scope.connections.is_empty(), k.scope.read_only) {
+                        (true, false) if k.scope.admin => "all connections, admin".to_owned(),
                         (true, false) => "all connections".to_owned(),
                         (true, true) => "all connections, read-only".to_owned(),
                         (false, ro) => format!(
@@ -186,6 +210,26 @@ pub(crate) fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
         }
         if let Some(r) = file.rate_per_key {
             config.rate_per_key = r;
+        }
+        if let Some(n) = file.max_connections {
+            config.max_connections = n;
+        }
+        for (name, value, into) in [
+            (
+                "header_read_timeout",
+                &file.header_read_timeout,
+                &mut config.header_read_timeout,
+            ),
+            (
+                "body_read_timeout",
+                &file.body_read_timeout,
+                &mut config.body_read_timeout,
+            ),
+            ("idle_timeout", &file.idle_timeout, &mut config.idle_timeout),
+        ] {
+            if let Some(d) = setting_duration(name, value.as_deref())? {
+                *into = d;
+            }
         }
         let server = Server::start(config).await.context("starting the server")?;
         println!("sfkit server listening on {}", server.url());

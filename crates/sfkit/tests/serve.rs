@@ -229,3 +229,149 @@ fn logs_hold_no_secret() {
         assert!(!logs.contains(s), "{s:?} leaked into the logs");
     }
 }
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+fn chmod(p: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Regression (issue 10): the data directory (0755) and the server's store (0644) were open to
+/// other users. A new data directory is the user's alone; one found looser is named in a
+/// warning, by every command that opens it and by `sfkit emulator` for the org's database.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_is_the_users_alone() {
+    let root = Dir::new("modes");
+    let data = Dir(root.0.join("data"));
+    let made = sfkit(&data, &["apikey", "create", "ci"]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert_eq!(mode(&data.0), 0o700);
+    assert_eq!(mode(&data.0.join("secret.key")), 0o600);
+    let db = data.0.join("server.db");
+    assert_eq!(mode(&db), 0o600);
+    for side in ["server.db-wal", "server.db-shm"] {
+        let p = data.0.join(side);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{side}");
+        }
+    }
+    let quiet = String::from_utf8_lossy(&made.stderr).to_string();
+    assert!(
+        !quiet.contains("chmod"),
+        "no warning when all is well: {quiet}"
+    );
+
+    chmod(&data.0, 0o755);
+    chmod(&db, 0o644);
+    let listed = sfkit(&data, &["apikey", "list"]);
+    assert!(listed.status.success());
+    let warned = String::from_utf8_lossy(&listed.stderr);
+    for p in [&data.0, &db] {
+        assert!(
+            warned.contains(&format!("{} is open to other users", p.display())),
+            "{} named: {warned}",
+            p.display()
+        );
+    }
+
+    // The local org, run on its own: its database found open to others is named too.
+    let org = root.0.join("org");
+    std::fs::create_dir_all(&org).unwrap();
+    std::fs::write(org.join("org.sqlite3"), b"").unwrap();
+    chmod(&org.join("org.sqlite3"), 0o644);
+    let mut emulator = common::sfkit_command()
+        .args(["emulator", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(&org)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(emulator.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("listening"), "{line}");
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut emulator.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(
+        err.contains(&format!(
+            "{} is open to other users",
+            org.join("org.sqlite3").display()
+        )),
+        "{err}"
+    );
+}
+
+/// Regression (issue 10): 300 clients that sent half a request line made `/healthz` time out
+/// for everyone. Here as it was seen: `sfkit serve` short of file descriptors (`ulimit -n 256`),
+/// where the old accept loop could take no new connection until a stalled one left, and none
+/// ever did. The deadline is generous: it catches the hang, it times nothing.
+#[cfg(unix)]
+#[test]
+fn health_checks_get_through_stalled_clients_at_the_open_file_limit() {
+    use std::io::{Read as _, Write as _};
+    use std::time::Duration;
+
+    let dir = Dir::new("fdlimit");
+    let mut server = Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -n 256 && exec \"$0\" serve --addr 127.0.0.1:0",
+            env!("CARGO_BIN_EXE_sfkit"),
+        ])
+        .env("SFKIT_KEYRING", "off")
+        .env("SFKIT_DATA_DIR", &dir.0)
+        .env_remove("SFKIT_SECRET_KEY")
+        .env_remove("SFKIT_STORE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("sfkit server listening on http://")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    let stalled: Vec<std::net::TcpStream> = (0..300)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            s.write_all(b"GET /heal").unwrap();
+            s
+        })
+        .collect();
+    let mut health = std::net::TcpStream::connect(&addr).unwrap();
+    health
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    health
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let read = health.read_to_string(&mut answer);
+    let _ = server.kill();
+    let _ = server.wait();
+    drop(stalled);
+    assert!(read.is_ok(), "/healthz answered: {read:?}");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}

@@ -96,7 +96,14 @@ impl Store {
                 (d.clone(), Some(d))
             }
         };
-        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+        // The database holds live access and refresh tokens: the directory and the database
+        // (made before SQLite opens it, so its -wal and -shm files take its mode) are the
+        // owner's alone.
+        let mut private_dir = std::fs::DirBuilder::new();
+        private_dir.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut private_dir, 0o700);
+        private_dir.create(&dir).map_err(|source| Error::Io {
             context: format!("creating {}", dir.display()),
             source,
         })?;
@@ -122,6 +129,14 @@ impl Store {
             }
         }
         let path = dir.join("org.sqlite3");
+        let mut private_file = std::fs::OpenOptions::new();
+        private_file.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut private_file, 0o600);
+        private_file.open(&path).map_err(|source| Error::Io {
+            context: format!("creating {}", path.display()),
+            source,
+        })?;
         let mut conn = open_conn(&path)?;
         migrate(&mut conn, &schema)?;
         let seq: u64 = conn

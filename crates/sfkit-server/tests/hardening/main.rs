@@ -1,0 +1,15 @@
+//! Issue 10, the server's edges: every error answer in one JSON shape, connections that stall
+//! or pile up, API keys managed (and revoked at once) through the API, and the modes of the
+//! files that hold secrets. One binary, a module per concern, all on the real server.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod api_keys;
+mod common;
+mod connections;
+mod errors;
+mod file_modes;
