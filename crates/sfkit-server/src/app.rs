@@ -275,7 +275,10 @@ impl Server {
             catalog: Catalog::new(),
             clients: Clients::default(),
             mcp_pages: crate::mcp::Pages::default(),
-            cursors: sfkit_actions::Cursors::ephemeral(""),
+            cursors: config
+                .cursors
+                .clone()
+                .unwrap_or_else(|| sfkit_actions::Cursors::ephemeral("")),
             rate: RateLimiter::new(config.rate_per_key),
             metrics: Metrics::default(),
             timeout: config.request_timeout,

@@ -68,6 +68,10 @@ pub struct ServerConfig {
     /// How long a connection may stay open with no request under way (kept alive after an
     /// answer, or opened and left silent) before the server closes it.
     pub idle_timeout: Duration,
+    /// The key that seals the actions' paging cursors (each one bound to the API key and the
+    /// connection it was handed to). `None`: a random key of this process, so cursors end with
+    /// it; give servers that share a store the same key, so a cursor from one works on another.
+    pub cursors: Option<sfkit_actions::Cursors>,
 }
 
 impl ServerConfig {
@@ -84,6 +88,7 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(120),
             cache_ttl: Duration::from_secs(5),
             revocation_check: Duration::from_millis(250),
+            cursors: None,
             public_url: None,
             max_connections: 512,
             header_read_timeout: Duration::from_secs(10),

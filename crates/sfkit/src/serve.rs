@@ -201,6 +201,7 @@ pub(crate) fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
         let store = open_store(data_dir, args.store.or(file.store)).await?;
         let mut config = ServerConfig::new(addr, store);
         config.local_org_dir = Some(data_dir.join("org"));
+        config.cursors = Some(cursors(data_dir));
         config.public_url = args
             .public_url
             .or_else(|| std::env::var("SFKIT_PUBLIC_URL").ok())
@@ -247,9 +248,16 @@ pub(crate) fn mcp(data_dir: &Path, args: McpArgs) -> anyhow::Result<ExitCode> {
         let store = open_store(data_dir, args.store).await?;
         let mut config = ServerConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), store);
         config.local_org_dir = Some(data_dir.join("org"));
+        config.cursors = Some(cursors(data_dir));
         Server::serve_mcp_stdio(config)
             .await
             .context("serving MCP over stdio")?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Cursors sealed with the data directory's cursor key, so they outlive a restart.
+fn cursors(data_dir: &Path) -> sfkit_actions::Cursors {
+    let dir = data_dir.to_path_buf();
+    sfkit_actions::Cursors::new(Box::new(move || crate::connect::cursor_key(&dir)), "")
 }
