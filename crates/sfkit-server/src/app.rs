@@ -428,6 +428,7 @@ impl Server {
             header_read_timeout: config.header_read_timeout,
             body_read_timeout: config.body_read_timeout,
             idle_timeout: config.idle_timeout,
+            send_timeout: config.send_timeout,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -68,6 +68,9 @@ pub struct ServerConfig {
     /// How long a connection may stay open with no request under way (kept alive after an
     /// answer, or opened and left silent) before the server closes it.
     pub idle_timeout: Duration,
+    /// How long an answer may wait for a client that stopped reading it before the server
+    /// closes the connection.
+    pub send_timeout: Duration,
     /// The key that seals the actions' paging cursors (each one bound to the API key and the
     /// connection it was handed to). `None`: a random key of this process, so cursors end with
     /// it; give servers that share a store the same key, so a cursor from one works on another.
@@ -77,7 +80,7 @@ pub struct ServerConfig {
 impl ServerConfig {
     /// Defaults: 1 MiB bodies, 50 requests/s per key, 120 s per request, 5 s of caching with a
     /// look for revocations every 250 ms; 512 connections, 10 s to send headers, 30 s to send a
-    /// body, 30 s idle.
+    /// body, 30 s idle, 30 s for a client to take any of an answer.
     pub fn new(addr: SocketAddr, store: Arc<dyn Store>) -> Self {
         ServerConfig {
             addr,
@@ -94,6 +97,7 @@ impl ServerConfig {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(30),
+            send_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -11,7 +11,10 @@
 //! - **headers**: a request's line and headers not complete `header_read_timeout` after its
 //!   first byte (a client trickling a byte at a time is cut off all the same);
 //! - **body**: a request's body not complete `body_read_timeout` after its headers; the handler
-//!   reading it gets an error and answers 408.
+//!   reading it gets an error and answers 408;
+//! - **send**: an answer that cannot be written for `send_timeout` because the client stopped
+//!   reading (its window stays full); otherwise a client could ask for large answers and never
+//!   read them, holding connections "under way" that the limit never frees.
 //!
 //! At most `max_connections` are served at once. At the limit, a new connection takes the
 //! place of the one that has gone longest without a request under way: stalled and idle
@@ -69,6 +72,7 @@ pub(crate) struct Limits {
     pub(crate) header_read_timeout: Duration,
     pub(crate) body_read_timeout: Duration,
     pub(crate) idle_timeout: Duration,
+    pub(crate) send_timeout: Duration,
 }
 
 /// Where a connection is between requests.
@@ -80,6 +84,8 @@ struct Phase {
     since: Instant,
     /// The first byte of the next request, once it came.
     first_byte: Option<Instant>,
+    /// Since when the socket has taken none of the answer (the client is not reading).
+    write_blocked: Option<Instant>,
 }
 
 /// One connection, as the accept loop and its watchdog see it.
@@ -98,6 +104,7 @@ struct Watch {
 enum Closing {
     Idle,
     SlowHeaders,
+    SlowReader,
     Evicted,
 }
 
@@ -109,6 +116,7 @@ impl Watch {
                 in_flight: 0,
                 since: Instant::now(),
                 first_byte: None,
+                write_blocked: None,
             }),
             changed: Notify::new(),
             evicted: AtomicBool::new(false),
@@ -131,6 +139,24 @@ impl Watch {
         }
     }
 
+    /// The socket would take no more of an answer: the send timeout starts, unless it has.
+    fn write_blocked(&self) {
+        let mut p = self.phase();
+        if p.write_blocked.is_none() {
+            p.write_blocked = Some(Instant::now());
+            drop(p);
+            self.changed.notify_waiters();
+        }
+    }
+
+    /// Some of an answer was written: the client is reading.
+    fn wrote(&self) {
+        let mut p = self.phase();
+        if p.write_blocked.is_some() {
+            p.write_blocked = None;
+        }
+    }
+
     /// A request's headers are in: it is under way until its answer is sent.
     fn start(self: &Arc<Self>) -> Busy {
         let mut p = self.phase();
@@ -141,19 +167,28 @@ impl Watch {
         Busy(Arc::clone(self))
     }
 
-    /// When the connection breaks a limit, and which; `None` while a request is under way.
+    /// When the connection breaks a limit, and which. While a request is under way only a
+    /// client that stopped reading has one; an answer that cannot be written counts whether or
+    /// not hyper still holds its request (it may have taken the whole body already).
     fn deadline(&self, limits: &Limits) -> Option<(Instant, Closing)> {
         let p = self.phase();
-        if p.in_flight > 0 {
-            return None;
+        let blocked = p
+            .write_blocked
+            .map(|since| (since + limits.send_timeout, Closing::SlowReader));
+        let other = if p.in_flight > 0 {
+            None
+        } else if self.evicted.load(Ordering::Acquire) {
+            Some((Instant::now(), Closing::Evicted))
+        } else {
+            Some(match p.first_byte {
+                Some(first) => (first + limits.header_read_timeout, Closing::SlowHeaders),
+                None => (p.since + limits.idle_timeout, Closing::Idle),
+            })
+        };
+        match (blocked, other) {
+            (Some(b), Some(o)) => Some(if b.0 < o.0 { b } else { o }),
+            (b, o) => b.or(o),
         }
-        if self.evicted.load(Ordering::Acquire) {
-            return Some((Instant::now(), Closing::Evicted));
-        }
-        Some(match p.first_byte {
-            Some(first) => (first + limits.header_read_timeout, Closing::SlowHeaders),
-            None => (p.since + limits.idle_timeout, Closing::Idle),
-        })
     }
 
     /// True when no request is under way.
@@ -281,10 +316,16 @@ impl AsyncWrite for Watched {
             match self.tcp.poll_write_ready(cx) {
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    self.watch.write_blocked();
+                    return Poll::Pending;
+                }
             }
             match self.tcp.try_write(buf) {
-                Ok(n) => return Poll::Ready(Ok(n)),
+                Ok(n) => {
+                    self.watch.wrote();
+                    return Poll::Ready(Ok(n));
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => return Poll::Ready(Err(e)),
             }

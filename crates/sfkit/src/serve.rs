@@ -29,7 +29,7 @@ pub(crate) struct ServeArgs {
     store: Option<String>,
     /// A TOML file with `addr`, `store`, `public_url`, `body_limit` (bytes), `rate_per_key`
     /// (requests/s), `max_connections`, and `header_read_timeout`, `body_read_timeout`,
-    /// `idle_timeout` (durations such as "10s").
+    /// `idle_timeout`, `send_timeout` (durations such as "10s").
     #[arg(long)]
     config: Option<PathBuf>,
     /// The URL clients use when not the bound address (a proxy, a DNS name) [env:
@@ -99,6 +99,7 @@ struct FileSettings {
     header_read_timeout: Option<String>,
     body_read_timeout: Option<String>,
     idle_timeout: Option<String>,
+    send_timeout: Option<String>,
 }
 
 /// A duration from the settings file, named in the error.
@@ -227,6 +228,7 @@ pub(crate) fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
                 &mut config.body_read_timeout,
             ),
             ("idle_timeout", &file.idle_timeout, &mut config.idle_timeout),
+            ("send_timeout", &file.send_timeout, &mut config.send_timeout),
         ] {
             if let Some(d) = setting_duration(name, value.as_deref())? {
                 *into = d;

@@ -180,3 +180,37 @@ async fn idle_kept_alive_connections_are_closed_after_the_idle_timeout() {
     assert!(got.is_empty(), "closed without a word: {got:?}");
     s.stop().await;
 }
+
+/// A client that asks for answers and never reads them: once the socket takes no more for
+/// `send_timeout`, the server closes the connection. Before, such a connection counted as
+/// "under way" forever, and the connection limit could never free it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_closed() {
+    // Idle connections wait long here: only the send timeout can close this one in time.
+    let s = Srv::start(|c, _| {
+        c.idle_timeout = Duration::from_secs(120);
+        c.send_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let addr = s.addr();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    // A small window, so the answers back up quickly.
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut tcp = socket.connect(addr).await.unwrap();
+    // Many pipelined requests for the catalog (tens of kilobytes each): megabytes of answers.
+    let one = format!(
+        "GET /v1/actions HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\r\n",
+        s.admin
+    );
+    let n = 200;
+    tcp.write_all(one.repeat(n).as_bytes()).await.unwrap();
+    // Not reading, for longer than the send timeout.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    health(addr).await;
+    let got = until_closed(tcp)
+        .await
+        .expect("the server closed the connection of a client that stopped reading");
+    let answers = got.windows(12).filter(|w| w == b"HTTP/1.1 200").count();
+    assert!(answers < n, "cut short: {answers} of {n} answers");
+    s.stop().await;
+}
