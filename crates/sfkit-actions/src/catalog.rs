@@ -68,6 +68,43 @@ impl Action {
         self.read_only
     }
 
+    /// True when it may overwrite or remove what is there (updates, deletes, conversions);
+    /// false for reads and for creates, which only add.
+    pub fn destructive(&self) -> bool {
+        matches!(
+            self.op,
+            Op::Update(_)
+                | Op::Delete(_)
+                | Op::UpdateRecord
+                | Op::DeleteRecord
+                | Op::UpsertRecord
+                | Op::ConvertLead
+                | Op::CloseOpportunity
+        )
+    }
+
+    /// True when running it twice with the same parameters has the effect of running it once
+    /// (reads, updates, deletes, upserts); creates and conversions are not.
+    pub fn idempotent(&self) -> bool {
+        !matches!(self.op, Op::Create(_) | Op::CreateRecord | Op::ConvertLead)
+    }
+
+    /// A title for people: `createLead` → "Create lead".
+    pub fn title(&self) -> String {
+        let mut out = String::with_capacity(self.name.len() + 4);
+        for (i, c) in self.name.chars().enumerate() {
+            if i == 0 {
+                out.extend(c.to_uppercase());
+            } else if c.is_ascii_uppercase() {
+                out.push(' ');
+                out.extend(c.to_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
     /// The JSON Schema of its parameters.
     pub fn input_schema(&self) -> Value {
         params::schema(&self.params, self.api_fields)
@@ -234,18 +271,16 @@ fn entity_actions(e: &'static Entity) -> Vec<Action> {
         .writes()
         .output(save_schema()),
     ];
-    if e.delete {
-        out.push(
-            Action::new(
-                format!("delete{}", e.noun),
-                format!("Deletes a {} (to the recycle bin).", e.sobject),
-                Op::Delete(e),
-            )
-            .with([ID_PARAM])
-            .writes()
-            .output(save_schema()),
-        );
-    }
+    out.push(
+        Action::new(
+            format!("delete{}", e.noun),
+            format!("Deletes a {} (to the recycle bin).", e.sobject),
+            Op::Delete(e),
+        )
+        .with([ID_PARAM])
+        .writes()
+        .output(save_schema()),
+    );
     let order_names = order_names(e);
     out.push(
         Action::new(

@@ -64,8 +64,6 @@ pub struct Entity {
     pub orders: &'static [OrderField],
     /// Has a full-text search action (searchAccounts, ...).
     pub search: bool,
-    /// Has a delete action (the spec gives Opportunities none; closeOpportunity instead).
-    pub delete: bool,
 }
 
 const S: Kind = Kind::String;
@@ -240,7 +238,6 @@ pub static ACCOUNT: Entity = Entity {
         COMMON_ORDERS[2],
     ],
     search: true,
-    delete: true,
 };
 
 /// Contacts.
@@ -313,7 +310,6 @@ pub static CONTACT: Entity = Entity {
         COMMON_ORDERS[2],
     ],
     search: true,
-    delete: true,
 };
 
 /// Leads.
@@ -386,7 +382,6 @@ pub static LEAD: Entity = Entity {
         COMMON_ORDERS[2],
     ],
     search: true,
-    delete: true,
 };
 
 /// Opportunities.
@@ -511,7 +506,6 @@ pub static OPPORTUNITY: Entity = Entity {
         COMMON_ORDERS[2],
     ],
     search: false,
-    delete: false,
 };
 
 /// Tasks.
@@ -588,7 +582,6 @@ pub static TASK: Entity = Entity {
         COMMON_ORDERS[2],
     ],
     search: false,
-    delete: true,
 };
 
 /// Cases: not in the spec's action list, but the spec's triggers include Case events, and a
@@ -677,7 +670,6 @@ pub static CASE: Entity = Entity {
         COMMON_ORDERS[2],
     ],
     search: true,
-    delete: true,
 };
 
 /// Every entity.

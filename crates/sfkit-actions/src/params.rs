@@ -320,6 +320,23 @@ pub fn check(params: &[Param], input: &Value, api_fields: bool) -> Result<Checke
                     out.values.insert(key.clone(), v);
                 }
             }
+            // A field the action has a parameter for, given by its API name (`LastName` for
+            // `lastName`): the parameter, checked as such.
+            None if api_fields
+                && let Some(p) = params.iter().find(|p| p.field == Some(key.as_str())) =>
+            {
+                if obj.contains_key(p.name) {
+                    return Err(ActionError::invalid(
+                        "DUPLICATE_VALUE",
+                        format!("{} and {key} are the same field: give one of them", p.name),
+                        vec![p.name.to_owned(), key.clone()],
+                    ));
+                }
+                let v = p.check(value)?;
+                if !v.is_null() {
+                    out.values.insert(p.name.to_owned(), v);
+                }
+            }
             None if api_fields && is_api_name(key) => {
                 out.extra_fields.insert(key.clone(), value.clone());
             }
@@ -376,9 +393,11 @@ pub fn schema(params: &[Param], api_fields: bool) -> Value {
     s.insert("required".into(), json!(required));
     s.insert("additionalProperties".into(), json!(false));
     if api_fields {
+        // Any Salesforce field by its API name. Not `patternProperties`: strict tool-calling
+        // modes refuse it.
         s.insert(
-            "patternProperties".into(),
-            json!({"^([A-Z]|.*__)": {"description": "any Salesforce field by its API name"}}),
+            "additionalProperties".into(),
+            json!({"description": "any Salesforce field by its API name (LastName, Custom_Field__c)"}),
         );
     }
     Value::Object(s)

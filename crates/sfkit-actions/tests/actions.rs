@@ -97,6 +97,7 @@ fn every_spec_action_is_there_with_schemas() {
         "createOpportunity",
         "updateOpportunity",
         "closeOpportunity",
+        "deleteOpportunity",
         "listOpportunities",
         "getTask",
         "createTask",
@@ -1079,4 +1080,62 @@ async fn searches_page_and_keep_record_types() {
         .map(|r| r["attributes"]["type"].as_str().unwrap())
         .collect();
     assert_eq!(types, HashSet::from(["Account", "Contact"]));
+}
+
+/// Opportunities are deleted like every other entity (it was the one without its action).
+#[tokio::test]
+async fn opportunities_can_be_deleted() {
+    let t = T::start().await;
+    let id = t
+        .ok(
+            "createOpportunity",
+            json!({"name": "Gone deal", "stageName": "Prospecting", "closeDate": "2031-01-31"}),
+        )
+        .await["id"]
+        .clone();
+    let done = t.ok("deleteOpportunity", json!({"id": id})).await;
+    assert_eq!(done["success"], true);
+    let e = t.err("getOpportunity", json!({"id": id})).await;
+    assert!(
+        e.code == "ENTITY_IS_DELETED" || e.code == "NOT_FOUND",
+        "{e:?}"
+    );
+}
+
+/// The spec writes fields by their Salesforce API names: `createLead {"LastName": "Ng",
+/// "Company": "Acme"}` works like `lastName`/`company` (it was REQUIRED_FIELD_MISSING), with
+/// the same type checks; giving both names of one field is refused.
+#[tokio::test]
+async fn parameters_take_api_names_too() {
+    let t = T::start().await;
+    let id = t
+        .ok("createLead", json!({"LastName": "Ng", "Company": "Acme"}))
+        .await["id"]
+        .clone();
+    let lead = t.ok("getLead", json!({"id": id})).await;
+    assert_eq!(
+        (lead["LastName"].as_str(), lead["Company"].as_str()),
+        (Some("Ng"), Some("Acme"))
+    );
+    assert_eq!(lead["Status"], "New");
+    t.ok("updateLead", json!({"id": id, "Company": "Acme Two"}))
+        .await;
+    assert_eq!(
+        t.ok("getLead", json!({"id": id})).await["Company"],
+        "Acme Two"
+    );
+    let e = t
+        .err(
+            "createAccount",
+            json!({"Name": "Typed", "NumberOfEmployees": "many"}),
+        )
+        .await;
+    assert_eq!(e.code, "INVALID_TYPE_ON_FIELD_IN_RECORD");
+    let e = t
+        .err(
+            "createLead",
+            json!({"lastName": "A", "LastName": "B", "company": "C"}),
+        )
+        .await;
+    assert_eq!(e.code, "DUPLICATE_VALUE");
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -199,13 +200,16 @@ impl ServerHandler for Mcp {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
+        // A read-only key sees only the tools it may call.
+        let read_only = self.key(&context).is_some_and(|k| k.scope.read_only);
         let mut tools: Vec<Tool> = self
             .state
             .catalog
             .actions()
             .iter()
+            .filter(|a| !read_only || a.read_only())
             .map(|a| {
                 let mut schema = match a.input_schema() {
                     Value::Object(m) => m,
@@ -229,7 +233,19 @@ impl ServerHandler for Mcp {
                         json!({"type": "string", "description": "the connection to use (default: the only one)"}),
                     );
                 }
-                Tool::new(a.name().to_owned(), a.description().to_owned(), Arc::new(schema))
+                let annotations = ToolAnnotations::with_title(a.title())
+                    .read_only(a.read_only())
+                    .destructive(a.destructive())
+                    .idempotent(a.idempotent())
+                    .open_world(true);
+                let mut tool =
+                    Tool::new(a.name().to_owned(), a.description().to_owned(), Arc::new(schema))
+                        .with_title(a.title())
+                        .with_annotations(annotations);
+                if let Value::Object(out) = a.output_schema() {
+                    tool = tool.with_raw_output_schema(Arc::new(out));
+                }
+                tool
             })
             .collect();
         let more = match json!({
@@ -240,11 +256,20 @@ impl ServerHandler for Mcp {
             Value::Object(m) => m,
             _ => Map::new(),
         };
-        tools.push(Tool::new(
-            MORE,
-            "The next part of a result that was too large to send at once.",
-            Arc::new(more),
-        ));
+        tools.push(
+            Tool::new(
+                MORE,
+                "The next part of a result that was too large to send at once.",
+                Arc::new(more),
+            )
+            .with_title("More results")
+            .with_annotations(
+                ToolAnnotations::with_title("More results")
+                    .read_only(true)
+                    .idempotent(true)
+                    .open_world(false),
+            ),
+        );
         Ok(ListToolsResult::with_all_items(tools))
     }
 
@@ -313,7 +338,9 @@ impl ServerHandler for Mcp {
             }
         };
         Ok(match cap(&self.state.mcp_pages, &caller, out) {
-            Some(out) => CallToolResult::success(vec![ContentBlock::text(out.to_string())]),
+            // Structured (the tool's outputSchema describes it), and the same JSON as text for
+            // clients that read only text.
+            Some(out) => CallToolResult::structured(out),
             None => tool_error(
                 "UNKNOWN_EXCEPTION",
                 "no randomness for a continuation token",

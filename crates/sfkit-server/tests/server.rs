@@ -755,6 +755,30 @@ async fn mcp_tools_over_http() {
     )
     .await;
     assert_eq!(denied["result"]["isError"], true, "{denied}");
+    // And it is offered only the tools it may call.
+    let (_, _, listed) = mcp(
+        &t,
+        Some(&reader),
+        s2.as_deref(),
+        json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list", "params": {}}),
+    )
+    .await;
+    let tools = listed["result"]["tools"].as_array().unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(
+        names.contains(&"query") && names.contains(&"getLead"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"createLead") && !names.contains(&"deleteAccount"),
+        "{names:?}"
+    );
+    assert!(
+        tools
+            .iter()
+            .all(|t| t["annotations"]["readOnlyHint"] == true),
+        "{listed}"
+    );
     t.server.unwrap().shutdown().await;
 }
 

@@ -37,6 +37,36 @@ async fn an_mcp_client_lists_tools_and_calls_them() {
         assert!(names.contains(&expected), "{expected} in {names:?}");
     }
 
+    // Titles and hints for the client to reason about each tool, and what it answers.
+    let tool = |name: &str| tools.iter().find(|t| t.name == name).unwrap().clone();
+    let create = tool("createLead");
+    assert_eq!(create.title.as_deref(), Some("Create lead"));
+    let hints = create.annotations.clone().unwrap();
+    assert_eq!(
+        (
+            hints.read_only_hint,
+            hints.destructive_hint,
+            hints.idempotent_hint
+        ),
+        (Some(false), Some(false), Some(false))
+    );
+    let hints = tool("deleteLead").annotations.unwrap();
+    assert_eq!(
+        (hints.read_only_hint, hints.destructive_hint),
+        (Some(false), Some(true))
+    );
+    assert_eq!(
+        tool("query").annotations.unwrap().read_only_hint,
+        Some(true)
+    );
+    assert!(tool("query").output_schema.is_some());
+    // Inputs avoid what strict tool-calling modes refuse.
+    assert!(tools.iter().all(|t| {
+        !Value::Object((*t.input_schema).clone())
+            .to_string()
+            .contains("patternProperties")
+    }));
+
     let args = |v: Value| v.as_object().unwrap().clone();
     let made = client
         .call_tool(
@@ -56,6 +86,9 @@ async fn an_mcp_client_lists_tools_and_calls_them() {
         .await
         .unwrap();
     assert_eq!(text(&q)["records"][0]["Company"], "Pipes Ltd");
+    let structured = q.structured_content.clone().expect("a structured result");
+    assert_eq!(structured["records"][0]["Company"], "Pipes Ltd");
+    assert_eq!(structured["done"], true);
 
     let bad = client
         .call_tool(
