@@ -301,6 +301,16 @@ fn entity_actions(e: &'static Entity) -> Vec<Action> {
             ),
             LIMIT,
             CURSOR,
+            Param::opt(
+                "fields",
+                Kind::StringList,
+                "API names of the fields to return (default: the usual ones; Id and the order's field always come)",
+            ),
+            Param::opt(
+                "all",
+                Kind::Boolean,
+                "every matching record in one answer (pages of 2,000 underneath; at most 50,000), instead of one page",
+            ),
         ])
         .output(page_schema(e.sobject)),
     );

@@ -530,19 +530,63 @@ fn position_of(state: &Value) -> Result<(Value, String), ActionError> {
     ))
 }
 
+/// The most records `all: true` returns in one answer: past it, page with the cursor.
+const MAX_ALL: u64 = 50_000;
+
+/// The fields a list selects: the caller's `fields` (with `Id` and the order's field, which
+/// paging needs), else the entity's list fields.
+fn list_select(
+    e: &Entity,
+    order: &OrderField,
+    params: &Map<String, Value>,
+) -> Result<Vec<String>, ActionError> {
+    let Some(asked) = params.get("fields").and_then(Value::as_array) else {
+        return Ok(e.list_fields.iter().map(|f| (*f).to_owned()).collect());
+    };
+    let mut out: Vec<String> = Vec::new();
+    for name in ["Id", order.field]
+        .into_iter()
+        .chain(asked.iter().filter_map(Value::as_str))
+    {
+        if FieldPath::parse(name).is_err() {
+            return Err(ActionError::invalid(
+                "INVALID_FIELD",
+                format!("{name:?} is not a field name (API names such as Name or Owner.Name)"),
+                vec!["fields".into()],
+            ));
+        }
+        if !out.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            out.push(name.to_owned());
+        }
+    }
+    Ok(out)
+}
+
 async fn list(ctx: &Ctx, action: &str, e: &Entity, c: &Checked) -> Result<Value, ActionError> {
     let (params, state) = continue_listing(ctx, action, c)?;
-    let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(100);
+    let all = params.get("all").and_then(Value::as_bool) == Some(true);
+    if all && (params.contains_key("limit") || state.is_some()) {
+        return Err(ActionError::invalid(
+            "INVALID_INPUT",
+            "all: true reads every page itself (2,000 records a request); give it no limit or cursor",
+            vec!["all".into()],
+        ));
+    }
+    let limit = if all {
+        2000
+    } else {
+        params.get("limit").and_then(Value::as_u64).unwrap_or(100)
+    };
     let order: &OrderField = match params.get("orderBy").and_then(Value::as_str) {
         Some(name) => e.orders.iter().find(|o| o.name == name),
         None => e.orders.first(),
     }
     .ok_or_else(|| internal("no order for this list"))?;
     let desc = params.get("orderDirection").and_then(Value::as_str) == Some("desc");
-    let mut conditions = Vec::new();
+    let mut filters = Vec::new();
     for f in e.filters {
         if let Some(v) = params.get(f.param.name) {
-            conditions.push(filter_condition(
+            filters.push(filter_condition(
                 f.param.name,
                 f.field,
                 f.test,
@@ -551,47 +595,71 @@ async fn list(ctx: &Ctx, action: &str, e: &Entity, c: &Checked) -> Result<Value,
             )?);
         }
     }
-    let filters = and(conditions.clone());
+    let select = list_select(e, order, &params)?;
     // The total counted for the first page rides along in the cursor, so later pages cost
     // no second COUNT() call.
     let mut total: Option<u64> = None;
+    let mut from: Option<(Value, String)> = None;
     if let Some(state) = &state {
         total = state.get("t").and_then(Value::as_u64);
-        let (v, id) = position_of(state)?;
-        conditions.push(after(order, desc, &v, &id)?);
+        from = Some(position_of(state)?);
     }
-    let mut q = Query::select_from(e.list_fields.iter().copied(), e.sobject)
-        .map_err(|err| internal(err.to_string()))?;
-    q.where_clause = and(conditions);
-    q.order_by = keyset_order(order, desc)?;
-    q.limit = Some(RowCount::Literal(limit + 1));
-    let soql = q.to_string();
-    let mut records: Vec<Record> = ctx
-        .client
-        .query_with(&soql, QueryOptions::default())
-        .try_collect()
-        .await?;
-    let more = records.len() as u64 > limit;
-    records.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let total = match total {
-        Some(t) => t,
-        // Everything fitted on the first page: the page is the total.
-        None if !more => records.len() as u64,
-        None => count(ctx, e.sobject, filters).await?,
-    };
-    let next = match (more, records.last()) {
-        (true, Some(last)) => {
-            let (v, id) = position(order, last);
-            Some(
-                ctx.cursors
-                    .seal(action, &json!({"p": params, "t": total, "v": v, "id": id}))?,
-            )
+    let mut out: Vec<Value> = Vec::new();
+    loop {
+        let mut conditions = filters.clone();
+        if let Some((v, id)) = &from {
+            conditions.push(after(order, desc, v, id)?);
         }
-        _ => None,
+        let mut q = Query::select_from(select.iter().map(String::as_str), e.sobject)
+            .map_err(|err| internal(err.to_string()))?;
+        q.where_clause = and(conditions);
+        q.order_by = keyset_order(order, desc)?;
+        q.limit = Some(RowCount::Literal(limit + 1));
+        let mut records: Vec<Record> = ctx
+            .client
+            .query_with(&q.to_string(), QueryOptions::default())
+            .try_collect()
+            .await?;
+        let more = records.len() as u64 > limit;
+        records.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let n = match total {
+            Some(t) => t,
+            // Everything fitted on the first page: the page is the total.
+            None if !more => records.len() as u64,
+            None => count(ctx, e.sobject, and(filters.clone())).await?,
+        };
+        total = Some(n);
+        if all && n > MAX_ALL {
+            return Err(ActionError::invalid(
+                "TOO_MANY_RECORDS",
+                format!(
+                    "{n} records match; all: true returns at most {MAX_ALL}: page with limit and cursor, or narrow the filters"
+                ),
+                vec!["all".into()],
+            ));
+        }
+        from = match (more, records.last()) {
+            (true, Some(last)) => {
+                let (v, id) = position(order, last);
+                Some((v, id.as_str().unwrap_or_default().to_owned()))
+            }
+            _ => None,
+        };
+        out.extend(records.into_iter().map(Value::Object));
+        if !all || from.is_none() {
+            break;
+        }
+    }
+    let total = total.unwrap_or(out.len() as u64);
+    let next = match from {
+        Some((v, id)) => Some(
+            ctx.cursors
+                .seal(action, &json!({"p": params, "t": total, "v": v, "id": id}))?,
+        ),
+        None => None,
     };
-    let mut records: Vec<Value> = records.into_iter().map(Value::Object).collect();
-    records.iter_mut().for_each(strip_attributes);
-    Ok(page(records, total, next))
+    out.iter_mut().for_each(strip_attributes);
+    Ok(page(out, total, next))
 }
 
 /// `SELECT COUNT() FROM sobject WHERE filters`: how many records a list matches in all.

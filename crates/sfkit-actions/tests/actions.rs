@@ -1139,3 +1139,76 @@ async fn parameters_take_api_names_too() {
         .await;
     assert_eq!(e.code, "DUPLICATE_VALUE");
 }
+
+/// Lists return the fields asked for (with Id and the order's field, which paging needs), and
+/// `all: true` returns every matching record in one answer, read 2,000 a request.
+#[tokio::test]
+async fn lists_take_fields_and_all() {
+    let t = T::start().await;
+    let recs: Vec<sfkit_client::Record> = (0..4500)
+        .map(|i| {
+            let industry = if i % 3 == 0 { "Banking" } else { "Retail" };
+            json!({"Name": format!("All {i:04}"), "Industry": industry, "Phone": "555"})
+                .as_object()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    for chunk in recs.chunks(200) {
+        t.ctx
+            .client
+            .create_many("Account", chunk, true)
+            .await
+            .unwrap();
+    }
+    let some = t
+        .ok(
+            "listAccounts",
+            json!({"industry": "Banking", "fields": ["Phone"], "limit": 5}),
+        )
+        .await;
+    let keys: Vec<&str> = some["records"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, vec!["Id", "Name", "Phone"], "{some}");
+    // The cursor keeps the fields too.
+    let next = t
+        .ok("listAccounts", json!({"cursor": some["nextCursor"]}))
+        .await;
+    assert_eq!(next["records"][0].as_object().unwrap().len(), 3);
+
+    let before = t.api_requests();
+    let every = t
+        .ok("listAccounts", json!({"industry": "Retail", "all": true}))
+        .await;
+    assert_eq!(every["totalSize"], 3000);
+    assert_eq!(every["done"], true);
+    assert!(every["nextCursor"].is_null());
+    let ids: HashSet<&str> = every["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["Industry"], "Retail");
+            r["Id"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(ids.len(), 3000);
+    // Two pages of 2,000 and a count: a handful of requests, not one per 100 records.
+    assert!(
+        t.api_requests() - before <= 4,
+        "{}",
+        t.api_requests() - before
+    );
+    let e = t
+        .err("listAccounts", json!({"all": true, "limit": 10}))
+        .await;
+    assert_eq!(e.code, "INVALID_INPUT");
+    let e = t
+        .err("listAccounts", json!({"fields": ["Name; DROP"]}))
+        .await;
+    assert_eq!(e.code, "INVALID_FIELD");
+}
