@@ -154,6 +154,40 @@ async fn check_fields(
     Ok(())
 }
 
+/// Checks a value against the org's own active values of a picklist field, so a typo is
+/// refused with the values that would do instead of being saved (Salesforce keeps unknown
+/// values of unrestricted picklists, and a lead with an unknown status falls out of every
+/// view and conversion).
+async fn check_picklist(
+    ctx: &Ctx,
+    sobject: &str,
+    field: &str,
+    param: &str,
+    value: &str,
+) -> Result<(), ActionError> {
+    let d = ctx.client.sobjects(sobject).describe().await?;
+    let Some(f) = d.field(field) else {
+        return Ok(());
+    };
+    let active: Vec<&str> = f
+        .picklist_values
+        .iter()
+        .filter(|p| p.active)
+        .map(|p| p.value.as_str())
+        .collect();
+    if active.is_empty() || active.contains(&value) {
+        return Ok(());
+    }
+    Err(ActionError::invalid(
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        format!(
+            "{field}: bad value for picklist field: {value:?}; the org's values are {}",
+            active.join(", ")
+        ),
+        vec![param.to_owned()],
+    ))
+}
+
 /// The API fields of a create or update: mapped parameters plus extra API-named fields.
 fn record_fields(e: &Entity, c: &Checked) -> Map<String, Value> {
     let mut out = Map::new();
@@ -240,6 +274,11 @@ pub(crate) async fn run(action: &Action, ctx: &Ctx, c: Checked) -> Result<Value,
                 ));
             }
             check_fields(ctx, e.sobject, &c.extra_fields, false).await?;
+            if e.sobject == "Lead"
+                && let Some(status) = fields.get("Status").and_then(Value::as_str)
+            {
+                check_picklist(ctx, "Lead", "Status", "status", status).await?;
+            }
             client.sobjects(e.sobject).update(id, &fields).await?;
             Ok(saved(id))
         }

@@ -1212,3 +1212,34 @@ async fn lists_take_fields_and_all() {
         .await;
     assert_eq!(e.code, "INVALID_FIELD");
 }
+
+/// updateLead checks Status against the org's own picklist: a typo is refused with the values
+/// that would do, and nothing is saved.
+#[tokio::test]
+async fn update_lead_checks_status_against_the_orgs_picklist() {
+    let t = T::start().await;
+    let id = t
+        .ok("createLead", json!({"lastName": "Pick", "company": "List"}))
+        .await["id"]
+        .clone();
+    let e = t
+        .err("updateLead", json!({"id": id, "status": "Contacted-ish"}))
+        .await;
+    assert_eq!(e.code, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+    assert_eq!(e.fields, vec!["status".to_owned()]);
+    assert!(e.message.contains("Working - Contacted"), "{}", e.message);
+    assert_eq!(
+        t.ok("getLead", json!({"id": id})).await["Status"],
+        "New",
+        "unchanged"
+    );
+    t.ok(
+        "updateLead",
+        json!({"id": id, "status": "Working - Contacted"}),
+    )
+    .await;
+    assert_eq!(
+        t.ok("getLead", json!({"id": id})).await["Status"],
+        "Working - Contacted"
+    );
+}
