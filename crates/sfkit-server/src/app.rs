@@ -313,7 +313,6 @@ impl Server {
             .route("/metrics", get(metrics))
             .route("/v1/actions", get(list_actions))
             .route("/v1/actions/{name}", get(describe_action).post(run_action))
-            .route("/v1/openapi.json", get(openapi))
             .route(
                 "/v1/connections",
                 get(list_connections).post(create_connection),
@@ -395,6 +394,8 @@ impl Server {
             // the API key, which a browser cannot send.
             .route("/v1/oauth/start/{state}", get(redirect_to_salesforce))
             .route("/v1/oauth/callback", get(oauth_callback))
+            // The API's description is public: clients read it before they have a key.
+            .route("/v1/openapi.json", get(openapi))
             .merge(api)
             .merge(mcp)
             .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such endpoint") })

@@ -16,6 +16,25 @@ pub(crate) fn document(catalog: &Catalog) -> Value {
             }
         }}}}}
     });
+    let e = |what: &str| {
+        let mut r = error.clone();
+        if let Value::Object(m) = &mut r {
+            m.insert("description".into(), json!(what));
+        }
+        r
+    };
+    let connection = json!([
+        {
+            "name": "X-Sfkit-Connection", "in": "header", "required": false,
+            "schema": {"type": "string"},
+            "description": "the connection to use (default: the only one)"
+        },
+        {
+            "name": "connection", "in": "query", "required": false,
+            "schema": {"type": "string"},
+            "description": "the connection to use, where a header cannot be set"
+        }
+    ]);
     let mut paths = Map::new();
     for a in catalog.actions() {
         paths.insert(
@@ -24,22 +43,26 @@ pub(crate) fn document(catalog: &Catalog) -> Value {
                 "operationId": a.name(),
                 "summary": a.description(),
                 "tags": [if a.read_only() { "read" } else { "write" }],
-                "parameters": [{
-                    "name": "X-Sfkit-Connection", "in": "header", "required": false,
-                    "schema": {"type": "string"},
-                    "description": "the connection to use (default: the only one)"
-                }],
+                "parameters": connection,
                 "requestBody": {"required": true, "content": {"application/json": {"schema": a.input_schema()}}},
                 "responses": {
                     "200": {"description": "The action's output", "content": {"application/json": {"schema": a.output_schema()}}},
-                    "400": error, "401": {"description": "Missing or wrong API key"},
-                    "403": {"description": "The API key may not do this"},
-                    "429": {"description": "Too many requests for this API key"},
-                    "502": {"description": "Salesforce could not be reached or answered an error"}
+                    "400": e("The parameters were refused; nothing was sent to Salesforce"),
+                    "401": e("Missing or wrong API key"),
+                    "403": e("The API key may not do this, or Salesforce refused the connection's user"),
+                    "404": e("No such action, connection or record"),
+                    "408": e("The request's body did not arrive in time"),
+                    "413": e("The request's body is too large"),
+                    "422": e("Salesforce refused the call (its error code and message)"),
+                    "429": e("Too many requests for this API key, or the org's limit"),
+                    "502": e("Salesforce could not be reached, or the connection must be made again"),
+                    "503": e("Salesforce or the server's store is unavailable: try again later"),
+                    "504": e("The action took too long")
                 }
             }}),
         );
     }
+    other_paths(&mut paths, &e);
     key_paths(&mut paths, &error);
     json!({
         "openapi": "3.1.0",
@@ -49,6 +72,135 @@ pub(crate) fn document(catalog: &Catalog) -> Value {
         "security": [{"apiKey": []}],
         "paths": paths,
     })
+}
+
+/// Every route besides the actions and the keys: the catalog, connections, OAuth's browser
+/// legs, MCP, health, metrics and this document.
+fn other_paths(paths: &mut Map<String, Value>, e: &dyn Fn(&str) -> Value) {
+    let open = json!([]);
+    let connection = json!({"type": "object", "properties": {
+        "name": {"type": "string"}, "instanceUrl": {"type": "string"},
+        "kind": {"type": "string"}, "settings": {"type": "object"}
+    }});
+    let mut add = |path: &str, item: Value| {
+        paths.insert(path.to_owned(), item);
+    };
+    add(
+        "/v1/actions",
+        json!({"get": {
+            "operationId": "listActions", "tags": ["catalog"],
+            "summary": "Every action with its input and output schemas.",
+            "responses": {"200": {"description": "The catalog"}, "401": e("Missing or wrong API key")}
+        }}),
+    );
+    add(
+        "/v1/actions/{name}",
+        json!({"get": {
+            "operationId": "describeAction", "tags": ["catalog"],
+            "summary": "One action with its input and output schemas.",
+            "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The action"}, "401": e("Missing or wrong API key"),
+                          "404": e("No such action")}
+        }}),
+    );
+    add(
+        "/v1/connections",
+        json!({
+            "get": {
+                "operationId": "listConnections", "tags": ["connections"],
+                "summary": "The saved connections this key may use (never their secrets).",
+                "responses": {"200": {"description": "The connections", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"connections": {"type": "array", "items": connection}}}}}},
+                    "401": e("Missing or wrong API key"), "503": e("The store is unavailable")}
+            },
+            "post": {
+                "operationId": "createConnection", "tags": ["connections"],
+                "summary": "Saves a connection after checking that it logs in (unlimited keys only).",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["name", "instanceUrl", "kind"], "properties": {
+                        "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+                        "instanceUrl": {"type": "string", "description": "https://MyDomain.my.salesforce.com"},
+                        "kind": {"type": "string", "enum": crate::connections::KINDS},
+                        "settings": {"type": "object", "description": "the kind's settings that are not secret (client id, username, ...)"},
+                        "secrets": {"type": "object", "description": "the kind's secrets (sealed at rest, never shown again)"}
+                    }}}}},
+                "responses": {"201": {"description": "Saved"}, "400": e("A field is missing or wrong"),
+                              "401": e("Missing or wrong API key"), "403": e("The key is limited"),
+                              "422": e("The connection did not log in")}
+            }
+        }),
+    );
+    add(
+        "/v1/connections/{name}",
+        json!({"delete": {
+            "operationId": "deleteConnection", "tags": ["connections"],
+            "summary": "Deletes a saved connection (unlimited keys only).",
+            "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "Deleted"}, "401": e("Missing or wrong API key"),
+                          "403": e("The key is limited"), "404": e("No such connection")}
+        }}),
+    );
+    add(
+        "/v1/connections/{name}/authorize",
+        json!({"post": {
+            "operationId": "authorizeConnection", "tags": ["connections"],
+            "summary": "Starts Salesforce's OAuth web flow for a connection: answers the URL to open in a browser.",
+            "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The URL to open"}, "400": e("The request was refused"),
+                          "401": e("Missing or wrong API key"), "403": e("The key is limited")}
+        }}),
+    );
+    add(
+        "/v1/oauth/start/{state}",
+        json!({"get": {
+            "operationId": "oauthStart", "tags": ["oauth"], "security": open,
+            "summary": "The browser's first leg of the OAuth flow: redirects to Salesforce.",
+            "parameters": [{"name": "state", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {"302": {"description": "To Salesforce's login"}, "404": e("Unknown or expired flow")}
+        }}),
+    );
+    add(
+        "/v1/oauth/callback",
+        json!({"get": {
+            "operationId": "oauthCallback", "tags": ["oauth"], "security": open,
+            "summary": "Where Salesforce sends the browser back with the authorization code.",
+            "responses": {"200": {"description": "The connection is saved"}, "400": e("The flow failed")}
+        }}),
+    );
+    add(
+        "/mcp",
+        json!({"post": {
+            "operationId": "mcp", "tags": ["mcp"],
+            "summary": "The actions as MCP tools (streamable HTTP transport, JSON answers).",
+            "responses": {"200": {"description": "A JSON-RPC answer"},
+                          "400": {"description": "A JSON-RPC error (-32700 not JSON, -32600 not a message)"},
+                          "401": e("Missing or wrong API key")}
+        }}),
+    );
+    add(
+        "/healthz",
+        json!({"get": {
+            "operationId": "health", "tags": ["operations"], "security": open,
+            "summary": "Whether the server answers.",
+            "responses": {"200": {"description": "{\"status\": \"ok\"}"}}
+        }}),
+    );
+    add(
+        "/metrics",
+        json!({"get": {
+            "operationId": "metrics", "tags": ["operations"],
+            "summary": "Prometheus metrics.",
+            "responses": {"200": {"description": "Prometheus text"}, "401": e("Missing or wrong API key")}
+        }}),
+    );
+    add(
+        "/v1/openapi.json",
+        json!({"get": {
+            "operationId": "openapi", "tags": ["operations"], "security": open,
+            "summary": "This document (no key needed).",
+            "responses": {"200": {"description": "The OpenAPI document"}}
+        }}),
+    );
 }
 
 /// `/v1/apikeys`: for admin keys only.

@@ -135,16 +135,44 @@ impl T {
 }
 
 #[tokio::test]
-async fn api_keys_guard_everything_but_health() {
+async fn api_keys_guard_everything_but_health_and_the_api_description() {
     let t = T::start(100.0).await;
     let (s, body) = t.call(None, reqwest::Method::GET, "/healthz", None).await;
     assert_eq!((s, body["status"].as_str()), (200, Some("ok")));
+    // The OpenAPI document is public, and describes every route the server answers.
+    let (s, doc) = t
+        .call(None, reqwest::Method::GET, "/v1/openapi.json", None)
+        .await;
+    assert_eq!(s, 200);
     for path in [
         "/v1/actions",
-        "/v1/openapi.json",
+        "/v1/actions/{name}",
         "/v1/connections",
+        "/v1/connections/{name}",
+        "/v1/connections/{name}/authorize",
+        "/v1/apikeys",
+        "/v1/apikeys/{name}",
+        "/v1/oauth/start/{state}",
+        "/v1/oauth/callback",
+        "/mcp",
+        "/healthz",
         "/metrics",
+        "/v1/openapi.json",
     ] {
+        assert!(doc["paths"][path].is_object(), "{path} is described");
+    }
+    let create = &doc["paths"]["/v1/actions/createLead"]["post"];
+    for status in ["400", "404", "422", "502"] {
+        assert!(create["responses"][status].is_object(), "{status}");
+    }
+    assert!(
+        create["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "connection" && p["in"] == "query")
+    );
+    for path in ["/v1/actions", "/v1/connections", "/metrics"] {
         let (s, body) = t.call(None, reqwest::Method::GET, path, None).await;
         assert_eq!(s, 401, "{path}");
         assert_eq!(body["error"]["code"], "INVALID_AUTH_HEADER");
