@@ -959,9 +959,15 @@ async fn convert_lead(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError> {
         .ok_or_else(|| internal("convertLead answered no result"))?;
     if !r.success {
         let first = r.errors.first();
+        let code = first.map_or("UNKNOWN_EXCEPTION".into(), |e| e.error_code.clone());
+        let mut message = first.map_or("the lead was not converted".into(), |e| e.message.clone());
+        // The fix a user needs, as every other error carries it.
+        if let Some(fix) = sfkit_client::ErrorCode::from(code.as_str()).remedy() {
+            message = format!("{message}. {fix}");
+        }
         return Err(ActionError {
-            code: first.map_or("UNKNOWN_EXCEPTION".into(), |e| e.error_code.clone()),
-            message: first.map_or("the lead was not converted".into(), |e| e.message.clone()),
+            code,
+            message,
             fields: first.map(|e| e.fields.clone()).unwrap_or_default(),
             retryable: false,
             origin: crate::error::Origin::Salesforce,

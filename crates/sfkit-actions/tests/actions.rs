@@ -281,6 +281,26 @@ async fn leads_default_to_new_and_convert_with_and_without_an_opportunity() {
     assert_eq!(contact["AccountId"], r["accountId"]);
     let again = t.err("convertLead", json!({"leadId": lead})).await;
     assert_eq!(again.origin, Origin::Salesforce);
+    // A user who may not convert leads is told what to change, like every other error.
+    let fresh = t
+        .ok(
+            "createLead",
+            json!({"lastName": "Denied", "company": "D Co"}),
+        )
+        .await["id"]
+        .clone();
+    let viewer = T::ctx_for(&t.org, VIEWER_USERNAME);
+    let denied = t
+        .catalog
+        .run(&viewer, "convertLead", &json!({"leadId": fresh}))
+        .await
+        .unwrap_err();
+    assert!(denied.code.starts_with("INSUFFICIENT_ACCESS"), "{denied:?}");
+    assert!(
+        denied.message.contains("profile and permission sets"),
+        "carries its fix: {}",
+        denied.message
+    );
 
     let lead2 = t
         .ok(
