@@ -221,10 +221,10 @@ impl ServerHandle {
 fn status_of(e: &ActionError) -> StatusCode {
     match e.origin {
         Origin::Validation => StatusCode::BAD_REQUEST,
+        // Salesforce refusing the connection's user (INSUFFICIENT_ACCESS...) is a refusal like
+        // any other of Salesforce's (422): 403 stays the answer for what the API key may not do,
+        // so a caller can tell which of the two to fix.
         Origin::Salesforce => match e.code.as_str() {
-            "INSUFFICIENT_ACCESS_OR_READONLY"
-            | "INSUFFICIENT_ACCESS"
-            | "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY" => StatusCode::FORBIDDEN,
             "NOT_FOUND" | "ENTITY_IS_DELETED" => StatusCode::NOT_FOUND,
             "REQUEST_LIMIT_EXCEEDED" => StatusCode::TOO_MANY_REQUESTS,
             "UNEXPECTED_ANSWER" => StatusCode::BAD_GATEWAY,

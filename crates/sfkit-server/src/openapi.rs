@@ -49,7 +49,7 @@ pub(crate) fn document(catalog: &Catalog) -> Value {
                     "200": {"description": "The action's output", "content": {"application/json": {"schema": a.output_schema()}}},
                     "400": e("The parameters were refused; nothing was sent to Salesforce"),
                     "401": e("Missing or wrong API key"),
-                    "403": e("The API key may not do this, or Salesforce refused the connection's user"),
+                    "403": e("The API key may not do this (Salesforce refusing the connection's user is a 422)"),
                     "404": e("No such action, connection or record"),
                     "408": e("The request's body did not arrive in time"),
                     "413": e("The request's body is too large"),

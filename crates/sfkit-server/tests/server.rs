@@ -398,7 +398,10 @@ async fn connections_catalog_openapi_metrics() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 403);
+    // Salesforce refused the connection's user: not the API key's 403.
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "INSUFFICIENT_ACCESS_OR_READONLY");
     let (s, _) = t
         .call(
             Some(&t.admin),
