@@ -113,7 +113,11 @@ enum How {
         common: Common,
     },
     /// The saved logins.
-    List,
+    List {
+        /// As JSON: `[{name, default, instanceUrl, kind, username}]`.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `sfkit logout NAME`.
@@ -161,8 +165,24 @@ pub(crate) fn logout(data_dir: &Path, args: LogoutArgs) -> anyhow::Result<ExitCo
 
 pub(crate) fn login(data_dir: &Path, args: LoginArgs) -> anyhow::Result<ExitCode> {
     let store = Store::new(data_dir);
-    if let How::List = args.how {
+    if let How::List { json } = args.how {
         let (default, profiles) = store.list()?;
+        if json {
+            let all: Vec<serde_json::Value> = profiles
+                .into_iter()
+                .map(|(name, p)| {
+                    serde_json::json!({
+                        "name": name,
+                        "default": default.as_deref() == Some(name.as_str()),
+                        "instanceUrl": p.instance_url,
+                        "kind": p.kind,
+                        "username": p.username,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&all)?);
+            return Ok(ExitCode::SUCCESS);
+        }
         for (name, p) in profiles {
             let mark = if default.as_deref() == Some(name.as_str()) {
                 "*"
@@ -406,7 +426,7 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
                 user,
             ))
         }
-        How::List => bail!("unreachable: list is handled before logging in"),
+        How::List { .. } => bail!("unreachable: list is handled before logging in"),
     }
 }
 

@@ -69,7 +69,11 @@ enum ApiKeyCommand {
         admin: bool,
     },
     /// The keys (never the keys themselves).
-    List,
+    List {
+        /// As JSON: `[{id, name, state, connections, readOnly, admin, createdAt, revokedAt}]`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Revoke a key by name or id.
     Revoke {
         /// The key's name or id.
@@ -146,7 +150,27 @@ pub(crate) fn apikey(data_dir: &Path, args: ApiKeyArgs) -> anyhow::Result<ExitCo
                 println!("{key}");
                 eprintln!("sfkit: API key {name:?} made; it is shown only now, keep it safe");
             }
-            ApiKeyCommand::List => {
+            ApiKeyCommand::List { json: true } => {
+                let all: Vec<serde_json::Value> = store
+                    .list_api_keys()
+                    .await?
+                    .into_iter()
+                    .map(|k| {
+                        serde_json::json!({
+                            "id": k.id,
+                            "name": k.name,
+                            "state": if k.revoked_at.is_some() { "revoked" } else { "active" },
+                            "connections": k.scope.connections,
+                            "readOnly": k.scope.read_only,
+                            "admin": k.scope.admin,
+                            "createdAt": k.created_at,
+                            "revokedAt": k.revoked_at,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            }
+            ApiKeyCommand::List { json: false } => {
                 for k in store.list_api_keys().await? {
                     let state = if k.revoked_at.is_some() {
                         "revoked"

@@ -135,6 +135,19 @@ fn token_and_jwt_logins_are_saved_and_chosen() {
     let list = ok(&sfkit(&data.0, &["login", "list"]));
     assert!(list.contains("* byjwt"), "{list}");
     assert!(list.contains("  bytoken"), "{list}");
+    let list: Value =
+        serde_json::from_str(&ok(&sfkit(&data.0, &["login", "list", "--json"]))).unwrap();
+    let by = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by("byjwt")["default"], true);
+    assert_eq!(by("bytoken")["default"], false);
+    assert!(by("bytoken")["instanceUrl"].is_string());
 
     // The default (the viewer) may read but not write; --org picks the admin.
     let denied = sfkit(&data.0, &["run", "createAccount", "-p", "name=No"]);

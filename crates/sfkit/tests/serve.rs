@@ -54,6 +54,12 @@ fn serve_with_an_api_key() {
     }
     let listed = String::from_utf8(sfkit(&dir, &["apikey", "list"]).stdout).unwrap();
     assert!(listed.contains("ci") && !listed.contains(&key), "{listed}");
+    let listed = String::from_utf8(sfkit(&dir, &["apikey", "list", "--json"]).stdout).unwrap();
+    let keys: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(keys[0]["name"], "ci");
+    assert_eq!(keys[0]["state"], "active");
+    assert_eq!(keys[0]["readOnly"], false);
+    assert!(!listed.contains(&key), "never the key itself");
 
     let mut server = common::sfkit_command()
         .args(["serve", "--addr", "127.0.0.1:0"])
