@@ -41,6 +41,8 @@ fn from_profile(
     saved: Option<(String, Box<dyn sfkit_client::TokenSource>)>,
 ) -> anyhow::Result<Connection> {
     let (instance_url, source) = saved.context("no saved login")?;
+    // Which org a command talks to is never a guess: said on stderr, out of the output's way.
+    eprintln!("sfkit: using the saved login for {instance_url}");
     let identity = format!("org {instance_url}");
     let client = Client::builder()
         .instance_url(instance_url)
@@ -76,6 +78,7 @@ pub(crate) async fn connect(target: &Target) -> anyhow::Result<Connection> {
     }
     match (url, token) {
         (Some(url), Some(token)) => {
+            eprintln!("sfkit: using the org at {url} (SF_INSTANCE_URL, SF_ACCESS_TOKEN)");
             let identity = format!("org {url}");
             let client = Client::builder()
                 .token_source(StaticToken::new(token, url))

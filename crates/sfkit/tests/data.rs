@@ -275,6 +275,11 @@ fn sf_instance_url_and_access_token_select_the_org() {
         .unwrap();
     assert_eq!(json_ok(&o)["success"], true);
     assert!(!err(&o).contains("local org"), "{}", err(&o));
+    assert!(
+        err(&o).contains(&format!("using the org at {url}")),
+        "says which org: {}",
+        err(&o)
+    );
     let _ = emulator.kill();
     let _ = emulator.wait();
 }

@@ -153,11 +153,16 @@ fn token_and_jwt_logins_are_saved_and_chosen() {
     let denied = sfkit(&data.0, &["run", "createAccount", "-p", "name=No"]);
     assert_eq!(denied.status.code(), Some(3), "{}", text(&denied.stdout));
     assert!(text(&denied.stdout).contains("INSUFFICIENT_ACCESS"));
-    let made: Value = serde_json::from_str(&ok(&sfkit(
+    let chosen = sfkit(
         &data.0,
         &["--org", "bytoken", "run", "createAccount", "-p", "name=Yes"],
-    )))
-    .unwrap();
+    );
+    assert!(
+        text(&chosen.stderr).contains("using the saved login for"),
+        "says which org: {}",
+        text(&chosen.stderr)
+    );
+    let made: Value = serde_json::from_str(&ok(&chosen)).unwrap();
     assert_eq!(made["success"], true);
     let nope = sfkit(&data.0, &["--org", "nosuch", "limits"]);
     assert_eq!(nope.status.code(), Some(4));
