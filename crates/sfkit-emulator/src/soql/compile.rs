@@ -108,6 +108,19 @@ pub(crate) fn malformed(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("MALFORMED_QUERY", message)
 }
 
+/// A multi-select picklist value as the set it stands for: its `;`-separated parts, trimmed,
+/// without empties or repeats, in one order (so `b;a` and `a;b;a` are the same set).
+fn picklist_set(text: &str) -> Vec<&str> {
+    let mut parts: Vec<&str> = text
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.sort_unstable();
+    parts.dedup();
+    parts
+}
+
 /// Salesforce's cap on each string in a WHERE clause, in characters.
 pub(crate) const MAX_WHERE_STRING: usize = 4000;
 
@@ -770,13 +783,7 @@ impl<'a> Compiler<'a> {
                         return Err(malformed("INCLUDES and EXCLUDES take quoted values"));
                     };
                     check_where_string(s)?;
-                    let mut parts: Vec<&str> = s
-                        .split(';')
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .collect();
-                    parts.sort_unstable();
-                    parts.dedup();
+                    let parts = picklist_set(s);
                     if !parts.is_empty() {
                         sets.push(Json::from(
                             parts
@@ -903,13 +910,7 @@ impl<'a> Compiler<'a> {
             // `=` on a multi-select picklist is a set match: the same values, in any order. The
             // values travel as one JSON parameter, however many there are.
             check_where_string(text)?;
-            let mut parts: Vec<&str> = text
-                .split(';')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .collect();
-            parts.sort_unstable();
-            parts.dedup();
+            let parts = picklist_set(text);
             let patterns: Vec<String> = parts.iter().map(|p| picklist_part_pattern(p)).collect();
             let b = self.bind(Sql::Text(Json::from(patterns).to_string()));
             let n = self.bind(Sql::Integer(i64::try_from(parts.len()).unwrap_or(i64::MAX)));
