@@ -72,6 +72,23 @@ impl T {
     fn api_requests(&self) -> u64 {
         self.org.api_requests()
     }
+
+    /// Creates `n` records of `sobject`, `fields(i)` each, through sObject Collections.
+    async fn create_n(&self, sobject: &str, n: usize, fields: impl Fn(usize) -> Value) {
+        let records: Vec<sfkit_client::Record> = (0..n)
+            .map(|i| match fields(i) {
+                Value::Object(m) => m,
+                other => panic!("a record is an object, not {other}"),
+            })
+            .collect();
+        let made = self
+            .ctx
+            .client
+            .create_many(sobject, &records, true)
+            .await
+            .unwrap();
+        assert!(made.iter().all(|m| m.success));
+    }
 }
 
 #[test]
@@ -718,20 +735,8 @@ async fn query_pages_with_a_cursor_and_tasks_work() {
     t.ok("deleteTask", json!({"id": task})).await;
 
     // 2,100 contacts: the query action hands out a cursor for the second page.
-    let recs: Vec<Value> = (0..2100)
-        .map(|i| json!({"LastName": format!("Q{i:04}")}))
-        .collect();
-    for chunk in recs.chunks(200) {
-        let records: Vec<sfkit_client::Record> = chunk
-            .iter()
-            .map(|r| r.as_object().unwrap().clone())
-            .collect();
-        t.ctx
-            .client
-            .create_many("Contact", &records, true)
-            .await
-            .unwrap();
-    }
+    t.create_n("Contact", 2100, |i| json!({"LastName": format!("Q{i:04}")}))
+        .await;
     let first = t
         .ok("query", json!({"query": "SELECT Id FROM Contact"}))
         .await;
@@ -912,21 +917,11 @@ async fn follow(t: &T, action: &str, first: Value) -> (Vec<Value>, Vec<Value>) {
 #[tokio::test]
 async fn a_list_cursor_keeps_its_filters_order_and_page_size() {
     let t = T::start().await;
-    let mut records = Vec::new();
-    for i in 0..90 {
+    t.create_n("Account", 90, |i| {
         let industry = if i % 3 == 0 { "Banking" } else { "Retail" };
-        records.push(
-            json!({"Name": format!("Keeper {i:03}"), "Industry": industry})
-                .as_object()
-                .unwrap()
-                .clone(),
-        );
-    }
-    t.ctx
-        .client
-        .create_many("Account", &records, true)
-        .await
-        .unwrap();
+        json!({"Name": format!("Keeper {i:03}"), "Industry": industry})
+    })
+    .await;
     let first = t
         .ok(
             "listAccounts",
@@ -985,21 +980,8 @@ async fn a_list_cursor_keeps_its_filters_order_and_page_size() {
 #[tokio::test]
 async fn query_cursors_cannot_be_forged_or_moved_to_another_query() {
     let t = T::start().await;
-    let recs: Vec<sfkit_client::Record> = (0..2100)
-        .map(|i| {
-            json!({"LastName": format!("Q{i:04}")})
-                .as_object()
-                .unwrap()
-                .clone()
-        })
-        .collect();
-    for chunk in recs.chunks(200) {
-        t.ctx
-            .client
-            .create_many("Contact", chunk, true)
-            .await
-            .unwrap();
-    }
+    t.create_n("Contact", 2100, |i| json!({"LastName": format!("Q{i:04}")}))
+        .await;
     use base64::Engine as _;
     let before = t.api_requests();
     for url in [
@@ -1055,19 +1037,12 @@ async fn query_cursors_cannot_be_forged_or_moved_to_another_query() {
 #[tokio::test]
 async fn searches_page_and_keep_record_types() {
     let t = T::start().await;
-    let accounts: Vec<sfkit_client::Record> = (0..60)
-        .map(|i| {
-            json!({"Name": format!("Findable {i:02}")})
-                .as_object()
-                .unwrap()
-                .clone()
-        })
-        .collect();
-    t.ctx
-        .client
-        .create_many("Account", &accounts, true)
-        .await
-        .unwrap();
+    t.create_n(
+        "Account",
+        60,
+        |i| json!({"Name": format!("Findable {i:02}")}),
+    )
+    .await;
     t.ok("createContact", json!({"lastName": "Findable"})).await;
     let first = t
         .ok("searchAccounts", json!({"query": "Findable", "limit": 25}))
@@ -1165,22 +1140,11 @@ async fn parameters_take_api_names_too() {
 #[tokio::test]
 async fn lists_take_fields_and_all() {
     let t = T::start().await;
-    let recs: Vec<sfkit_client::Record> = (0..4500)
-        .map(|i| {
-            let industry = if i % 3 == 0 { "Banking" } else { "Retail" };
-            json!({"Name": format!("All {i:04}"), "Industry": industry, "Phone": "555"})
-                .as_object()
-                .unwrap()
-                .clone()
-        })
-        .collect();
-    for chunk in recs.chunks(200) {
-        t.ctx
-            .client
-            .create_many("Account", chunk, true)
-            .await
-            .unwrap();
-    }
+    t.create_n("Account", 4500, |i| {
+        let industry = if i % 3 == 0 { "Banking" } else { "Retail" };
+        json!({"Name": format!("All {i:04}"), "Industry": industry, "Phone": "555"})
+    })
+    .await;
     let some = t
         .ok(
             "listAccounts",
