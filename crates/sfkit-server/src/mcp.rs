@@ -33,19 +33,26 @@ const MORE: &str = "moreResults";
 /// Marks a continuation token of this layer, as opposed to an action's own cursor.
 const TOKEN_PREFIX: &str = "mcp-";
 
-/// The rest of a result cut to fit: records from `offset` on, then the action's own cursor.
-struct Held {
-    /// Who may ask for it: the API key's id, and the connection named (if one was).
-    key_id: String,
-    connection: Option<String>,
-    /// The tool whose result it is.
-    tool: String,
+/// A result's records from `offset` on, then the action's own cursor. Parts share the one
+/// record list: cutting a part copies only the records it sends.
+#[derive(Clone)]
+struct Rest {
     /// The result without its records (totalSize and such).
     frame: Map<String, Value>,
     records: Arc<Vec<Value>>,
     offset: usize,
-    /// The action's `nextCursor`, handed on after the held records.
+    /// The action's `nextCursor`, handed on after the records.
     then: Option<Value>,
+}
+
+/// The rest of a result cut to fit, and who may ask for it.
+struct Held {
+    /// The API key's id, and the connection named (if one was).
+    key_id: String,
+    connection: Option<String>,
+    /// The tool whose result it is.
+    tool: String,
+    rest: Rest,
     at: Instant,
 }
 
@@ -87,8 +94,8 @@ impl Pages {
         Some(token)
     }
 
-    /// The held part for `token`, as an answer to cut again, if `caller` may have it.
-    fn resume(&self, token: &str, caller: &Caller<'_>) -> Option<Value> {
+    /// The held rest for `token`, to cut again, if `caller` may have it.
+    fn resume(&self, token: &str, caller: &Caller<'_>) -> Option<Rest> {
         let all = self
             .held
             .lock()
@@ -101,20 +108,12 @@ impl Pages {
                     .connection
                     .is_none_or(|c| h.connection.as_deref() == Some(c))
         })?;
-        let mut out = h.frame.clone();
-        let rest: Vec<Value> = h.records.get(h.offset..).unwrap_or_default().to_vec();
-        out.insert("records".into(), Value::Array(rest));
-        let then = h.then.clone().unwrap_or(Value::Null);
-        out.insert("done".into(), Value::Bool(then.is_null()));
-        out.insert("nextCursor".into(), then);
-        Some(Value::Object(out))
+        Some(h.rest.clone())
     }
 }
 
-/// Cuts a result's `records` to what fits in one answer. The rest is held under a new token,
-/// which becomes the answer's `nextCursor`; the action's own cursor (if any) follows the held
-/// records. So every answer has one way on, and following it gives every record once.
-/// `None` only when no token can be made (no randomness).
+/// Cuts a result's `records` to what fits in one answer (see [`cut`]); a result that fits, or
+/// has no records, goes as it is. `None` only when no token can be made (no randomness).
 fn cap(pages: &Pages, caller: &Caller<'_>, out: Value) -> Option<Value> {
     if out.to_string().len() <= MAX_RESULT_BYTES {
         return Some(out);
@@ -126,9 +125,26 @@ fn cap(pages: &Pages, caller: &Caller<'_>, out: Value) -> Option<Value> {
         return Some(Value::Object(frame));
     };
     let then = frame.shift_remove("nextCursor").filter(|c| !c.is_null());
-    let mut size = Value::Object(frame.clone()).to_string().len() + 200;
+    cut(
+        pages,
+        caller,
+        Rest {
+            frame,
+            records: Arc::new(records),
+            offset: 0,
+            then,
+        },
+    )
+}
+
+/// The next answer of `rest`: the records that fit. What is left is held under a new token,
+/// which becomes the answer's `nextCursor`; after the last part comes the action's own cursor.
+/// So every answer has one way on, and following it gives every record once.
+fn cut(pages: &Pages, caller: &Caller<'_>, rest: Rest) -> Option<Value> {
+    let left = rest.records.get(rest.offset..).unwrap_or_default();
+    let mut size = Value::Object(rest.frame.clone()).to_string().len() + 200;
     let mut fit = 0;
-    for r in &records {
+    for r in left {
         let n = r.to_string().len() + 1;
         if size + n > MAX_RESULT_BYTES && fit > 0 {
             break;
@@ -136,28 +152,26 @@ fn cap(pages: &Pages, caller: &Caller<'_>, out: Value) -> Option<Value> {
         size += n;
         fit += 1;
     }
-    let mut answer = frame.clone();
-    if fit == records.len() {
-        answer.insert("records".into(), Value::Array(records));
-        answer.insert("done".into(), Value::Bool(then.is_none()));
-        answer.insert("nextCursor".into(), then.unwrap_or(Value::Null));
+    let mut answer = rest.frame.clone();
+    answer.insert(
+        "records".into(),
+        Value::Array(left.get(..fit).unwrap_or_default().to_vec()),
+    );
+    if fit == left.len() {
+        answer.insert("done".into(), Value::Bool(rest.then.is_none()));
+        answer.insert("nextCursor".into(), rest.then.unwrap_or(Value::Null));
         return Some(Value::Object(answer));
     }
-    let records = Arc::new(records);
     let token = pages.hold(Held {
         key_id: caller.key_id.to_owned(),
         connection: caller.connection.map(str::to_owned),
         tool: caller.tool.to_owned(),
-        frame,
-        records: Arc::clone(&records),
-        offset: fit,
-        then,
+        rest: Rest {
+            offset: rest.offset + fit,
+            ..rest
+        },
         at: Instant::now(),
     })?;
-    answer.insert(
-        "records".into(),
-        Value::Array(records.get(..fit).unwrap_or_default().to_vec()),
-    );
     answer.insert("done".into(), Value::Bool(false));
     answer.insert("nextCursor".into(), Value::String(token));
     Some(Value::Object(answer))
@@ -299,9 +313,10 @@ impl ServerHandler for Mcp {
             .and_then(Value::as_str)
             .filter(|c| request.name == MORE || c.starts_with(TOKEN_PREFIX))
             .map(str::to_owned);
-        let out = if let Some(token) = token {
-            match self.state.mcp_pages.resume(&token, &caller) {
-                Some(out) => out,
+        let pages = &self.state.mcp_pages;
+        let answer = if let Some(token) = token {
+            match pages.resume(&token, &caller) {
+                Some(rest) => cut(pages, &caller, rest),
                 None => {
                     return Ok(tool_error(
                         "INVALID_CURSOR",
@@ -331,13 +346,13 @@ impl ServerHandler for Mcp {
             )
             .await
             {
-                Ok(out) => out,
+                Ok(out) => cap(pages, &caller, out),
                 Err(Refusal(_, e)) => {
                     return Ok(tool_error(&e.code, &e.message, &e.fields, e.retryable).into());
                 }
             }
         };
-        Ok(match cap(&self.state.mcp_pages, &caller, out) {
+        Ok(match answer {
             // Structured (the tool's outputSchema describes it), and the same JSON as text for
             // clients that read only text.
             Some(out) => CallToolResult::structured(out),
@@ -400,9 +415,9 @@ mod tests {
                 "another tool"
             );
             let again = pages.resume(&next, &caller("k1", MORE)).unwrap();
-            out = cap(&pages, &me, pages.resume(&next, &me).unwrap()).unwrap();
+            out = cut(&pages, &me, pages.resume(&next, &me).unwrap()).unwrap();
             assert_eq!(
-                cap(&pages, &me, again).unwrap()["records"],
+                cut(&pages, &me, again).unwrap()["records"],
                 out["records"],
                 "asking twice gives the same part"
             );
