@@ -263,6 +263,8 @@ pub(crate) struct Req {
 
 /// How many times one call renews a rejected token before giving up.
 const MAX_RENEWALS: u32 = 3;
+/// How many times one call looks up an instance that moves (see `TokenSource::relocates`).
+const MAX_RELOCATIONS: u32 = 2;
 
 /// Where a SOAP envelope's session id goes.
 pub(crate) const SESSION_PLACEHOLDER: &str = "{{sfkit-session-id}}";
@@ -390,6 +392,7 @@ impl Client {
         let inner = &self.inner;
         let mut attempt = 0u32;
         let mut renewals = 0u32;
+        let mut relocations = 0u32;
         loop {
             self.check_budget()?;
             let permit = inner
@@ -429,6 +432,17 @@ impl Client {
                 Ok(r) => r,
                 Err(e) => {
                     drop(permit);
+                    // An instance that moves (the local org, served by whichever process has it)
+                    // is looked up again before anything else: nothing was sent.
+                    if e.is_connect() && relocations < MAX_RELOCATIONS && inner.session.relocates()
+                    {
+                        relocations += 1;
+                        inner
+                            .session
+                            .renew(&inner.http, Some(session.generation))
+                            .await?;
+                        continue;
+                    }
                     // Not connected: nothing reached the server, so any request may go again.
                     let safe =
                         e.is_connect() || (req.idempotent && (e.is_timeout() || e.is_request()));

@@ -20,6 +20,7 @@ pub mod ids;
 pub mod jwt;
 pub mod schema;
 mod seed;
+pub mod shared;
 mod soql;
 mod sosl;
 pub mod store;
@@ -38,11 +39,14 @@ pub enum Error {
     /// Another process is serving the same data directory (one org, one process: two would
     /// each hand out ids from their own copy of the sequence).
     #[error(
-        "the local org in {dir} is in use by another sfkit process (`sfkit emulator`?); stop it, or give this one another --data-dir"
+        "the local org in {dir} is in use by another sfkit process{}; sfkit commands use it through its API, or stop that process first",
+        served_at.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
     )]
     InUse {
         /// The data directory.
         dir: PathBuf,
+        /// Which process serves it and where, when its address file says.
+        served_at: Option<String>,
     },
     /// Reading or writing a file or socket failed.
     #[error("{context}: {source}")]
@@ -193,6 +197,8 @@ pub struct OrgHandle {
     state: Arc<http::OrgState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The data directory whose address file names this process.
+    address_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for OrgHandle {
@@ -207,6 +213,21 @@ impl Org {
     /// Opens the data, binds the address and serves until the handle is shut down.
     pub async fn start(config: OrgConfig) -> Result<OrgHandle, Error> {
         let mut schema = schema::Schema::standard()?;
+        // Schema files given before are kept with the data; one given again replaces its copy.
+        let kept = match &config.data_dir {
+            Some(dir) => shared::kept_schemas(dir)?,
+            None => Vec::new(),
+        };
+        let given: std::collections::HashSet<String> = config
+            .schemas
+            .iter()
+            .map(|(_, origin)| shared::kept_name(origin))
+            .collect();
+        for (text, origin) in &kept {
+            if !given.contains(&shared::kept_name(origin)) {
+                schema.add_any(text, origin)?;
+            }
+        }
         for (text, origin) in &config.schemas {
             schema.add_any(text, origin)?;
         }
@@ -217,8 +238,20 @@ impl Org {
             .map_err(|e| Error::Io {
                 context: "opening the store".into(),
                 source: std::io::Error::other(e.to_string()),
-            })??;
+            })?
+            .map_err(|e| match e {
+                Error::InUse { dir, .. } => {
+                    let served_at = shared::read_address(&dir)
+                        .map(|r| format!("process {} at {}", r.pid, r.url));
+                    Error::InUse { dir, served_at }
+                }
+                other => other,
+            })?;
         let store = Arc::new(store);
+        // Kept only now that this process holds the org: a refused start changes nothing.
+        if let Some(dir) = &config.data_dir {
+            shared::keep_schemas(dir, &config.schemas)?;
+        }
         if config.seed_demo {
             let s = Arc::clone(&store);
             tokio::task::spawn_blocking(move || seed::demo(&s))
@@ -272,6 +305,7 @@ impl Org {
             admin: config.admin,
             session_cache: Default::default(),
             bulk: Default::default(),
+            activity: Default::default(),
         });
         let app = http::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -289,12 +323,26 @@ impl Org {
                 tokio::spawn(serve_tls(listener, acceptor, app, rx))
             }
         };
+        // Other sfkit processes find the org here (see `shared`).
+        let address_dir = match &config.data_dir {
+            Some(dir) => {
+                let running = shared::RunningOrg {
+                    url: url.clone(),
+                    pid: std::process::id(),
+                    ca_pem: tls_files.as_ref().map(|t| t.ca_pem.clone()),
+                };
+                shared::write_address(dir, &running)?;
+                Some(dir.clone())
+            }
+            None => None,
+        };
         Ok(OrgHandle {
             url,
             tls: tls_files,
             state,
             shutdown: Some(tx),
             task: Some(task),
+            address_dir,
         })
     }
 }
@@ -374,12 +422,34 @@ impl OrgHandle {
         &self.state.store
     }
 
-    /// An access token for a user (`admin@sfkit.local`, `viewer@sfkit.local`).
+    /// An access token for a user (`admin@sfkit.local`, `viewer@sfkit.local`), for this
+    /// process's own use: requests made with it are not another process's activity (see
+    /// [`OrgHandle::release`]).
     pub fn mint_token(&self, username: &str) -> Result<String, api_error::ApiError> {
         let user_id = self.state.store.user_id(username)?.ok_or_else(|| {
             api_error::ApiError::new(400, "INVALID_LOGIN", format!("no such user: {username}"))
         })?;
-        http::mint_access_token(&self.state, &user_id, CLIENT_ID)
+        let token = http::mint_access_token(&self.state, &user_id, CLIENT_ID)?;
+        self.state.activity.own(&token);
+        Ok(token)
+    }
+
+    /// Stops serving once no other process has made a request for `quiet` (at once when none
+    /// ever did), waiting at most `max`. A command that served the org only for itself uses
+    /// this, so that another process that found the org through its address file is not cut
+    /// off mid-call; that process finds the org anew (or serves it itself) on its next call.
+    pub async fn release(mut self, quiet: Duration, max: Duration) {
+        let until = tokio::time::Instant::now() + max;
+        loop {
+            match self.state.activity.since_foreign() {
+                Some(since) if since < quiet && tokio::time::Instant::now() < until => {
+                    tokio::time::sleep(quiet.saturating_sub(since).min(Duration::from_millis(100)))
+                        .await;
+                }
+                _ => break,
+            }
+        }
+        self.stop().await;
     }
 
     /// A refresh token for a user.
@@ -396,6 +466,10 @@ impl OrgHandle {
     }
 
     async fn stop(&mut self) {
+        // Said first, so that no process finds an org that is going away.
+        if let Some(dir) = self.address_dir.take() {
+            shared::remove_address(&dir);
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -414,6 +488,9 @@ impl OrgHandle {
 
 impl Drop for OrgHandle {
     fn drop(&mut self) {
+        if let Some(dir) = self.address_dir.take() {
+            shared::remove_address(&dir);
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 use sfkit_actions::{ActionError, Catalog, Ctx, Origin};
-use sfkit_emulator::{Org, OrgConfig, OrgHandle};
+use crate::local_org::LocalOrg;
 use sfkit_store::{ApiKey, Connection, Store};
 
 use crate::connections::{Clients, KINDS, source};
@@ -34,6 +34,11 @@ pub(crate) struct AppState {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) catalog: Catalog,
     clients: Clients,
+    /// The local org, when it is one of the connections.
+    local_org: Option<Arc<LocalOrg>>,
+    /// The connection the process was started with (`sfkit serve --org NAME`), used when a
+    /// call names none.
+    default_connection: Option<(String, sfkit_client::Client)>,
     /// Tool results held back for an agent's `moreResults` calls.
     pub(crate) mcp_pages: crate::mcp::Pages,
     /// Seals the actions' paging cursors (a key of this process's own).
@@ -188,7 +193,7 @@ pub struct ServerHandle {
     url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
-    local: Option<OrgHandle>,
+    local: Option<Arc<LocalOrg>>,
 }
 
 impl std::fmt::Debug for ServerHandle {
@@ -212,7 +217,7 @@ impl ServerHandle {
         }
         let _ = (&mut self.task).await;
         if let Some(org) = self.local.take() {
-            org.shutdown().await;
+            org.close().await;
         }
     }
 }
@@ -241,22 +246,25 @@ fn action_error(e: &ActionError) -> Response {
 
 impl Server {
     /// The shared state, with the local org started when it is to be served.
-    async fn state(config: &ServerConfig) -> Result<(Arc<AppState>, Option<OrgHandle>), Error> {
+    async fn state(config: &ServerConfig) -> Result<(Arc<AppState>, Option<Arc<LocalOrg>>), Error> {
         let store = Arc::clone(&config.store);
         let mut local = None;
         if let Some(dir) = &config.local_org_dir {
             let existing = store.list_connections().await?;
-            if existing.is_empty() || existing.iter().any(|c| c.kind == "local") {
-                let org = Org::start(
-                    OrgConfig::default()
-                        .data_dir(dir)
-                        .addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
-                )
-                .await?;
-                // The port is new each start: the connection follows it.
+            let wanted = existing.iter().any(|c| c.kind == "local")
+                || (existing.is_empty() && config.default_connection.is_none());
+            if wanted {
+                // Served from here, or by the process that already serves it.
+                let org = config
+                    .local_org
+                    .clone()
+                    .unwrap_or_else(|| LocalOrg::new(dir));
+                let found = org.open().await?;
+                // Its address changes with the process serving it: the row shows where it was
+                // found; calls find it anew.
                 store
                     .put_connection(
-                        Connection::new("local", org.url(), "local", json!({})),
+                        Connection::new("local", found.url, "local", json!({})),
                         json!({}),
                     )
                     .await?;
@@ -274,6 +282,8 @@ impl Server {
             store,
             catalog: Catalog::new(),
             clients: Clients::default(),
+            local_org: local.clone(),
+            default_connection: config.default_connection.clone(),
             mcp_pages: crate::mcp::Pages::default(),
             cursors: config
                 .cursors
@@ -301,7 +311,7 @@ impl Server {
             .map_err(|e| Error::Mcp(e.to_string()))?;
         let _ = running.waiting().await;
         if let Some(org) = local {
-            org.shutdown().await;
+            org.close().await;
         }
         Ok(())
     }
@@ -658,9 +668,10 @@ pub(crate) async fn execute(
             format!("this API key may only run read-only actions, and {name} writes"),
         ));
     }
-    let connection = match connection {
-        Some(c) => c,
-        None => match connection_names(st).await {
+    let connection = match (connection, &st.default_connection) {
+        (Some(c), _) => c,
+        (None, Some((name, _))) => name.clone(),
+        (None, None) => match connection_names(st).await {
             Ok(names) if names.len() == 1 => names.into_iter().next().unwrap_or_default(),
             Ok(names) => {
                 return Err(refuse(
@@ -692,7 +703,15 @@ pub(crate) async fn execute(
             format!("this API key may not use the connection {connection:?}"),
         ));
     }
-    let client = match st.clients.get(st.store.as_ref(), &connection).await {
+    let found = match &st.default_connection {
+        Some((name, client)) if *name == connection => Ok(Some(client.clone())),
+        _ => {
+            st.clients
+                .get(st.store.as_ref(), &connection, st.local_org.as_ref())
+                .await
+        }
+    };
+    let client = match found {
         Ok(Some(c)) => c,
         Ok(None) => {
             return Err(refuse(

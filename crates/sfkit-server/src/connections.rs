@@ -80,6 +80,7 @@ impl Clients {
         &self,
         store: &dyn Store,
         name: &str,
+        local_org: Option<&std::sync::Arc<crate::local_org::LocalOrg>>,
     ) -> Result<Option<Client>, String> {
         if let Some(c) = self
             .by_name
@@ -96,11 +97,15 @@ impl Clients {
         else {
             return Ok(None);
         };
-        let client = Client::builder()
-            .instance_url(conn.instance_url.clone())
-            .token_source(source(&conn, &secrets)?)
-            .build()
-            .map_err(|e| e.to_string())?;
+        let client = match local_org {
+            // The local org of this server's data directory moves with the process serving it.
+            Some(org) if conn.kind == "local" => org.client(),
+            _ => Client::builder()
+                .instance_url(conn.instance_url.clone())
+                .token_source(source(&conn, &secrets)?)
+                .build(),
+        }
+        .map_err(|e| e.to_string())?;
         self.by_name
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

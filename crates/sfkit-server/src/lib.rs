@@ -18,6 +18,7 @@ mod app;
 mod connections;
 mod errors;
 mod listener;
+pub mod local_org;
 mod mcp;
 mod metrics;
 mod openapi;
@@ -40,6 +41,13 @@ pub struct ServerConfig {
     /// Where the local org lives, served as connection `local` when no connection is saved;
     /// `None` serves no local org.
     pub local_org_dir: Option<PathBuf>,
+    /// A connection of this process's own (not stored), used when a call names none: the org
+    /// `sfkit serve --org NAME` or `sfkit mcp` was started with. Its name is the one calls use
+    /// to name it.
+    pub default_connection: Option<(String, sfkit_client::Client)>,
+    /// The local org, when the caller has it open already (otherwise it is opened from
+    /// `local_org_dir` when wanted).
+    pub local_org: Option<Arc<local_org::LocalOrg>>,
     /// Largest request body, in bytes.
     pub body_limit: usize,
     /// Requests per second each API key may make (a burst of twice that is allowed).
@@ -86,6 +94,8 @@ impl ServerConfig {
             addr,
             store,
             local_org_dir: None,
+            default_connection: None,
+            local_org: None,
             body_limit: 1 << 20,
             rate_per_key: 50.0,
             request_timeout: Duration::from_secs(120),

@@ -1,14 +1,26 @@
-//! Which org a command talks to, in this order: the saved login `--org NAME`;
-//! `SF_INSTANCE_URL` with `SF_ACCESS_TOKEN` (the names the Salesforce CLI uses); the newest
-//! saved login; else the embedded default: the local org in sfkit's data directory, started in
-//! this process for the command's length, which says so on stderr.
+//! Which org a command talks to, in one order for every command (`sfkit mcp` and `sfkit serve`
+//! included):
+//!
+//! 1. `--org NAME`: a saved login, or `local`;
+//! 2. `SF_INSTANCE_URL` with `SF_ACCESS_TOKEN` (the names the Salesforce CLI uses);
+//! 3. `target-org` in sfkit's settings (`sfkit config set target-org NAME`);
+//! 4. the newest saved login (`sfkit login` makes one);
+//! 5. the local org in sfkit's data directory.
+//!
+//! The local org is shared: when another sfkit process serves it, the command talks to that
+//! process over the org's API; otherwise it serves the org itself for the command's length (see
+//! `sfkit_server::local_org`). Every command says on stderr which org it uses.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use sfkit_client::Client;
 use sfkit_client::auth::StaticToken;
-use sfkit_emulator::{ADMIN_USERNAME, Org, OrgConfig, OrgHandle};
+use sfkit_server::local_org::LocalOrg;
+
+/// The name of the local org wherever an org is named (`--org local`).
+pub(crate) const LOCAL: &str = "local";
 
 /// Where a command's org comes from.
 #[derive(Debug, Clone)]
@@ -19,106 +31,163 @@ pub(crate) struct Target {
     pub(crate) org: Option<String>,
 }
 
-/// A connected client, and the local org behind it when it is the embedded default.
+impl Target {
+    /// The local org's data directory.
+    pub(crate) fn org_dir(&self) -> PathBuf {
+        self.data_dir.join("org")
+    }
+}
+
+/// Which org, once chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Choice {
+    /// The local org.
+    Local,
+    /// A saved login, by name.
+    Login(String),
+    /// `SF_INSTANCE_URL` and `SF_ACCESS_TOKEN`.
+    Env {
+        /// The instance.
+        url: String,
+    },
+}
+
+/// What chose the org, for saying so.
+pub(crate) type Why = &'static str;
+
+/// Why the local org is used when nothing chose another.
+pub(crate) const NO_ORG: Why = "the default: no other org configured";
+
+fn named(name: &str) -> Choice {
+    if name == LOCAL {
+        Choice::Local
+    } else {
+        Choice::Login(name.to_owned())
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|s| !s.is_empty())
+}
+
+/// Chooses the org, in the order above.
+pub(crate) fn choose(target: &Target) -> anyhow::Result<(Choice, Why)> {
+    if let Some(name) = &target.org {
+        return Ok((named(name), "--org"));
+    }
+    match (env("SF_INSTANCE_URL"), env("SF_ACCESS_TOKEN")) {
+        (Some(url), Some(_)) => return Ok((Choice::Env { url }, "SF_INSTANCE_URL, SF_ACCESS_TOKEN")),
+        (Some(_), None) | (None, Some(_)) => anyhow::bail!(
+            "SF_INSTANCE_URL and SF_ACCESS_TOKEN go together: set both, or neither to use the local org"
+        ),
+        (None, None) => {}
+    }
+    if let Some(name) = crate::config::get(crate::config::TARGET_ORG)? {
+        return Ok((named(&name), "target-org in sfkit's settings"));
+    }
+    if let (Some(newest), _) = crate::profiles::Store::new(&target.data_dir).list()? {
+        return Ok((Choice::Login(newest), "the newest saved login"));
+    }
+    Ok((Choice::Local, NO_ORG))
+}
+
+/// A connected client, and the local org behind it when it is the local org.
 pub(crate) struct Connection {
     pub(crate) client: Client,
     /// Which org this is, for binding cursors to it (a cursor from one org is refused by
     /// another).
     pub(crate) identity: String,
-    local: Option<OrgHandle>,
+    local: Option<Arc<LocalOrg>>,
 }
 
 impl Connection {
-    /// Stops the local org, if one was started, letting its writes finish.
+    /// Lets go of the local org, if this command serves it, once other processes using it
+    /// have had their answers.
     pub(crate) async fn close(self) {
         if let Some(org) = self.local {
-            org.shutdown().await;
+            org.close().await;
         }
     }
 }
 
-fn from_profile(
-    saved: Option<(String, Box<dyn sfkit_client::TokenSource>)>,
-) -> anyhow::Result<Connection> {
-    let (instance_url, source) = saved.context("no saved login")?;
-    // Which org a command talks to is never a guess: said on stderr, out of the output's way.
-    eprintln!("sfkit: using the saved login for {instance_url}");
-    let identity = format!("org {instance_url}");
+/// The local org of `target`, found or served from here; says which on stderr.
+pub(crate) async fn local(target: &Target, why: Why) -> anyhow::Result<(Arc<LocalOrg>, Client)> {
+    let dir = target.org_dir();
+    let org = LocalOrg::new(&dir);
+    let found = org
+        .open()
+        .await
+        .with_context(|| format!("opening the local org in {}", dir.display()))?;
+    let client = org.client().context("setting up the Salesforce client")?;
+    // Logging in now, not at the first call: a process serving the org for its own command
+    // waits for others only once they have made a request.
+    let url = client
+        .instance_url()
+        .await
+        .with_context(|| format!("logging in to the local org in {}", dir.display()))?;
+    let found = org.open().await.unwrap_or(found);
+    let how = if found.here {
+        format!("served by this process at {url}")
+    } else {
+        format!("served by process {} at {url}", found.pid)
+    };
+    eprintln!(
+        "sfkit: using the local org in {} ({how}; {why})",
+        dir.display()
+    );
+    Ok((org, client))
+}
+
+/// A saved login's client; says which on stderr.
+pub(crate) fn login(target: &Target, name: &str, why: Why) -> anyhow::Result<(String, Client)> {
+    let (instance_url, source) = crate::profiles::Store::new(&target.data_dir)
+        .resolve(Some(name))?
+        .context("no saved login")?;
+    eprintln!("sfkit: using the saved login for {instance_url} ({name}; {why})");
     let client = Client::builder()
-        .instance_url(instance_url)
+        .instance_url(instance_url.clone())
         .token_source(source)
         .build()
         .context("setting up the Salesforce client")?;
-    Ok(Connection {
-        client,
-        identity,
-        local: None,
-    })
+    Ok((instance_url, client))
 }
 
-/// Connects as `target` and the environment say, or to the embedded local org.
+/// The environment's org; says which on stderr.
+pub(crate) fn from_env(url: &str) -> anyhow::Result<Client> {
+    let token = env("SF_ACCESS_TOKEN").context("SF_ACCESS_TOKEN is not set")?;
+    eprintln!("sfkit: using the org at {url} (SF_INSTANCE_URL, SF_ACCESS_TOKEN)");
+    Client::builder()
+        .token_source(StaticToken::new(token, url))
+        .build()
+        .context("setting up the Salesforce client")
+}
+
+/// Connects to the org `target` and the environment choose.
 pub(crate) async fn connect(target: &Target) -> anyhow::Result<Connection> {
-    let data_dir: &Path = &target.data_dir;
-    crate::keys::check_data_dir(data_dir);
-    let profiles = crate::profiles::Store::new(data_dir);
-    if let Some(name) = &target.org {
-        return from_profile(profiles.resolve(Some(name))?);
-    }
-    let url = std::env::var("SF_INSTANCE_URL")
-        .ok()
-        .filter(|s| !s.is_empty());
-    let token = std::env::var("SF_ACCESS_TOKEN")
-        .ok()
-        .filter(|s| !s.is_empty());
-    if url.is_none()
-        && token.is_none()
-        && let Some(saved) = profiles.resolve(None)?
-    {
-        return from_profile(Some(saved));
-    }
-    match (url, token) {
-        (Some(url), Some(token)) => {
-            eprintln!("sfkit: using the org at {url} (SF_INSTANCE_URL, SF_ACCESS_TOKEN)");
-            let identity = format!("org {url}");
-            let client = Client::builder()
-                .token_source(StaticToken::new(token, url))
-                .build()
-                .context("setting up the Salesforce client")?;
+    crate::keys::check_data_dir(&target.data_dir);
+    let (choice, why) = choose(target)?;
+    match choice {
+        Choice::Local => {
+            let (org, client) = local(target, why).await?;
             Ok(Connection {
                 client,
-                identity,
-                local: None,
-            })
-        }
-        (Some(_), None) | (None, Some(_)) => anyhow::bail!(
-            "SF_INSTANCE_URL and SF_ACCESS_TOKEN go together: set both, or neither to use the local org"
-        ),
-        (None, None) => {
-            let dir = data_dir.join("org");
-            let org = Org::start(
-                OrgConfig::default()
-                    .data_dir(&dir)
-                    .addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
-            )
-            .await
-            .with_context(|| format!("starting the local org in {}", dir.display()))?;
-            eprintln!(
-                "sfkit: no Salesforce connection configured (SF_INSTANCE_URL, SF_ACCESS_TOKEN); using the local org in {}",
-                dir.display()
-            );
-            let token = org
-                .mint_token(ADMIN_USERNAME)
-                .map_err(|e| anyhow::anyhow!("logging in to the local org: {e}"))?;
-            let client = Client::builder()
-                .token_source(StaticToken::new(token, org.url()))
-                .build()
-                .context("setting up the Salesforce client")?;
-            Ok(Connection {
-                client,
-                identity: format!("local org {}", dir.display()),
+                identity: format!("local org {}", target.org_dir().display()),
                 local: Some(org),
             })
         }
+        Choice::Login(name) => {
+            let (url, client) = login(target, &name, why)?;
+            Ok(Connection {
+                client,
+                identity: format!("org {url}"),
+                local: None,
+            })
+        }
+        Choice::Env { url } => Ok(Connection {
+            client: from_env(&url)?,
+            identity: format!("org {url}"),
+            local: None,
+        }),
     }
 }
 

@@ -19,10 +19,8 @@ pub(crate) struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8443")]
     addr: SocketAddr,
-    /// Directory the org's data live in (default: sfkit's data directory).
-    #[arg(long, value_name = "DIR", conflicts_with = "memory")]
-    data_dir: Option<PathBuf>,
-    /// Keep nothing: the data vanish when the org stops.
+    /// Keep nothing: the data vanish when the org stops (otherwise they live in the data
+    /// directory's `org/`, the same org every sfkit command uses).
     #[arg(long)]
     memory: bool,
     /// Sample data: `demo` loads a realistic, deterministic org (once per data directory).
@@ -37,7 +35,9 @@ pub(crate) struct EmulatorArgs {
     /// Serve HTTPS with the org's own certificate authority (clients must trust its ca.pem).
     #[arg(long)]
     tls: bool,
-    /// Extra schema files (TOML) declaring custom objects and fields.
+    /// Schema files (TOML) declaring custom objects and fields. They are kept with the org's
+    /// data, so the objects exist for every later command; giving a file of the same name
+    /// again replaces the kept copy.
     #[arg(long, value_name = "FILE")]
     schema: Vec<PathBuf>,
     /// How long access tokens live, e.g. 30s, 15m, 2h.
@@ -100,15 +100,16 @@ pub(crate) fn data_dir() -> PathBuf {
     }
 }
 
-pub(crate) fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(data_dir: &std::path::Path, args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    runtime.block_on(serve(args))
+    let dir = (!args.memory).then(|| data_dir.join("org"));
+    runtime.block_on(serve(dir, args))
 }
 
-async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
+async fn serve(dir: Option<PathBuf>, args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     let mut config = OrgConfig::default()
         .addr(args.addr)
         .token_ttl(args.token_ttl)
@@ -117,13 +118,9 @@ async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
         .seed_demo(args.seed == "demo")
         .faults(args.faults.clone().unwrap_or_default())
         .admin(args.admin);
-    if !args.memory {
-        let dir = args
-            .data_dir
-            .clone()
-            .unwrap_or_else(|| data_dir().join("org"));
+    if let Some(dir) = &dir {
         // Its database holds live tokens: say so if others may read it.
-        let files = crate::keys::org_files(&dir);
+        let files = crate::keys::org_files(dir);
         sfkit_store::private::warn_exposed(files.iter().map(std::path::PathBuf::as_path));
         config = config.data_dir(dir);
     }
@@ -132,7 +129,15 @@ async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("reading schema file {}", path.display()))?;
         config = config.schema(text, path.display().to_string());
     }
-    let org = Org::start(config).await.context("starting the local org")?;
+    let org = match Org::start(config).await {
+        Ok(org) => org,
+        Err(e @ sfkit_emulator::Error::InUse { .. }) => {
+            // Another process serves this org already: every command uses it from there.
+            eprintln!("sfkit: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e).context("starting the local org"),
+    };
     println!("sfkit local org listening on {}", org.url());
     println!(
         "  users:     {ADMIN_USERNAME} (full access), {VIEWER_USERNAME} (read only); password {PASSWORD}"
@@ -154,29 +159,17 @@ async fn serve(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     if let Some(f) = &args.faults {
         println!("  faults:    {f}");
     }
-    match &args.data_dir_display() {
-        Some(d) => println!("  data:      {d}"),
+    match &dir {
+        Some(d) => println!(
+            "  data:      {} (other sfkit commands on this data directory use this org)",
+            d.display()
+        ),
         None => println!("  data:      in memory (nothing is kept)"),
     }
     shutdown_signal().await;
     println!("sfkit local org stopping");
     org.shutdown().await;
     Ok(ExitCode::SUCCESS)
-}
-
-impl EmulatorArgs {
-    fn data_dir_display(&self) -> Option<String> {
-        if self.memory {
-            return None;
-        }
-        Some(
-            self.data_dir
-                .clone()
-                .unwrap_or_else(|| data_dir().join("org"))
-                .display()
-                .to_string(),
-        )
-    }
 }
 
 pub(crate) async fn shutdown_signal() {

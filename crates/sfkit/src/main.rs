@@ -8,11 +8,13 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bulk;
+mod config;
 mod connect;
 mod data;
 mod emulator;
 mod keys;
 mod login;
+mod org;
 mod profiles;
 mod serve;
 mod soql;
@@ -30,8 +32,9 @@ struct Cli {
     /// directory, or $SFKIT_DATA_DIR.
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// The saved login to use (see `sfkit login list`); default: SF_INSTANCE_URL with
-    /// SF_ACCESS_TOKEN, else the newest login, else the local org.
+    /// The org to use: a saved login's name (`sfkit org list`), or `local`. Default:
+    /// SF_INSTANCE_URL with SF_ACCESS_TOKEN, else `sfkit config get target-org`, else the newest
+    /// saved login, else the local org.
     #[arg(long, global = true, value_name = "NAME")]
     org: Option<String>,
     #[command(subcommand)]
@@ -73,6 +76,11 @@ enum Command {
     Login(login::LoginArgs),
     /// Forget a saved login.
     Logout(login::LogoutArgs),
+    /// The orgs sfkit can use (`sfkit org list`) and the one a command would use
+    /// (`sfkit org display`).
+    Org(org::OrgArgs),
+    /// sfkit's settings (`sfkit config set target-org prod`).
+    Config(config::ConfigArgs),
     /// Serve the actions over HTTP (API keys required; see `sfkit apikey`).
     Serve(serve::ServeArgs),
     /// Make, list and revoke the server's API keys.
@@ -131,7 +139,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Soql { action } => soql::run(soql::Language::Soql, action),
         Command::Sosl { action } => soql::run(soql::Language::Sosl, action),
-        Command::Emulator(args) => emulator::run(args),
+        Command::Emulator(args) => emulator::run(&data_dir(cli.data_dir), args),
         Command::Actions(args) => data::actions(args),
         Command::Run(args) => data::run(&target(cli.data_dir, cli.org), args),
         Command::Query(args) => data::query(&target(cli.data_dir, cli.org), args),
@@ -141,9 +149,11 @@ fn main() -> ExitCode {
         Command::Bulk(args) => bulk::run(&target(cli.data_dir, cli.org), args),
         Command::Login(args) => login::login(&data_dir(cli.data_dir), args),
         Command::Logout(args) => login::logout(&data_dir(cli.data_dir), args),
-        Command::Serve(args) => serve::serve(&data_dir(cli.data_dir), args),
+        Command::Org(args) => org::run(&target(cli.data_dir, cli.org), args),
+        Command::Config(args) => config::run(&data_dir(cli.data_dir), args),
+        Command::Serve(args) => serve::serve(&target(cli.data_dir, cli.org), args),
         Command::Apikey(args) => serve::apikey(&data_dir(cli.data_dir), args),
-        Command::Mcp(args) => serve::mcp(&data_dir(cli.data_dir), args),
+        Command::Mcp(args) => serve::mcp(&target(cli.data_dir, cli.org), args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "sfkit", &mut std::io::stdout());

@@ -202,7 +202,44 @@ pub(crate) fn apikey(data_dir: &Path, args: ApiKeyArgs) -> anyhow::Result<ExitCo
     })
 }
 
-pub(crate) fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
+/// The org the server's actions use when a call names no connection, chosen as every command
+/// chooses (`--org`, the environment, `target-org`, the newest login), and the local org when
+/// that is the choice. Nothing chosen: the server's own rule (the only saved connection, or the
+/// local org when there is none).
+async fn process_connection(
+    target: &crate::connect::Target,
+    config: &mut ServerConfig,
+) -> anyhow::Result<()> {
+    use crate::connect::{Choice, choose};
+    let (choice, why) = choose(target)?;
+    let client = match &choice {
+        Choice::Local if why == crate::connect::NO_ORG => {
+            eprintln!(
+                "sfkit: calls that name no connection use the only saved one, or the local org in {} when none is saved",
+                target.org_dir().display()
+            );
+            return Ok(());
+        }
+        Choice::Local => {
+            let (org, client) = crate::connect::local(target, why).await?;
+            config.local_org = Some(org);
+            client
+        }
+        Choice::Login(name) => crate::connect::login(target, name, why)?.1,
+        Choice::Env { url } => crate::connect::from_env(url)?,
+    };
+    let name = match choice {
+        Choice::Local => crate::connect::LOCAL.to_owned(),
+        Choice::Login(name) => name,
+        Choice::Env { .. } => "env".to_owned(),
+    };
+    eprintln!("sfkit: calls that name no connection use {name:?}");
+    config.default_connection = Some((name, client));
+    Ok(())
+}
+
+pub(crate) fn serve(target: &crate::connect::Target, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let data_dir: &Path = &target.data_dir;
     let file: FileSettings = match &args.config {
         Some(p) => toml::from_str(
             &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
@@ -225,8 +262,9 @@ pub(crate) fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
     runtime()?.block_on(async {
         let store = open_store(data_dir, args.store.or(file.store)).await?;
         let mut config = ServerConfig::new(addr, store);
-        config.local_org_dir = Some(data_dir.join("org"));
+        config.local_org_dir = Some(target.org_dir());
         config.cursors = Some(cursors(data_dir));
+        process_connection(target, &mut config).await?;
         config.public_url = args
             .public_url
             .or_else(|| std::env::var("SFKIT_PUBLIC_URL").ok())
@@ -269,12 +307,14 @@ pub(crate) fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<ExitCode
 
 /// `sfkit mcp`: the catalog as MCP tools over stdin and stdout, for an agent that starts sfkit
 /// itself (the local user: no API key). Logs go to stderr; stdout is the protocol's.
-pub(crate) fn mcp(data_dir: &Path, args: McpArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn mcp(target: &crate::connect::Target, args: McpArgs) -> anyhow::Result<ExitCode> {
+    let data_dir: &Path = &target.data_dir;
     runtime()?.block_on(async {
         let store = open_store(data_dir, args.store).await?;
         let mut config = ServerConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), store);
-        config.local_org_dir = Some(data_dir.join("org"));
+        config.local_org_dir = Some(target.org_dir());
         config.cursors = Some(cursors(data_dir));
+        process_connection(target, &mut config).await?;
         Server::serve_mcp_stdio(config)
             .await
             .context("serving MCP over stdio")?;

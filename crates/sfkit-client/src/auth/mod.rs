@@ -71,6 +71,14 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
         http: &'a reqwest::Client,
         why: Fetch,
     ) -> BoxFuture<'a, Result<Token, Error>>;
+
+    /// Whether the instance may move while the client lives. When it cannot be reached at all
+    /// (the connection is refused, so nothing was sent), the client asks such a source again,
+    /// as if the token had been rejected, before giving up. sfkit's local org moves: another
+    /// process serves it when the one serving it ends.
+    fn relocates(&self) -> bool {
+        false
+    }
 }
 
 impl<T: TokenSource + ?Sized> TokenSource for Box<T> {
@@ -81,6 +89,10 @@ impl<T: TokenSource + ?Sized> TokenSource for Box<T> {
     ) -> BoxFuture<'a, Result<Token, Error>> {
         (**self).fetch(http, why)
     }
+
+    fn relocates(&self) -> bool {
+        (**self).relocates()
+    }
 }
 
 impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
@@ -90,6 +102,10 @@ impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
         why: Fetch,
     ) -> BoxFuture<'a, Result<Token, Error>> {
         (**self).fetch(http, why)
+    }
+
+    fn relocates(&self) -> bool {
+        (**self).relocates()
     }
 }
 
@@ -126,6 +142,11 @@ impl Session {
             current: RwLock::new(None),
             renewing: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Whether the source's instance may move (see [`TokenSource::relocates`]).
+    pub(crate) fn relocates(&self) -> bool {
+        self.source.relocates()
     }
 
     fn read(&self) -> Option<Current> {

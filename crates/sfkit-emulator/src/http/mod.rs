@@ -51,6 +51,8 @@ pub(crate) struct OrgState {
     pub(crate) admin: bool,
     /// Bulk API 2.0 jobs.
     pub(crate) bulk: bulk::Jobs,
+    /// Requests from other processes than the one serving the org.
+    pub(crate) activity: crate::shared::Activity,
 }
 
 /// An open query locator.
@@ -91,9 +93,10 @@ pub(crate) fn router(state: State) -> Router {
     }
     let inner = api
         .fallback(|| async { error_response(&ApiError::not_found()) })
-        .with_state(state);
+        .with_state(state.clone());
     Router::new()
         .fallback_service(inner)
+        .layer(middleware::from_fn_with_state(state, crate::shared::track))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(salesforce_shaped))
         .layer(middleware::from_fn(normalize_path))

@@ -120,7 +120,12 @@ impl Store {
             })?;
         match lock.try_lock() {
             Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(Error::InUse { dir }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::InUse {
+                    dir,
+                    served_at: None,
+                });
+            }
             Err(std::fs::TryLockError::Error(source)) => {
                 return Err(Error::Io {
                     context: format!("locking {}", dir.join("org.lock").display()),
