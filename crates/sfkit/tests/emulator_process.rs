@@ -227,7 +227,10 @@ fn kill_9_during_writes_loses_no_acknowledged_record() {
     assert!(acked.len() >= 200, "the writers got going: {}", acked.len());
 
     // The database is intact...
-    let conn = rusqlite::Connection::open(dir.join("org.sqlite3")).unwrap();
+    // (`--data-dir` is sfkit's data directory; the org lives in its `org/`.)
+    let db = dir.join("org").join("org.sqlite3");
+    assert!(db.exists(), "{}", db.display());
+    let conn = rusqlite::Connection::open(db).unwrap();
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();

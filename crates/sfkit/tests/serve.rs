@@ -302,7 +302,7 @@ fn the_data_directory_is_the_users_alone() {
     chmod(&org.join("org.sqlite3"), 0o644);
     let mut emulator = common::sfkit_command()
         .args(["emulator", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(&org)
+        .arg(&root.0)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
