@@ -392,14 +392,28 @@ pub(crate) fn build() -> Vec<Action> {
             Param::req("opportunityId", Kind::Id, "the opportunity"),
             Param::req("outcome", Kind::Enum(&["won", "lost"]), "won or lost"),
             Param::opt("closeDate", Kind::Date, "the close date (default today)"),
-            Param::opt("reason", Kind::String, "why; saved as the description"),
+            Param::opt(
+                "reason",
+                Kind::String,
+                "why: saved in reasonField, else the org's win/loss reason field (Loss_Reason__c, Win_Reason__c, ...), else as a completed task on the opportunity; the Description is left as it is",
+            ),
+            Param::opt(
+                "reasonField",
+                Kind::String,
+                "the Opportunity field to save the reason in (API name)",
+            ),
         ])
         .writes()
         .output(json!({
             "type": "object",
             "properties": {
                 "id": {"type": "string"}, "success": {"type": "boolean"},
-                "stageName": {"type": "string"}, "closeDate": {"type": "string"}
+                "stageName": {"type": "string"}, "closeDate": {"type": "string"},
+                "reasonRecordedIn": {
+                    "type": "object",
+                    "description": "where the reason was saved: a field's name, or the task made",
+                    "properties": {"field": {"type": "string"}, "taskId": {"type": "string"}}
+                }
             }
         })),
         Action::new("query", "Runs a SOQL query; one page at a time.", Op::Query)

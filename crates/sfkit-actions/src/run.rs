@@ -1028,12 +1028,84 @@ async fn close_opportunity(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError>
     let mut fields = Map::new();
     fields.insert("StageName".into(), json!(stage));
     fields.insert("CloseDate".into(), json!(close_date));
-    if let Some(reason) = c.str("reason") {
-        fields.insert("Description".into(), json!(reason));
+    // The reason goes where the org's users look for it, and never over the Description they
+    // wrote: the field named, else the org's win/loss reason field, else a completed task in
+    // the opportunity's activity history.
+    let reason = c.str("reason").filter(|r| !r.trim().is_empty());
+    let reason_field = match reason {
+        Some(_) => reason_field(ctx, c.str("reasonField"), won).await?,
+        None => None,
+    };
+    if let (Some(reason), Some(field)) = (reason, &reason_field) {
+        fields.insert(field.clone(), json!(reason));
     }
     ctx.client
         .sobjects("Opportunity")
         .update(id, &fields)
         .await?;
-    Ok(json!({"id": id, "success": true, "stageName": stage, "closeDate": close_date}))
+    let mut out = json!({"id": id, "success": true, "stageName": stage, "closeDate": close_date});
+    match (reason, reason_field) {
+        (Some(_), Some(field)) => out["reasonRecordedIn"] = json!({"field": field}),
+        (Some(reason), None) => {
+            let outcome = if won { "Closed Won" } else { "Closed Lost" };
+            let subject: String = format!("{outcome}: {reason}").chars().take(255).collect();
+            let task = json!({
+                "WhatId": id, "Subject": subject, "Description": reason,
+                "Status": "Completed", "Priority": "Normal", "ActivityDate": close_date,
+            });
+            let made = ctx.client.sobjects("Task").create(&task).await?;
+            out["reasonRecordedIn"] = json!({"taskId": made.id});
+        }
+        _ => {}
+    }
+    Ok(out)
+}
+
+/// Custom fields orgs commonly add for why a deal was lost or won, in the order they are
+/// looked for (case-insensitively).
+const LOSS_REASON_FIELDS: &[&str] = &[
+    "Loss_Reason__c",
+    "Lost_Reason__c",
+    "Reason_Lost__c",
+    "Closed_Lost_Reason__c",
+    "Win_Loss_Reason__c",
+];
+const WIN_REASON_FIELDS: &[&str] = &[
+    "Win_Reason__c",
+    "Won_Reason__c",
+    "Reason_Won__c",
+    "Closed_Won_Reason__c",
+    "Win_Loss_Reason__c",
+];
+
+/// The Opportunity field that records a close reason: `named` (which must exist and be
+/// updateable), else the first of the common reason fields the org has, else none.
+async fn reason_field(
+    ctx: &Ctx,
+    named: Option<&str>,
+    won: bool,
+) -> Result<Option<String>, ActionError> {
+    let describe = ctx.client.sobjects("Opportunity").describe().await?;
+    let find = |name: &str| {
+        describe
+            .fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name) && f.updateable)
+            .map(|f| f.name.clone())
+    };
+    if let Some(name) = named {
+        return find(name).map(Some).ok_or_else(|| {
+            ActionError::invalid(
+                "INVALID_FIELD",
+                format!("Opportunity has no field {name:?} that can be updated"),
+                vec!["reasonField".into()],
+            )
+        });
+    }
+    let candidates = if won {
+        WIN_REASON_FIELDS
+    } else {
+        LOSS_REASON_FIELDS
+    };
+    Ok(candidates.iter().find_map(|n| find(n)))
 }

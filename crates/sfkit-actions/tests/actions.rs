@@ -380,7 +380,7 @@ async fn close_opportunity_uses_the_orgs_own_stages() {
     let opp2 = t
         .ok(
             "createOpportunity",
-            json!({"name": "Lost deal", "stageName": "Prospecting", "closeDate": "2031-01-31"}),
+            json!({"name": "Lost deal", "stageName": "Prospecting", "closeDate": "2031-01-31", "Description": "Two years of talks"}),
         )
         .await["id"]
         .as_str()
@@ -398,7 +398,46 @@ async fn close_opportunity_uses_the_orgs_own_stages() {
         (got["IsClosed"].clone(), got["IsWon"].clone()),
         (json!(true), json!(false))
     );
-    assert_eq!(got["Description"], "price");
+    // The reason is not written over the Description: with no reason field in the org, it is
+    // a completed task in the opportunity's activity history.
+    assert_eq!(got["Description"], "Two years of talks");
+    let task_id = lost["reasonRecordedIn"]["taskId"].as_str().unwrap();
+    let task = t.ok("getTask", json!({"id": task_id})).await;
+    assert_eq!(
+        (
+            task["WhatId"].as_str(),
+            task["Subject"].as_str(),
+            task["Status"].as_str()
+        ),
+        (
+            Some(opp2.as_str()),
+            Some("Closed Lost: price"),
+            Some("Completed")
+        )
+    );
+    // A field named for it takes it instead; one that does not exist is refused, nothing saved.
+    let again = t
+        .ok(
+            "closeOpportunity",
+            json!({"opportunityId": opp2, "outcome": "lost", "reason": "timing", "reasonField": "nextstep"}),
+        )
+        .await;
+    assert_eq!(again["reasonRecordedIn"]["field"], "NextStep");
+    let got = t.ok("getOpportunity", json!({"id": opp2})).await;
+    assert_eq!(
+        (got["NextStep"].as_str(), got["Description"].as_str()),
+        (Some("timing"), Some("Two years of talks"))
+    );
+    let e = t
+        .err(
+            "closeOpportunity",
+            json!({"opportunityId": opp2, "outcome": "lost", "reason": "x", "reasonField": "No_Such__c"}),
+        )
+        .await;
+    assert_eq!(
+        (e.code.as_str(), e.fields.clone()),
+        ("INVALID_FIELD", vec!["reasonField".to_owned()])
+    );
     let e = t
         .err(
             "closeOpportunity",

@@ -40,7 +40,10 @@ pub enum Error {
         stop: f64,
     },
     /// The request could not be sent or its answer not read.
-    #[error("could not reach Salesforce ({context}): {source}")]
+    #[error(
+        "could not reach Salesforce ({context}): {source}{}",
+        root_cause(source)
+    )]
     Transport {
         /// What was being done.
         context: String,
@@ -108,7 +111,29 @@ impl Error {
             message: message.to_string(),
         }
     }
+}
 
+/// What lies under an HTTP client error ("error sending request" says nothing): the innermost
+/// cause, and for a certificate the server's CA is not trusted, what to do about it.
+fn root_cause(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut inner: &dyn std::error::Error = e;
+    while let Some(next) = inner.source() {
+        inner = next;
+    }
+    if e.source().is_none() {
+        return String::new();
+    }
+    let text = inner.to_string();
+    if text.contains("certificate") || text.contains("UnknownIssuer") {
+        return format!(
+            ": {text}. The server's certificate is not trusted: add its CA with SSL_CERT_FILE=<ca.pem> (for sfkit's local org served with --tls, <data dir>/org/tls/ca.pem)"
+        );
+    }
+    format!(": {text}")
+}
+
+impl Error {
     pub(crate) fn transport(context: impl Into<String>, source: reqwest::Error) -> Self {
         // reqwest's message can carry the URL; ours never hold secrets (tokens travel in
         // headers and bodies), but drop it anyway so a future one cannot leak.

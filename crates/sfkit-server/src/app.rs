@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::local_org::LocalOrg;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 use sfkit_actions::{ActionError, Catalog, Ctx, Origin};
-use crate::local_org::LocalOrg;
 use sfkit_store::{ApiKey, Connection, Store};
 
 use crate::connections::{Clients, KINDS, source};

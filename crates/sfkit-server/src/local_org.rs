@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sfkit_client::auth::{BoxFuture, Fetch, Password, Token, TokenSource};
 use sfkit_client::Client;
+use sfkit_client::auth::{BoxFuture, Fetch, Password, Token, TokenSource};
 use sfkit_emulator::shared::{Located, locate};
-use sfkit_emulator::{ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, Org, OrgConfig, OrgHandle, PASSWORD};
+use sfkit_emulator::{
+    ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, Org, OrgConfig, OrgHandle, PASSWORD,
+};
 
 /// How long to wait for a process that holds the org to say where it listens, or to let go.
 const FIND_TIMEOUT: Duration = Duration::from_secs(20);
@@ -114,12 +116,10 @@ impl LocalOrg {
         for attempt in 0..LOGIN_ATTEMPTS {
             match &*slot {
                 Slot::Embedded(org) => {
-                    let token = org
-                        .mint_token(ADMIN_USERNAME)
-                        .map_err(|e| {
-                            let why = e.items.first().map(|i| i.message.as_str()).unwrap_or("");
-                            format!("logging in to the local org: {why}")
-                        })?;
+                    let token = org.mint_token(ADMIN_USERNAME).map_err(|e| {
+                        let why = e.items.first().map(|i| i.message.as_str()).unwrap_or("");
+                        format!("logging in to the local org: {why}")
+                    })?;
                     return Ok(Token::new(token, Some(org.url().to_owned())));
                 }
                 Slot::Attached(url, _) => {
@@ -137,7 +137,10 @@ impl LocalOrg {
                 Slot::Closed => break,
             }
         }
-        Err(format!("the local org in {} could not be reached", self.dir.display()))
+        Err(format!(
+            "the local org in {} could not be reached",
+            self.dir.display()
+        ))
     }
 }
 

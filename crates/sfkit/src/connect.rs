@@ -76,16 +76,25 @@ pub(crate) fn choose(target: &Target) -> anyhow::Result<(Choice, Why)> {
         return Ok((named(name), "--org"));
     }
     match (env("SF_INSTANCE_URL"), env("SF_ACCESS_TOKEN")) {
-        (Some(url), Some(_)) => return Ok((Choice::Env { url }, "SF_INSTANCE_URL, SF_ACCESS_TOKEN")),
+        (Some(url), Some(_)) => {
+            return Ok((Choice::Env { url }, "SF_INSTANCE_URL, SF_ACCESS_TOKEN"));
+        }
         (Some(_), None) | (None, Some(_)) => anyhow::bail!(
             "SF_INSTANCE_URL and SF_ACCESS_TOKEN go together: set both, or neither to use the local org"
         ),
         (None, None) => {}
     }
+    let (newest, saved) = crate::profiles::Store::new(&target.data_dir).list()?;
     if let Some(name) = crate::config::get(crate::config::TARGET_ORG)? {
+        if name != LOCAL && !saved.contains_key(&name) {
+            anyhow::bail!(
+                "target-org in {} names {name:?}, which is not a saved login here: `sfkit config set target-org NAME` (see `sfkit org list`) or `sfkit config unset target-org`",
+                crate::config::path().display()
+            );
+        }
         return Ok((named(&name), "target-org in sfkit's settings"));
     }
-    if let (Some(newest), _) = crate::profiles::Store::new(&target.data_dir).list()? {
+    if let Some(newest) = newest {
         return Ok((Choice::Login(newest), "the newest saved login"));
     }
     Ok((Choice::Local, NO_ORG))

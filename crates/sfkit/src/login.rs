@@ -202,6 +202,12 @@ pub(crate) fn login(data_dir: &Path, args: LoginArgs) -> anyhow::Result<ExitCode
         .enable_all()
         .build()?;
     let (name, profile, secrets, user) = runtime.block_on(login_async(args.how))?;
+    if name == crate::connect::LOCAL {
+        // `--org local` is the local org, always.
+        anyhow::bail!(
+            "the name \"local\" means the local org; save this login under another --name"
+        );
+    }
     let home = store.save(&name, profile.clone(), secrets)?;
     eprintln!(
         "sfkit: logged in to {} as {user}; saved as {name:?} (the default; choose others with --org NAME); its secrets are sealed with the key in {home}",

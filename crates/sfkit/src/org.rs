@@ -124,7 +124,9 @@ fn list(target: &Target, json_out: bool) -> anyhow::Result<ExitCode> {
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
-    println!("\n* the default, chosen by: {why}. Choose another with --org NAME or `sfkit config set target-org NAME`");
+    println!(
+        "\n* the default, chosen by: {why}. Choose another with --org NAME or `sfkit config set target-org NAME`"
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,549 @@
+//! One local org for every sfkit process, and one way to choose an org (issue 11), through the
+//! built binary: `sfkit emulator`, `sfkit mcp` and `sfkit run`s on the same data directory at
+//! once; a stale address file; embedded runs in parallel; every org-selection path; `sfkit
+//! config` and `sfkit org`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Output, Stdio};
+
+use common::Dir;
+use rmcp::ServiceExt as _;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::TokioChildProcess;
+use serde_json::{Value, json};
+
+const INVOICES: &str = r#"
+[[object]]
+name = "Invoice__c"
+label = "Invoice"
+prefix = "a07"
+
+[[object.fields]]
+name = "Total__c"
+label = "Total"
+type = "currency"
+"#;
+
+/// `sfkit` with the data directory and a settings file of the test's own.
+fn sfkit(dir: &Path, args: &[&str]) -> Output {
+    command(dir).args(args).output().unwrap()
+}
+
+fn command(dir: &Path) -> std::process::Command {
+    let mut c = common::sfkit_command();
+    c.env("SFKIT_DATA_DIR", dir)
+        .env("SFKIT_CONFIG", dir.join("config.toml"))
+        .env_remove("SF_INSTANCE_URL")
+        .env_remove("SF_ACCESS_TOKEN");
+    c
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json_ok(o: &Output) -> Value {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        err(o)
+    );
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&o.stdout),
+            err(o)
+        )
+    })
+}
+
+/// `sfkit emulator` on `dir`, and its URL once it listens.
+fn emulator(dir: &Path, extra: &[&str]) -> (Child, String) {
+    let mut child = command(dir)
+        .args(["emulator", "--addr", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 {
+        if let Some(u) = line.trim().strip_prefix("sfkit local org listening on ") {
+            url = u.to_owned();
+        }
+        if line.trim_start().starts_with("data:") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(url.starts_with("http://127.0.0.1:"), "no URL: {url:?}");
+    std::thread::spawn(move || for _ in out.lines() {});
+    (child, url)
+}
+
+fn count(dir: &Path, soql: &str) -> i64 {
+    let o = sfkit(dir, &["query", soql, "--json"]);
+    json_ok(&o)["count"].as_i64().unwrap()
+}
+
+fn mcp_text(r: &rmcp::model::CallToolResult) -> Value {
+    let block = serde_json::to_value(&r.content[0]).unwrap();
+    serde_json::from_str(block["text"].as_str().unwrap()).unwrap()
+}
+
+/// The done-when of issue 11: an emulator, an MCP server and two `sfkit run`s on one data
+/// directory, all succeeding against one org; the schema given to the emulator outlives it; the
+/// MCP server keeps working when the emulator is killed (it serves the org itself then).
+#[tokio::test(flavor = "multi_thread")]
+async fn emulator_mcp_and_runs_share_one_org() {
+    let d = Dir::new("shared");
+    let schema = d.0.join("invoices.toml");
+    std::fs::write(&schema, INVOICES).unwrap();
+    let (mut emu, url) = emulator(&d.0, &["--schema", schema.to_str().unwrap()]);
+    let addr: Value =
+        serde_json::from_slice(&std::fs::read(d.0.join("org").join("org.addr")).unwrap()).unwrap();
+    assert_eq!(addr["url"], url.as_str());
+    assert_eq!(addr["pid"], emu.id());
+
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sfkit"));
+    cmd.arg("mcp")
+        .env("SFKIT_DATA_DIR", &d.0)
+        .env("SFKIT_CONFIG", d.0.join("config.toml"))
+        .env("SFKIT_KEYRING", "off")
+        .env_remove("SF_INSTANCE_URL")
+        .env_remove("SF_ACCESS_TOKEN")
+        .env_remove("SFKIT_STORE");
+    let mcp = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    let args = |v: Value| v.as_object().unwrap().clone();
+    let made = mcp
+        .call_tool(
+            CallToolRequestParams::new("createRecord").with_arguments(args(
+                json!({"sobject": "Invoice__c", "fields": {"Name": "INV-MCP", "Total__c": 10}}),
+            )),
+        )
+        .await
+        .unwrap();
+    assert_ne!(made.is_error, Some(true), "{made:?}");
+
+    // Two runs at once, while both other processes hold the org.
+    let runs: Vec<_> = (0..2)
+        .map(|i| {
+            let dir = d.0.clone();
+            std::thread::spawn(move || {
+                let fields = format!(r#"fields:={{"Name": "INV-{i}", "Total__c": {i}}}"#);
+                sfkit(
+                    &dir,
+                    &[
+                        "run",
+                        "createRecord",
+                        "-p",
+                        "sobject=Invoice__c",
+                        "-p",
+                        &fields,
+                    ],
+                )
+            })
+        })
+        .collect();
+    for r in runs {
+        let o = r.join().unwrap();
+        assert_eq!(json_ok(&o)["success"], true);
+        assert!(
+            err(&o).contains(&format!("served by process {} at {url}", emu.id())),
+            "{}",
+            err(&o)
+        );
+    }
+    let listed = mcp
+        .call_tool(CallToolRequestParams::new("query").with_arguments(args(
+            json!({"query": "SELECT Name FROM Invoice__c ORDER BY Name"}),
+        )))
+        .await
+        .unwrap();
+    let names: Vec<String> = mcp_text(&listed)["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["INV-0", "INV-1", "INV-MCP"]);
+
+    // The emulator dies without a word: its address file stays behind, stale. The MCP server
+    // finds the org again (and serves it itself); a run then uses the MCP server's org.
+    emu.kill().unwrap();
+    emu.wait().unwrap();
+    assert!(d.0.join("org").join("org.addr").exists());
+    let again = mcp
+        .call_tool(
+            CallToolRequestParams::new("createRecord").with_arguments(args(
+                json!({"sobject": "Invoice__c", "fields": {"Name": "INV-AFTER"}}),
+            )),
+        )
+        .await
+        .unwrap();
+    assert_ne!(again.is_error, Some(true), "{again:?}");
+    let o = sfkit(&d.0, &["query", "SELECT COUNT() FROM Invoice__c", "--json"]);
+    assert!(err(&o).contains("served by process"), "{}", err(&o));
+    assert!(
+        !err(&o).contains(&url),
+        "not the dead emulator: {}",
+        err(&o)
+    );
+    assert_eq!(json_ok(&o)["count"], 4);
+
+    mcp.cancel().await.unwrap();
+    // Nobody serves it now: a run serves it itself, and Invoice__c is still there (kept schema).
+    let o = sfkit(&d.0, &["query", "SELECT COUNT() FROM Invoice__c", "--json"]);
+    assert!(err(&o).contains("served by this process"), "{}", err(&o));
+    assert_eq!(json_ok(&o)["count"], 4);
+    assert!(
+        d.0.join("org")
+            .join("schema")
+            .join("invoices.toml")
+            .exists()
+    );
+    assert!(
+        !d.0.join("org").join("org.addr").exists(),
+        "removed on exit"
+    );
+}
+
+/// Runs that start together with no org running: one serves it, the others use it, and none
+/// fails, whichever ends first.
+#[test]
+fn embedded_runs_in_parallel_share_the_org() {
+    let d = Dir::new("parallel");
+    let runs: Vec<_> = (0..8)
+        .map(|i| {
+            let dir = d.0.clone();
+            std::thread::spawn(move || {
+                sfkit(
+                    &dir,
+                    &[
+                        "run",
+                        "createLead",
+                        "-p",
+                        &format!("lastName=P{i}"),
+                        "-p",
+                        "company=Acme",
+                    ],
+                )
+            })
+        })
+        .collect();
+    for r in runs {
+        assert_eq!(json_ok(&r.join().unwrap())["success"], true);
+    }
+    assert_eq!(count(&d.0, "SELECT COUNT() FROM Lead"), 8);
+}
+
+/// An address file left by a killed process (no lock held) is stale: the next command serves
+/// the org itself, and the file then names it.
+#[test]
+fn a_stale_address_file_is_replaced() {
+    let d = Dir::new("stale");
+    let org = d.0.join("org");
+    assert_eq!(count(&d.0, "SELECT COUNT() FROM Lead"), 0);
+    // Nothing listens there.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    std::fs::write(
+        org.join("org.addr"),
+        json!({"url": dead_url, "pid": 999_999}).to_string(),
+    )
+    .unwrap();
+    let o = sfkit(
+        &d.0,
+        &["run", "createLead", "-p", "lastName=S", "-p", "company=T"],
+    );
+    assert_eq!(json_ok(&o)["success"], true);
+    assert!(err(&o).contains("served by this process"), "{}", err(&o));
+    assert!(!err(&o).contains(&dead_url), "{}", err(&o));
+}
+
+/// `sfkit emulator` on an org another process serves says which process, and exits 1.
+#[test]
+fn a_second_emulator_names_the_one_serving() {
+    let d = Dir::new("second");
+    let (mut first, url) = emulator(&d.0, &[]);
+    let o = sfkit(&d.0, &["emulator", "--addr", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        err(&o).contains(&format!("process {} at {url}", first.id())),
+        "{}",
+        err(&o)
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+}
+
+fn token(url: &str) -> String {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let v: Value = reqwest::Client::new()
+                .post(format!("{url}/services/oauth2/token"))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("client_id", "sfkit-local"),
+                    ("client_secret", "sfkit-local-secret"),
+                    ("username", "admin@sfkit.local"),
+                    ("password", "sfkit-local"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["access_token"].as_str().unwrap().to_owned()
+        })
+}
+
+/// Every path of the org choice: the local org by default; a saved login once made (the newest
+/// login); `--org local` beside it; `target-org` over the newest login; the environment over
+/// `target-org`; `--org` over everything; an unknown name refused with the known ones.
+#[test]
+fn each_org_selection_path() {
+    let d = Dir::new("choose");
+    // Another org (another data directory) to log in to, with an account that says which.
+    let other = Dir::new("choose-other");
+    let (mut remote, url) = emulator(&other.0, &[]);
+    let tok = token(&url);
+    let marker = |dir: &Path, extra: &[&str]| -> (Output, i64) {
+        let mut args: Vec<&str> = extra.to_vec();
+        args.extend([
+            "query",
+            "SELECT COUNT() FROM Account WHERE Name = 'Remote'",
+            "--json",
+        ]);
+        let o = sfkit(dir, &args);
+        let n = json_ok(&o)["count"].as_i64().unwrap();
+        (o, n)
+    };
+    let o = command(&other.0)
+        .args(["run", "createAccount", "-p", "name=Remote"])
+        .output()
+        .unwrap();
+    assert_eq!(json_ok(&o)["success"], true);
+
+    // 1. Nothing configured: the local org.
+    let (o, n) = marker(&d.0, &[]);
+    assert_eq!(n, 0);
+    assert!(err(&o).contains("no other org configured"), "{}", err(&o));
+
+    // 2. A saved login: the newest login is the default.
+    let o = command(&d.0)
+        .args(["login", "token", "--instance-url", &url, "--name", "remote"])
+        .env("SF_ACCESS_TOKEN", &tok)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let (o, n) = marker(&d.0, &[]);
+    assert_eq!(n, 1);
+    assert!(err(&o).contains("the newest saved login"), "{}", err(&o));
+
+    // 3. The local org stays reachable.
+    let (o, n) = marker(&d.0, &["--org", "local"]);
+    assert_eq!(n, 0);
+    assert!(err(&o).contains("using the local org"), "{}", err(&o));
+
+    // 4. target-org over the newest login.
+    let o = sfkit(&d.0, &["config", "set", "target-org", "local"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let got = sfkit(&d.0, &["config", "get", "target-org"]);
+    assert_eq!(String::from_utf8_lossy(&got.stdout).trim(), "local");
+    let (o, n) = marker(&d.0, &[]);
+    assert_eq!(n, 0);
+    assert!(err(&o).contains("target-org"), "{}", err(&o));
+    let listed = json_ok(&sfkit(&d.0, &["org", "list", "--json"]));
+    let default: Vec<&str> = listed["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["default"] == true)
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(default, ["local"]);
+    assert_eq!(listed["orgs"].as_array().unwrap().len(), 2);
+
+    // 5. --org over target-org; `org display` shows who and where.
+    let shown = json_ok(&sfkit(
+        &d.0,
+        &["--org", "remote", "org", "display", "--json"],
+    ));
+    assert_eq!(shown["name"], "remote");
+    assert_eq!(shown["instanceUrl"], url.as_str());
+    assert_eq!(shown["username"], "admin@sfkit.local");
+    assert_eq!(shown["chosenBy"], "--org");
+
+    // 6. The environment over target-org.
+    let o = command(&d.0)
+        .args([
+            "query",
+            "SELECT COUNT() FROM Account WHERE Name = 'Remote'",
+            "--json",
+        ])
+        .env("SF_INSTANCE_URL", &url)
+        .env("SF_ACCESS_TOKEN", &tok)
+        .output()
+        .unwrap();
+    assert_eq!(json_ok(&o)["count"], 1);
+    assert!(
+        err(&o).contains(&format!("using the org at {url}")),
+        "{}",
+        err(&o)
+    );
+
+    // 7. Unknown names are refused, with the known ones.
+    let o = sfkit(&d.0, &["--org", "nope", "limits"]);
+    assert_eq!(o.status.code(), Some(4), "{}", err(&o));
+    assert!(err(&o).contains("remote"), "{}", err(&o));
+    let o = sfkit(&d.0, &["config", "set", "target-org", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("local") && err(&o).contains("remote"),
+        "{}",
+        err(&o)
+    );
+    let o = sfkit(&d.0, &["config", "set", "no-such-key", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    // 8. target-org names the login; unset goes back to the newest login.
+    assert!(
+        sfkit(&d.0, &["config", "set", "target-org", "remote"])
+            .status
+            .success()
+    );
+    assert_eq!(marker(&d.0, &[]).1, 1);
+    assert!(
+        sfkit(&d.0, &["config", "unset", "target-org"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        sfkit(&d.0, &["config", "get", "target-org"]).status.code(),
+        Some(1)
+    );
+    let text = std::fs::read_to_string(d.0.join("config.toml")).unwrap();
+    assert!(!text.contains("target-org ="), "{text}");
+
+    remote.kill().unwrap();
+    remote.wait().unwrap();
+}
+
+/// A local org served over HTTPS (`sfkit emulator --tls`): commands on its data directory
+/// trust its own CA; a client pointed at it from elsewhere without trusting the CA gets an error
+/// that says so and what to do, and works with `SSL_CERT_FILE`.
+#[test]
+fn the_local_orgs_certificate() {
+    let d = Dir::new("tls");
+    let (mut emu, url) = emulator_tls(&d.0);
+    let o = sfkit(
+        &d.0,
+        &["run", "createLead", "-p", "lastName=T", "-p", "company=L"],
+    );
+    assert_eq!(json_ok(&o)["success"], true);
+    assert!(
+        err(&o).contains(&format!("served by process {} at {url}", emu.id())),
+        "{}",
+        err(&o)
+    );
+
+    let elsewhere = Dir::new("tls-else");
+    let o = command(&elsewhere.0)
+        .args(["limits"])
+        .env("SF_INSTANCE_URL", &url)
+        .env("SF_ACCESS_TOKEN", "00Dx!whatever")
+        .env_remove("SSL_CERT_FILE")
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), err(&o));
+    assert!(
+        text.contains("certificate is not trusted") && text.contains("SSL_CERT_FILE"),
+        "{text}"
+    );
+    let ca = d.0.join("org").join("tls").join("ca.pem");
+    let o = command(&elsewhere.0)
+        .args(["query", "SELECT COUNT() FROM Lead", "--json"])
+        .env("SF_INSTANCE_URL", &url)
+        .env("SF_ACCESS_TOKEN", token_tls(&url, &ca))
+        .env("SSL_CERT_FILE", &ca)
+        .output()
+        .unwrap();
+    assert_eq!(json_ok(&o)["count"], 1);
+    emu.kill().unwrap();
+    emu.wait().unwrap();
+}
+
+fn emulator_tls(dir: &Path) -> (Child, String) {
+    let mut child = command(dir)
+        .args(["emulator", "--addr", "127.0.0.1:0", "--tls"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 {
+        if let Some(u) = line.trim().strip_prefix("sfkit local org listening on ") {
+            url = u.to_owned();
+        }
+        if line.trim_start().starts_with("data:") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(url.starts_with("https://127.0.0.1:"), "no URL: {url:?}");
+    std::thread::spawn(move || for _ in out.lines() {});
+    (child, url)
+}
+
+fn token_tls(url: &str, ca: &Path) -> String {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let cert = reqwest::Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let v: Value = reqwest::Client::builder()
+                .add_root_certificate(cert)
+                .build()
+                .unwrap()
+                .post(format!("{url}/services/oauth2/token"))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("client_id", "sfkit-local"),
+                    ("client_secret", "sfkit-local-secret"),
+                    ("username", "admin@sfkit.local"),
+                    ("password", "sfkit-local"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["access_token"].as_str().unwrap().to_owned()
+        })
+}
