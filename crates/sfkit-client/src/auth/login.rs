@@ -228,9 +228,18 @@ mod tests {
         assert_eq!(source.renewals_per_call(), 1, "one forced refresh per call");
         for (bad, says) in [
             (nango("api.nango.dev", "acme", "k"), "not an http(s) URL"),
-            (nango("ftp://nango.example", "acme", "k"), "not an http(s) URL"),
-            (nango("https://nango.example", " ", "k"), "connection id is empty"),
-            (nango("https://nango.example", "acme", ""), "secret key is empty"),
+            (
+                nango("ftp://nango.example", "acme", "k"),
+                "not an http(s) URL",
+            ),
+            (
+                nango("https://nango.example", " ", "k"),
+                "connection id is empty",
+            ),
+            (
+                nango("https://nango.example", "acme", ""),
+                "secret key is empty",
+            ),
         ] {
             let Err(Error::Config(e)) = bad.token_source() else {
                 panic!("refused: {says}")
