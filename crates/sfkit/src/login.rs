@@ -226,7 +226,7 @@ pub(crate) fn login(data_dir: &Path, args: LoginArgs) -> anyhow::Result<ExitCode
             Ok(key) if !key.trim().is_empty() => Some(key),
             _ => {
                 eprintln!(
-                    "sfkit: set {NANGO_SECRET_KEY} to the Nango environment's secret key (Nango's dashboard: Environment Settings); it is read from the environment only, never from a flag"
+                    "sfkit: set {NANGO_SECRET_KEY} to your Nango environment's secret key; it is read from the environment only, never from a flag"
                 );
                 return Ok(ExitCode::from(2));
             }
