@@ -261,8 +261,6 @@ pub(crate) struct Req {
     pub(crate) soap: Option<(&'static str, String)>,
 }
 
-/// How many times one call renews a rejected token before giving up.
-const MAX_RENEWALS: u32 = 3;
 /// How many times one call looks up an instance that moves (see `TokenSource::relocates`).
 const MAX_RELOCATIONS: u32 = 2;
 
@@ -387,7 +385,8 @@ impl Client {
     }
 
     /// Sends a request: waits for a slot, checks the budget, authenticates, retries where safe,
-    /// re-authenticates on `INVALID_SESSION_ID` (up to [`MAX_RENEWALS`] times).
+    /// re-authenticates on `INVALID_SESSION_ID` (as many times as the token source allows,
+    /// [`crate::TokenSource::renewals_per_call`]).
     pub(crate) async fn send(&self, req: &Req) -> Result<Answer, Error> {
         let inner = &self.inner;
         let mut attempt = 0u32;
@@ -486,14 +485,22 @@ impl Client {
                 None => ApiError::from_body(status.as_u16(), &body),
             };
             if status == StatusCode::UNAUTHORIZED || err.code == ErrorCode::InvalidSessionId {
-                // A renewed token can expire again before a slow call gets through (short
-                // session timeouts, a long queue for a slot): renew again while the source
-                // hands out tokens, a few times, then say that the connection needs repair.
-                if renewals >= MAX_RENEWALS {
+                // Renew while the source allows (each source knows whether asking again can
+                // help), then say that the connection needs repair.
+                if renewals >= inner.session.renewals_per_call() {
+                    let what = match renewals {
+                        0 => "the session was rejected".to_owned(),
+                        1 => "the renewed session was rejected too".to_owned(),
+                        n => format!("{n} renewed sessions in a row were rejected too"),
+                    };
+                    // Salesforce's words without the code's own remedy ("sfkit renews it by
+                    // itself"), which no longer holds.
+                    let said = match err.code.as_str() {
+                        "" => err.message().to_owned(),
+                        code => format!("{code}: {}", err.message()),
+                    };
                     return Err(Error::Reconnect {
-                        cause: format!(
-                            "{renewals} renewed sessions in a row were rejected too: {err}"
-                        ),
+                        cause: format!("{what}: {said}"),
                     });
                 }
                 renewals += 1;

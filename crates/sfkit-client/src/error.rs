@@ -268,11 +268,26 @@ pub struct AuthError {
     pub error: String,
     /// OAuth's `error_description`.
     pub description: String,
+    /// Who refused: Salesforce's token endpoint, or the service that holds the connection
+    /// (Nango), so the message sends the person to the right place.
+    pub(crate) refused_by: &'static str,
+}
+
+impl AuthError {
+    /// A refusal of Salesforce's token endpoint.
+    pub(crate) fn salesforce(status: u16, error: String, description: String) -> Self {
+        AuthError {
+            status,
+            error,
+            description,
+            refused_by: "Salesforce",
+        }
+    }
 }
 
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Salesforce refused the login: {}", self.error)?;
+        write!(f, "{} refused the login: {}", self.refused_by, self.error)?;
         if !self.description.is_empty() {
             write!(f, " ({})", self.description)?;
         }

@@ -136,8 +136,64 @@ async fn a_nango_connection_supplies_and_renews_the_token() {
         panic!("{err:?}")
     };
     assert_eq!(a.error, "unknown_account");
-    assert!(err.to_string().contains("bad secret key"), "{err}");
+    let text = err.to_string();
+    assert!(text.starts_with("Nango refused the login"), "{text}");
+    assert!(text.contains("bad secret key"), "{text}");
+    assert!(text.contains("check the Nango secret key"), "{text}");
     assert!(!format!("{err} {err:?}").contains("wrong-key"));
+    let unknown = l
+        .builder()
+        .token_source(Nango::new(NANGO_SECRET, "salesforce", "conn-2").base_url(&nango_url))
+        .build()
+        .unwrap();
+    let err = unknown.limits().await.unwrap_err().to_string();
+    assert!(
+        err.contains("check the integration id and the connection id"),
+        "{err}"
+    );
+}
+
+/// A Nango whose connection is broken keeps handing out a token Salesforce rejects: the call
+/// asks for a forced refresh once, then fails with the spec's fix for INVALID_SESSION_ID
+/// (reconnect) instead of asking again.
+#[tokio::test]
+async fn a_nango_token_rejected_after_a_forced_refresh_asks_to_reconnect() {
+    let l = Local::start().await;
+    let dead = l.org.mint_token(ADMIN_USERNAME).unwrap();
+    let fake = FakeNango {
+        org_url: l.url(),
+        tokens: Arc::new(std::sync::Mutex::new(vec![dead.clone()])),
+        calls: Arc::new(AtomicUsize::new(0)),
+        forced: Arc::new(AtomicUsize::new(0)),
+    };
+    let app = axum::Router::new()
+        .route("/connection/{id}", get(nango_connection))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let nango_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let c = l
+        .builder()
+        .token_source(Nango::new(NANGO_SECRET, "salesforce", "conn-1").base_url(&nango_url))
+        .build()
+        .unwrap();
+    let r = c
+        .http()
+        .post(format!("{}/services/oauth2/revoke", l.url()))
+        .form(&[("token", dead.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let err = c.limits().await.unwrap_err();
+    let Error::Reconnect { cause } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(cause.contains("INVALID_SESSION_ID"), "{cause}");
+    assert!(err.to_string().contains("reconnect"), "{err}");
+    assert_eq!(fake.forced.load(Ordering::SeqCst), 1, "one forced refresh");
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
+    assert!(!format!("{err:?}").contains(&dead) && !format!("{err:?}").contains(NANGO_SECRET));
 }
 
 /// An SFDX auth URL (what `sf org display --verbose` shows) logs in through its refresh token.

@@ -13,11 +13,11 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
-use sfkit_actions::{ActionError, Catalog, Ctx, Origin};
+use sfkit_actions::{ActionError, Catalog, Ctx};
 use sfkit_store::{ApiKey, Connection, Store};
 
 use crate::connections::{Clients, KINDS, source};
-use crate::errors::error;
+use crate::errors::{error, status_of};
 use crate::metrics::Metrics;
 use crate::rate::RateLimiter;
 use crate::{Error, ServerConfig};
@@ -219,24 +219,6 @@ impl ServerHandle {
         if let Some(org) = self.local.take() {
             org.close().await;
         }
-    }
-}
-
-/// The HTTP status for an action's error.
-fn status_of(e: &ActionError) -> StatusCode {
-    match e.origin {
-        Origin::Validation => StatusCode::BAD_REQUEST,
-        // Salesforce refusing the connection's user (INSUFFICIENT_ACCESS...) is a refusal like
-        // any other of Salesforce's (422): 403 stays the answer for what the API key may not do,
-        // so a caller can tell which of the two to fix.
-        Origin::Salesforce => match e.code.as_str() {
-            "NOT_FOUND" | "ENTITY_IS_DELETED" => StatusCode::NOT_FOUND,
-            "REQUEST_LIMIT_EXCEEDED" => StatusCode::TOO_MANY_REQUESTS,
-            "UNEXPECTED_ANSWER" => StatusCode::BAD_GATEWAY,
-            _ if e.retryable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        },
-        _ => StatusCode::BAD_GATEWAY,
     }
 }
 
@@ -805,17 +787,29 @@ async fn create_connection(
         Err(r) => return r,
     };
     let field = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_owned);
-    let (Some(name), Some(instance_url), Some(kind)) =
-        (field("name"), field("instanceUrl"), field("kind"))
-    else {
+    let (Some(name), Some(kind)) = (field("name"), field("kind")) else {
         return error(
             StatusCode::BAD_REQUEST,
             "REQUIRED_FIELD_MISSING",
             format!(
-                "a connection needs name, instanceUrl and kind (one of {})",
+                "a connection needs name, kind (one of {}) and, but for nango, instanceUrl",
                 KINDS.join(", ")
             ),
         );
+    };
+    // Nango names the org with each token; every other kind must be told where it is.
+    let instance_url = match field("instanceUrl") {
+        Some(url) => url,
+        None if kind == "nango" => String::new(),
+        None => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "REQUIRED_FIELD_MISSING",
+                format!(
+                    "a {kind} connection needs instanceUrl (the org's URL, https://MyDomain.my.salesforce.com)"
+                ),
+            );
+        }
     };
     if name.is_empty()
         || !name
@@ -830,20 +824,27 @@ async fn create_connection(
     }
     let settings = input.get("settings").cloned().unwrap_or_else(|| json!({}));
     let secrets = input.get("secrets").cloned().unwrap_or_else(|| json!({}));
-    let conn = Connection::new(name.clone(), instance_url, kind, settings);
+    let mut conn = Connection::new(name.clone(), instance_url, kind, settings);
     // Check it logs in before keeping it.
     let client = match source(&conn, &secrets).and_then(|s| {
-        sfkit_client::Client::builder()
-            .instance_url(conn.instance_url.clone())
-            .token_source(s)
-            .build()
-            .map_err(|e| e.to_string())
+        let mut builder = sfkit_client::Client::builder().token_source(s);
+        if !conn.instance_url.is_empty() {
+            builder = builder.instance_url(conn.instance_url.clone());
+        }
+        builder.build().map_err(|e| e.to_string())
     }) {
         Ok(c) => c,
         Err(e) => return error(StatusCode::BAD_REQUEST, "INVALID_FIELD", e),
     };
     if let Err(e) = client.userinfo().await {
         return action_error(&ActionError::from(e));
+    }
+    if conn.kind == "nango" {
+        // Where Nango's tokens lead, whatever the request said.
+        match client.instance_url().await {
+            Ok(url) => conn.instance_url = url,
+            Err(e) => return action_error(&ActionError::from(e)),
+        }
     }
     if let Err(e) = st.store.put_connection(conn.clone(), secrets).await {
         return error(

@@ -4,18 +4,34 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde_json::Value;
-use sfkit_client::auth::{JwtKey, Login};
+use sfkit_client::auth::{JwtKey, Login, NANGO_CLOUD_URL};
 use sfkit_client::{Client, Secret, TokenSource};
 use sfkit_store::{Connection, Store};
 
-/// The kinds of connection and the settings/secrets each takes.
+/// The kinds of connection (see [`takes`] for the settings and secrets of each).
 pub(crate) const KINDS: &[&str] = &[
     "refresh_token",
     "jwt",
     "client_credentials",
     "token",
+    "nango",
     "local",
 ];
+
+/// What a kind takes besides `name` and `instanceUrl` (`?`: optional), as the API documents it.
+pub(crate) fn takes(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "refresh_token" => "settings {clientId, loginUrl?}, secrets {refreshToken, clientSecret?}",
+        "jwt" => "settings {clientId, username, loginUrl?}, secrets {privateKey}",
+        "client_credentials" => "settings {clientId}, secrets {clientSecret}",
+        "token" => "secrets {accessToken}",
+        "nango" => {
+            "settings {integrationId, connectionId, host?} (host: Nango Cloud unless self-hosted), secrets {secretKey}, no instanceUrl needed (Nango names the org)"
+        }
+        "local" => "nothing (the local org's admin)",
+        _ => return None,
+    })
+}
 
 fn text<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(Value::as_str)
@@ -26,8 +42,14 @@ pub(crate) fn source(conn: &Connection, secrets: &Value) -> Result<Box<dyn Token
     let s = &conn.settings;
     let login_url = text(s, "loginUrl").unwrap_or(&conn.instance_url).to_owned();
     let need = |v: Option<&str>, what: &str| {
-        v.map(str::to_owned)
-            .ok_or_else(|| format!("connection {:?} has no {what}", conn.name))
+        v.map(str::to_owned).ok_or_else(|| {
+            format!(
+                "connection {:?} has no {what}; a {} connection takes {}",
+                conn.name,
+                conn.kind,
+                takes(&conn.kind).unwrap_or("?")
+            )
+        })
     };
     let login = match conn.kind.as_str() {
         "refresh_token" => Login::RefreshToken {
@@ -50,6 +72,12 @@ pub(crate) fn source(conn: &Connection, secrets: &Value) -> Result<Box<dyn Token
         "token" => Login::AccessToken {
             instance_url: conn.instance_url.clone(),
             access_token: need(text(secrets, "accessToken"), "secrets.accessToken")?.into(),
+        },
+        "nango" => Login::Nango {
+            host: text(s, "host").unwrap_or(NANGO_CLOUD_URL).to_owned(),
+            integration_id: need(text(s, "integrationId"), "settings.integrationId")?,
+            connection_id: need(text(s, "connectionId"), "settings.connectionId")?,
+            secret_key: need(text(secrets, "secretKey"), "secrets.secretKey")?.into(),
         },
         "local" => Login::Password {
             login_url: conn.instance_url.clone(),
@@ -133,5 +161,17 @@ impl Clients {
             .collect();
         out.sort();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_documented() {
+        for kind in KINDS {
+            assert!(takes(kind).is_some(), "{kind}");
+        }
     }
 }

@@ -12,10 +12,38 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use sfkit_actions::ActionError;
+use sfkit_actions::{ActionError, Origin};
 
 /// The longest text kept from a plain-text error body (axum's rejections are a line).
 const MAX_TEXT: usize = 1024;
+
+/// The HTTP status for an action's error.
+pub(crate) fn status_of(e: &ActionError) -> StatusCode {
+    match e.origin {
+        Origin::Validation => StatusCode::BAD_REQUEST,
+        // Salesforce refusing the connection's user (INSUFFICIENT_ACCESS...) is a refusal like
+        // any other of Salesforce's (422): 403 stays the answer for what the API key may not do,
+        // so a caller can tell which of the two to fix.
+        Origin::Salesforce => match e.code.as_str() {
+            "NOT_FOUND" | "ENTITY_IS_DELETED" => StatusCode::NOT_FOUND,
+            "REQUEST_LIMIT_EXCEEDED" => StatusCode::TOO_MANY_REQUESTS,
+            "INVALID_SESSION_ID" => StatusCode::FAILED_DEPENDENCY,
+            "UNEXPECTED_ANSWER" => StatusCode::BAD_GATEWAY,
+            _ if e.retryable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        },
+        Origin::Connection => match e.code.as_str() {
+            // Salesforce (or Nango) could not be reached: a gateway's failure.
+            "CONNECTION_FAILED" => StatusCode::BAD_GATEWAY,
+            // The connection's session expired and could not be renewed (INVALID_SESSION_ID),
+            // or its login was refused (an OAuth or Nango error). Salesforce did answer, so not
+            // a 502; and not a 401, which says the API key is wrong. 424: the call depended on
+            // the connection, and the connection failed; the body says to reconnect.
+            _ => StatusCode::FAILED_DEPENDENCY,
+        },
+        _ => StatusCode::BAD_GATEWAY,
+    }
+}
 
 /// An error answer: `{"error": {code, message, fields, retryable}}`.
 pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {

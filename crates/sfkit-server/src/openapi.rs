@@ -4,6 +4,9 @@
 use serde_json::{Map, Value, json};
 use sfkit_actions::Catalog;
 
+/// The 424 answer: the connection, not the call, needs repair.
+const CONNECTION_FAILED: &str = "The connection failed: its session expired and could not be renewed (code INVALID_SESSION_ID; sfkit already asked for a new token, from Nango with a forced refresh), or its login was refused (the OAuth or Nango error as the code). Reconnect: re-authorize the connection, or save it again with new credentials";
+
 pub(crate) fn document(catalog: &Catalog) -> Value {
     let error = json!({
         "description": "An error in Salesforce's shape",
@@ -54,8 +57,9 @@ pub(crate) fn document(catalog: &Catalog) -> Value {
                     "408": e("The request's body did not arrive in time"),
                     "413": e("The request's body is too large"),
                     "422": e("Salesforce refused the call (its error code and message)"),
+                    "424": e(CONNECTION_FAILED),
                     "429": e("Too many requests for this API key, or the org's limit"),
-                    "502": e("Salesforce could not be reached, or the connection must be made again"),
+                    "502": e("Salesforce could not be reached (CONNECTION_FAILED), or answered what its API does not document"),
                     "503": e("Salesforce or the server's store is unavailable: try again later"),
                     "504": e("The action took too long")
                 }
@@ -82,6 +86,16 @@ fn other_paths(paths: &mut Map<String, Value>, e: &dyn Fn(&str) -> Value) {
         "name": {"type": "string"}, "instanceUrl": {"type": "string"},
         "kind": {"type": "string"}, "settings": {"type": "object"}
     }});
+    let kinds = crate::connections::KINDS
+        .iter()
+        .map(|k| {
+            format!(
+                "{k}: {}",
+                crate::connections::takes(k).unwrap_or("see the README")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
     let mut add = |path: &str, item: Value| {
         paths.insert(path.to_owned(), item);
     };
@@ -117,16 +131,19 @@ fn other_paths(paths: &mut Map<String, Value>, e: &dyn Fn(&str) -> Value) {
                 "operationId": "createConnection", "tags": ["connections"],
                 "summary": "Saves a connection after checking that it logs in (unlimited keys only).",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["name", "instanceUrl", "kind"], "properties": {
+                    "type": "object", "required": ["name", "kind"], "properties": {
                         "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
-                        "instanceUrl": {"type": "string", "description": "https://MyDomain.my.salesforce.com"},
-                        "kind": {"type": "string", "enum": crate::connections::KINDS},
-                        "settings": {"type": "object", "description": "the kind's settings that are not secret (client id, username, ...)"},
+                        "instanceUrl": {"type": "string", "description": "https://MyDomain.my.salesforce.com; required but for nango (Nango names the org)"},
+                        "kind": {"type": "string", "enum": crate::connections::KINDS, "description": kinds},
+                        "settings": {"type": "object", "description": "the kind's settings that are not secret (client id, username, Nango's integration and connection ids, ...)"},
                         "secrets": {"type": "object", "description": "the kind's secrets (sealed at rest, never shown again)"}
                     }}}}},
                 "responses": {"201": {"description": "Saved"}, "400": e("A field is missing or wrong"),
                               "401": e("Missing or wrong API key"), "403": e("The key is limited"),
-                              "422": e("The connection did not log in")}
+                              "422": e("Salesforce refused the login check"),
+                              "424": e("The connection did not log in: its token, key or Nango connection was refused"),
+                              "502": e("Salesforce or Nango could not be reached"),
+                              "503": e("The store is unavailable")}
             }
         }),
     );

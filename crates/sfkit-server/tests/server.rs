@@ -1,5 +1,6 @@
 //! The real server on an ephemeral port, serving the local org: API keys (missing, wrong,
-//! revoked, scoped), actions, connections, OpenAPI, metrics, bad bodies, the rate limit.
+//! revoked, scoped), actions, connections (Nango's through a stand-in for its API), sessions
+//! that cannot be renewed, OpenAPI, metrics, bad bodies, the rate limit.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -162,9 +163,28 @@ async fn api_keys_guard_everything_but_health_and_the_api_description() {
         assert!(doc["paths"][path].is_object(), "{path} is described");
     }
     let create = &doc["paths"]["/v1/actions/createLead"]["post"];
-    for status in ["400", "404", "422", "502"] {
+    for status in ["400", "404", "422", "424", "502"] {
         assert!(create["responses"][status].is_object(), "{status}");
     }
+    assert!(
+        create["responses"]["424"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("INVALID_SESSION_ID")
+    );
+    let connection = &doc["paths"]["/v1/connections"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["properties"];
+    assert!(
+        connection["kind"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("nango"))
+    );
+    let kinds = connection["kind"]["description"].as_str().unwrap();
+    assert!(
+        kinds.contains("nango: settings {integrationId, connectionId, host?}"),
+        "{kinds}"
+    );
     assert!(
         create["parameters"]
             .as_array()
@@ -381,7 +401,9 @@ async fn connections_catalog_openapi_metrics() {
             Some(json!({"name": "bad", "instanceUrl": org, "kind": "token", "secrets": {"accessToken": "00Dbad!token"}})),
         )
         .await;
-    assert_eq!(s, 502, "{e}");
+    // Salesforce answered (the token is refused): the connection failed, not a gateway.
+    assert_eq!(s, 424, "{e}");
+    assert_eq!(e["error"]["code"], "INVALID_SESSION_ID", "{e}");
     assert!(!e.to_string().contains("00Dbad"), "no token in the answer");
     // Two connections now: one must be chosen; the viewer may not write.
     let (s, e) = t.action(&t.admin, "getLimits", json!({})).await;
@@ -1107,5 +1129,354 @@ async fn long_values_and_queries_get_an_answer_not_a_502() {
         (400, Some("STRING_TOO_LONG")),
         "{e}"
     );
+    t.server.unwrap().shutdown().await;
+}
+
+/// MCP's handshake; the session id to send with the next messages.
+async fn mcp_session(t: &T, key: &str) -> Option<String> {
+    let (s, session, hello) = mcp(t, Some(key), None, initialize("sfkit-test")).await;
+    assert_eq!(s, 200, "{hello}");
+    mcp(
+        t,
+        Some(key),
+        session.as_deref(),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    )
+    .await;
+    session
+}
+
+/// A tool's error, as MCP carries it.
+async fn tool_error(t: &T, session: Option<&str>, name: &str, args: Value) -> Value {
+    let (_, _, answer) = mcp(t, Some(&t.admin), session, tool_call(9, name, args)).await;
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    serde_json::from_str(answer["result"]["content"][0]["text"].as_str().unwrap()).unwrap()
+}
+
+async fn revoke(t: &T, org: &str, token: &str) {
+    let r = t
+        .http
+        .post(format!("{org}/services/oauth2/revoke"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// A session that expired and cannot be renewed is neither the API key's 401 nor a gateway's
+/// 502 (Salesforce did answer): 424, with INVALID_SESSION_ID and the spec's fix, over HTTP and
+/// as an MCP tool error alike.
+#[tokio::test]
+async fn an_unrenewable_session_is_a_424_that_says_to_reconnect() {
+    let t = T::start(100.0).await;
+    let org = t.local_org_url().await;
+    let token = local_token(&t, &org, "admin@sfkit.local").await;
+    let (s, _) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::POST,
+            "/v1/connections",
+            Some(json!({"name": "fixed", "instanceUrl": org, "kind": "token", "secrets": {"accessToken": token}})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let run = |name: &'static str| {
+        t.http
+            .post(t.url(&format!("/v1/actions/{name}?connection=fixed")))
+            .bearer_auth(&t.admin)
+            .json(&json!({}))
+            .send()
+    };
+    assert_eq!(run("listAccounts").await.unwrap().status(), 200);
+    revoke(&t, &org, &token).await;
+    let r = run("listAccounts").await.unwrap();
+    assert_eq!(r.status(), 424);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "INVALID_SESSION_ID", "{e}");
+    assert_eq!(e["error"]["retryable"], false, "{e}");
+    let message = e["error"]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("could not be renewed"), "{message}");
+    assert!(message.contains("reconnect"), "{message}");
+    assert!(!e.to_string().contains(&token), "no token in the answer");
+    // The API key's own refusal stays a 401, told apart by status and code.
+    let r = t
+        .http
+        .post(t.url("/v1/actions/listAccounts?connection=fixed"))
+        .bearer_auth("sfk_wrong")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    let session = mcp_session(&t, &t.admin).await;
+    let err = tool_error(
+        &t,
+        session.as_deref(),
+        "listAccounts",
+        json!({"connection": "fixed"}),
+    )
+    .await;
+    assert_eq!(err["error"]["code"], "INVALID_SESSION_ID", "{err}");
+    assert_eq!(err["error"]["message"], message.as_str(), "the same fix");
+    t.server.unwrap().shutdown().await;
+}
+
+const NANGO_SECRET: &str = "nango-server-secret";
+
+/// A stand-in for Nango's API: one Salesforce connection (`salesforce` / `acme`) whose tokens
+/// come from the local org. On `force_refresh=true` it gets a new one, unless `broken`.
+#[derive(Clone)]
+struct FakeNango {
+    org: String,
+    token: Arc<std::sync::Mutex<String>>,
+    broken: Arc<std::sync::atomic::AtomicBool>,
+    forced: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FakeNango {
+    async fn start(t: &T, org: &str) -> (Self, String) {
+        let fake = FakeNango {
+            org: org.to_owned(),
+            token: Arc::new(std::sync::Mutex::new(
+                local_token(t, org, "admin@sfkit.local").await,
+            )),
+            broken: Arc::default(),
+            forced: Arc::default(),
+        };
+        let app = axum::Router::new()
+            .route("/connection/{id}", axum::routing::get(Self::connection))
+            .with_state(fake.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (fake, url)
+    }
+
+    fn current(&self) -> String {
+        self.token.lock().unwrap().clone()
+    }
+
+    fn forced(&self) -> usize {
+        self.forced.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    async fn connection(
+        axum::extract::State(n): axum::extract::State<FakeNango>,
+        axum::extract::Path(id): axum::extract::Path<String>,
+        axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+        headers: axum::http::HeaderMap,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse as _;
+        let refuse = |status: axum::http::StatusCode, code: &str| {
+            (
+                status,
+                axum::Json(json!({"error": {"code": code, "message": code}})),
+            )
+                .into_response()
+        };
+        if headers.get("authorization").and_then(|v| v.to_str().ok())
+            != Some(format!("Bearer {NANGO_SECRET}").as_str())
+        {
+            return refuse(axum::http::StatusCode::UNAUTHORIZED, "unknown_account");
+        }
+        if id != "acme" || q.get("provider_config_key").map(String::as_str) != Some("salesforce") {
+            return refuse(axum::http::StatusCode::NOT_FOUND, "unknown_connection");
+        }
+        if q.get("force_refresh").map(String::as_str) == Some("true") {
+            n.forced.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if !n.broken.load(std::sync::atomic::Ordering::SeqCst) {
+                let v: Value = reqwest::Client::new()
+                    .post(format!("{}/services/oauth2/token", n.org))
+                    .form(&[
+                        ("grant_type", "password"),
+                        ("client_id", "sfkit-local"),
+                        ("client_secret", "sfkit-local-secret"),
+                        ("username", "admin@sfkit.local"),
+                        ("password", "sfkit-local"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                *n.token.lock().unwrap() = v["access_token"].as_str().unwrap().to_owned();
+            }
+        }
+        let token = n.current();
+        axum::Json(json!({
+            "id": 3, "connection_id": id, "provider_config_key": "salesforce",
+            "provider": "salesforce",
+            "connection_config": {"instance_url": n.org},
+            "credentials": {"type": "OAUTH2", "access_token": token,
+                            "raw": {"access_token": token, "instance_url": n.org}}
+        }))
+        .into_response()
+    }
+}
+
+/// A `nango` connection: refused with a clear error while it lacks what it takes or Nango
+/// refuses it; saved without an instanceUrl (Nango names the org); used by the actions; one
+/// forced refresh when the session ends; 424 and the fix when Nango can no longer refresh.
+#[tokio::test]
+async fn a_nango_connection_gets_its_tokens_from_nango() {
+    let t = T::start(100.0).await;
+    let org = t.local_org_url().await;
+    let (nango, nango_url) = FakeNango::start(&t, &org).await;
+    let create = |body: Value| {
+        t.call(
+            Some(&t.admin),
+            reqwest::Method::POST,
+            "/v1/connections",
+            Some(body),
+        )
+    };
+    let settings =
+        json!({"host": nango_url, "integrationId": "salesforce", "connectionId": "acme"});
+    let (s, e) = create(json!({"name": "nango", "kind": "nango", "settings": settings})).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (400, Some("INVALID_FIELD")),
+        "{e}"
+    );
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(message.contains("secrets.secretKey"), "{message}");
+    assert!(
+        message.contains("integrationId, connectionId"),
+        "what it takes: {message}"
+    );
+    let (s, e) = create(
+        json!({"name": "nango", "kind": "nango", "settings": {"host": nango_url},
+                                "secrets": {"secretKey": NANGO_SECRET}}),
+    )
+    .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("settings.integrationId"),
+        "{e}"
+    );
+    let (s, e) = create(json!({"name": "nango", "kind": "nango",
+        "settings": {"host": "nango.example", "integrationId": "salesforce", "connectionId": "acme"},
+        "secrets": {"secretKey": NANGO_SECRET}}))
+    .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not an http(s) URL"),
+        "{e}"
+    );
+    let (s, e) =
+        create(json!({"name": "nango", "kind": "token", "secrets": {"accessToken": "x"}})).await;
+    assert_eq!(s, 400, "other kinds still need instanceUrl: {e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("instanceUrl"),
+        "{e}"
+    );
+    // Nango refuses a wrong key: the connection failed (424), the key is not echoed.
+    let (s, e) = create(
+        json!({"name": "nango", "kind": "nango", "settings": settings,
+                                "secrets": {"secretKey": "wrong-nango-key"}}),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (424, Some("UNKNOWN_ACCOUNT")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("Nango"),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("wrong-nango-key"), "{e}");
+
+    let (s, made) = create(
+        json!({"name": "nango", "kind": "nango", "settings": settings,
+                                   "secrets": {"secretKey": NANGO_SECRET}}),
+    )
+    .await;
+    assert_eq!(s, 201, "{made}");
+    assert_eq!(made["instanceUrl"], org.as_str(), "Nango named the org");
+    let (_, listed) = t
+        .call(
+            Some(&t.admin),
+            reqwest::Method::GET,
+            "/v1/connections",
+            None,
+        )
+        .await;
+    let saved = listed["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "nango")
+        .cloned()
+        .unwrap();
+    assert_eq!(saved["kind"], "nango");
+    assert_eq!(saved["settings"]["connectionId"], "acme");
+    assert!(
+        !listed.to_string().contains(NANGO_SECRET),
+        "never shown again"
+    );
+
+    let run = |name: &'static str, input: Value| {
+        let t = &t;
+        async move {
+            let r = t
+                .http
+                .post(t.url(&format!("/v1/actions/{name}")))
+                .bearer_auth(&t.admin)
+                .header("X-Sfkit-Connection", "nango")
+                .json(&input)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, out) = run("createAccount", json!({"name": "Through Nango"})).await;
+    assert_eq!((s, out["success"].as_bool()), (200, Some(true)), "{out}");
+    let (s, out) = run("listAccounts", json!({})).await;
+    assert_eq!(s, 200, "{out}");
+    assert!(
+        out["records"].to_string().contains("Through Nango"),
+        "{out}"
+    );
+    assert_eq!(nango.forced(), 0);
+
+    // The session ends: one forced refresh, and the action answers.
+    revoke(&t, &org, &nango.current()).await;
+    let (s, out) = run("listAccounts", json!({})).await;
+    assert_eq!(s, 200, "{out}");
+    assert_eq!(nango.forced(), 1);
+
+    // Nango can no longer refresh: one more forced refresh, then 424 and the fix.
+    nango
+        .broken
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    revoke(&t, &org, &nango.current()).await;
+    let (s, e) = run("listAccounts", json!({})).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (424, Some("INVALID_SESSION_ID")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("reconnect"),
+        "{e}"
+    );
+    assert_eq!(nango.forced(), 2, "one forced refresh per call");
     t.server.unwrap().shutdown().await;
 }

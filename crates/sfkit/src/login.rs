@@ -8,17 +8,22 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use sfkit_client::auth::{
-    AuthorizationRequest, ClientCredentials, JwtBearer, SfCliLogin, StaticToken,
+    AuthorizationRequest, ClientCredentials, JwtBearer, Login, NANGO_CLOUD_URL, SfCliLogin,
+    StaticToken,
 };
 use sfkit_client::{Client, TokenSource};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::profiles::{Kind, Profile, Secrets, Store};
+use crate::profiles::{Kind, NangoConnection, Profile, Secrets, Store};
+
+/// Where `sfkit login nango` takes Nango's secret key from: only the environment, so the key is
+/// never in the shell's history or the process list.
+const NANGO_SECRET_KEY: &str = "NANGO_SECRET_KEY";
 
 /// `sfkit login`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  sfkit login web --login-url https://login.salesforce.com --client-id 3MVG9...\n  sfkit login jwt --login-url https://login.salesforce.com --client-id 3MVG9... --username me@acme.com --key-file server.key\n  sf org display --json --verbose -o myorg | sfkit login sf-cli -\n  sfkit login list"
+    after_help = "Examples:\n  sfkit login web --login-url https://login.salesforce.com --client-id 3MVG9...\n  sfkit login jwt --login-url https://login.salesforce.com --client-id 3MVG9... --username me@acme.com --key-file server.key\n  sf org display --json --verbose -o myorg | sfkit login sf-cli -\n  NANGO_SECRET_KEY=... sfkit login nango --integration-id salesforce --connection-id acme\n  sfkit login list"
 )]
 pub(crate) struct LoginArgs {
     #[command(subcommand)]
@@ -112,6 +117,22 @@ enum How {
         #[command(flatten)]
         common: Common,
     },
+    /// A connection held by Nango: Nango hands out (and refreshes) the token; the secret key
+    /// comes from $NANGO_SECRET_KEY only, and is saved sealed.
+    /// Example: NANGO_SECRET_KEY=... sfkit login nango --integration-id salesforce --connection-id acme
+    Nango {
+        /// Nango's API: Nango Cloud, or a self-hosted server's URL.
+        #[arg(long, default_value = NANGO_CLOUD_URL)]
+        host: String,
+        /// The integration's id in Nango (its provider config key).
+        #[arg(long)]
+        integration_id: String,
+        /// The connection's id in that integration.
+        #[arg(long)]
+        connection_id: String,
+        #[command(flatten)]
+        common: Common,
+    },
     /// The saved logins.
     List {
         /// As JSON: `[{name, default, instanceUrl, kind, username}]`.
@@ -138,12 +159,13 @@ fn host_of(url: &str) -> String {
 /// Checks a token source by asking who it logs in as; returns the instance URL and username.
 async fn verify(
     source: impl TokenSource + 'static,
-    fallback: &str,
+    fallback: Option<&str>,
 ) -> anyhow::Result<(String, String)> {
-    let client = Client::builder()
-        .instance_url(fallback)
-        .token_source(source)
-        .build()?;
+    let mut client = Client::builder().token_source(source);
+    if let Some(url) = fallback {
+        client = client.instance_url(url);
+    }
+    let client = client.build()?;
     let who = client.userinfo().await.context("checking the login")?;
     let user = who
         .get("preferred_username")
@@ -198,10 +220,23 @@ pub(crate) fn login(data_dir: &Path, args: LoginArgs) -> anyhow::Result<ExitCode
         }
         return Ok(ExitCode::SUCCESS);
     }
+    // Refused before anything is asked of Nango: a usage error, like a missing flag.
+    let nango_key = match &args.how {
+        How::Nango { .. } => match std::env::var(NANGO_SECRET_KEY) {
+            Ok(key) if !key.trim().is_empty() => Some(key),
+            _ => {
+                eprintln!(
+                    "sfkit: set {NANGO_SECRET_KEY} to your Nango environment's secret key; it is read from the environment only, never from a flag"
+                );
+                return Ok(ExitCode::from(2));
+            }
+        },
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (name, profile, secrets, user) = runtime.block_on(login_async(args.how))?;
+    let (name, profile, secrets, user) = runtime.block_on(login_async(args.how, nango_key))?;
     if name == crate::connect::LOCAL {
         // `--org local` is the local org, always.
         anyhow::bail!(
@@ -216,7 +251,10 @@ pub(crate) fn login(data_dir: &Path, args: LoginArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, String)> {
+async fn login_async(
+    how: How,
+    nango_key: Option<String>,
+) -> anyhow::Result<(String, Profile, Secrets, String)> {
     match how {
         How::Web {
             login_url,
@@ -262,7 +300,7 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
             if let Some(s) = &client_secret {
                 source = source.client_secret(s.clone());
             }
-            let (instance, user) = verify(source, &instance).await?;
+            let (instance, user) = verify(source, Some(&instance)).await?;
             Ok((
                 common.name.unwrap_or_else(|| host_of(&instance)),
                 Profile {
@@ -272,6 +310,7 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
                     client_id: Some(client_id),
                     username: Some(user.clone()),
                     key_file: None,
+                    nango: None,
                 },
                 Secrets {
                     refresh_token: Some(refresh.expose().to_owned()),
@@ -292,7 +331,7 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
                 .with_context(|| format!("the key file {}", key_file.display()))?;
             let source = JwtBearer::from_key_file(client_id.clone(), username.clone(), &key_file)?
                 .login_url(login_url.clone());
-            let (instance, user) = verify(source, &login_url).await?;
+            let (instance, user) = verify(source, Some(&login_url)).await?;
             Ok((
                 common.name.unwrap_or_else(|| host_of(&instance)),
                 Profile {
@@ -302,6 +341,7 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
                     client_id: Some(client_id),
                     username: Some(username),
                     key_file: Some(key_file),
+                    nango: None,
                 },
                 Secrets::default(),
                 user,
@@ -318,7 +358,7 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
                 client_id.clone(),
                 client_secret.clone(),
             );
-            let (instance, user) = verify(source, &instance_url).await?;
+            let (instance, user) = verify(source, Some(&instance_url)).await?;
             Ok((
                 common.name.unwrap_or_else(|| host_of(&instance)),
                 Profile {
@@ -328,6 +368,7 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
                     client_id: Some(client_id),
                     username: Some(user.clone()),
                     key_file: None,
+                    nango: None,
                 },
                 Secrets {
                     client_secret: Some(client_secret),
@@ -343,7 +384,7 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
         } => {
             let (instance, user) = verify(
                 StaticToken::new(access_token.clone(), instance_url.clone()),
-                &instance_url,
+                Some(&instance_url),
             )
             .await?;
             Ok((
@@ -355,6 +396,7 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
                     client_id: None,
                     username: Some(user.clone()),
                     key_file: None,
+                    nango: None,
                 },
                 Secrets {
                     access_token: Some(access_token),
@@ -417,7 +459,7 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
                     "give the `sf org display --json --verbose` output (a file or -) or --auth-url"
                 ),
             };
-            let (instance, user) = verify(login, &fallback).await?;
+            let (instance, user) = verify(login, Some(&fallback)).await?;
             Ok((
                 common.name.unwrap_or_else(|| host_of(&instance)),
                 Profile {
@@ -427,8 +469,47 @@ async fn login_async(how: How) -> anyhow::Result<(String, Profile, Secrets, Stri
                     client_id: None,
                     username: Some(user.clone()),
                     key_file: None,
+                    nango: None,
                 },
                 secrets,
+                user,
+            ))
+        }
+        How::Nango {
+            host,
+            integration_id,
+            connection_id,
+            common,
+        } => {
+            let secret_key = nango_key.with_context(|| format!("{NANGO_SECRET_KEY} is not set"))?;
+            let source = Login::Nango {
+                host: host.clone(),
+                integration_id: integration_id.clone(),
+                connection_id: connection_id.clone(),
+                secret_key: secret_key.clone().into(),
+            }
+            .token_source()?;
+            // Nango names the instance: nothing to fall back on.
+            let (instance, user) = verify(source, None).await?;
+            Ok((
+                common.name.unwrap_or_else(|| host_of(&instance)),
+                Profile {
+                    kind: Kind::Nango,
+                    instance_url: instance,
+                    login_url: None,
+                    client_id: None,
+                    username: Some(user.clone()),
+                    key_file: None,
+                    nango: Some(NangoConnection {
+                        host,
+                        integration_id,
+                        connection_id,
+                    }),
+                },
+                Secrets {
+                    nango_secret_key: Some(secret_key),
+                    ..Secrets::default()
+                },
                 user,
             ))
         }

@@ -71,8 +71,8 @@ enum Command {
     /// Bulk API 2.0: load a CSV file (`sfkit bulk load Account a.csv`) or export a query as CSV
     /// (`sfkit bulk export "SELECT Id, Name FROM Account"`).
     Bulk(bulk::BulkArgs),
-    /// Log in to an org and save the login (web flow, JWT, client credentials, token, or the
-    /// Salesforce CLI's); `sfkit login list` shows the saved ones.
+    /// Log in to an org and save the login (web flow, JWT, client credentials, token, the
+    /// Salesforce CLI's, or a Nango connection); `sfkit login list` shows the saved ones.
     Login(login::LoginArgs),
     /// Forget a saved login.
     Logout(login::LogoutArgs),

@@ -1,8 +1,8 @@
 //! Saved logins ("profiles"): what is not secret in `profiles.json`, what is (refresh and
-//! access tokens, client secrets, auth URLs) in `secrets.bin`, sealed with AES-256-GCM under the
-//! data directory's key, which lives in the OS keyring when there is one and otherwise in a key
-//! file only the user can read (see `keys`). Nothing secret is ever written in plain text or
-//! printed.
+//! access tokens, client secrets, auth URLs, Nango secret keys) in `secrets.bin`, sealed with
+//! AES-256-GCM under the data directory's key, which lives in the OS keyring when there is one
+//! and otherwise in a key file only the user can read (see `keys`). Nothing secret is ever
+//! written in plain text or printed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +28,19 @@ pub(crate) enum Kind {
     Token,
     /// Imported from the Salesforce CLI (an SFDX auth URL or an access token).
     SfCli,
+    /// A connection held by Nango (its secret key among the sealed secrets).
+    Nango,
+}
+
+/// Where a Nango login's connection is (nothing secret).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct NangoConnection {
+    /// Nango's API (Nango Cloud or a self-hosted server).
+    pub(crate) host: String,
+    /// The integration's id (Nango's provider config key).
+    pub(crate) integration_id: String,
+    /// The connection's id.
+    pub(crate) connection_id: String,
 }
 
 /// A saved login, without its secrets.
@@ -43,6 +56,9 @@ pub(crate) struct Profile {
     pub(crate) username: Option<String>,
     #[serde(default)]
     pub(crate) key_file: Option<PathBuf>,
+    /// Kind `nango`: the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) nango: Option<NangoConnection>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -64,6 +80,8 @@ pub(crate) struct Secrets {
     pub(crate) client_secret: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) auth_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) nango_secret_key: Option<String>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -250,6 +268,21 @@ fn source(p: &Profile, s: Secrets) -> anyhow::Result<Box<dyn TokenSource>> {
             },
             _ => bail!("the saved Salesforce CLI login has neither an auth URL nor a token"),
         },
+        Kind::Nango => {
+            let n = p
+                .nango
+                .clone()
+                .context("the saved Nango login has no connection; log in again")?;
+            Login::Nango {
+                host: n.host,
+                integration_id: n.integration_id,
+                connection_id: n.connection_id,
+                secret_key: s
+                    .nango_secret_key
+                    .context("the saved Nango login has no secret key; log in again")?
+                    .into(),
+            }
+        }
     };
     Ok(login.token_source()?)
 }

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use super::{
-    ClientCredentials, JwtBearer, Password, RefreshToken, SfCliLogin, StaticToken, TokenSource,
+    ClientCredentials, JwtBearer, Nango, Password, RefreshToken, SfCliLogin, StaticToken,
+    TokenSource,
 };
 use crate::error::Error;
 use crate::secret::Secret;
@@ -79,6 +80,17 @@ pub enum Login {
         /// `force://clientId:clientSecret:refreshToken@instance`.
         auth_url: Secret,
     },
+    /// A connection held by Nango, which hands out (and refreshes) its token and instance URL.
+    Nango {
+        /// Nango's API: [`super::NANGO_CLOUD_URL`] or a self-hosted server's URL.
+        host: String,
+        /// The integration's id (Nango's provider config key).
+        integration_id: String,
+        /// The connection's id in that integration.
+        connection_id: String,
+        /// The Nango environment's secret key.
+        secret_key: Secret,
+    },
 }
 
 impl Login {
@@ -136,6 +148,36 @@ impl Login {
             Login::SfdxAuthUrl { auth_url } => {
                 Box::new(SfCliLogin::from_auth_url(auth_url.expose())?)
             }
+            Login::Nango {
+                host,
+                integration_id,
+                connection_id,
+                secret_key,
+            } => {
+                // Checked here rather than at the first call, so a saved login or a server
+                // connection is refused when it is made, not when it is used.
+                let url = reqwest::Url::parse(&host)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+                if url.is_none() {
+                    return Err(Error::Config(format!(
+                        "the Nango host {host:?} is not an http(s) URL (Nango Cloud: {})",
+                        super::NANGO_CLOUD_URL
+                    )));
+                }
+                for (what, value) in [
+                    ("integration id", &integration_id),
+                    ("connection id", &connection_id),
+                ] {
+                    if value.trim().is_empty() {
+                        return Err(Error::Config(format!("the Nango {what} is empty")));
+                    }
+                }
+                if secret_key.expose().trim().is_empty() {
+                    return Err(Error::Config("the Nango secret key is empty".into()));
+                }
+                Box::new(Nango::new(secret_key, integration_id, connection_id).base_url(host))
+            }
         })
     }
 }
@@ -169,5 +211,40 @@ mod tests {
             auth_url: "https://not-an-auth-url".into(),
         };
         assert!(bad.token_source().is_err());
+    }
+
+    #[test]
+    fn a_nango_login_is_checked_when_made_and_hides_its_key() {
+        let nango = |host: &str, connection_id: &str, key: &str| Login::Nango {
+            host: host.into(),
+            integration_id: "salesforce".into(),
+            connection_id: connection_id.into(),
+            secret_key: key.into(),
+        };
+        let good = nango(super::super::NANGO_CLOUD_URL, "acme", "nango-secret-1");
+        assert!(!format!("{good:?}").contains("nango-secret-1"));
+        let source = good.token_source().unwrap();
+        assert!(!format!("{source:?}").contains("nango-secret-1"));
+        assert_eq!(source.renewals_per_call(), 1, "one forced refresh per call");
+        for (bad, says) in [
+            (nango("api.nango.dev", "acme", "k"), "not an http(s) URL"),
+            (
+                nango("ftp://nango.example", "acme", "k"),
+                "not an http(s) URL",
+            ),
+            (
+                nango("https://nango.example", " ", "k"),
+                "connection id is empty",
+            ),
+            (
+                nango("https://nango.example", "acme", ""),
+                "secret key is empty",
+            ),
+        ] {
+            let Err(Error::Config(e)) = bad.token_source() else {
+                panic!("refused: {says}")
+            };
+            assert!(e.contains(says), "{e}");
+        }
     }
 }

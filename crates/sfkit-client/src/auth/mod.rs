@@ -63,6 +63,11 @@ pub enum Fetch {
     Rejected,
 }
 
+/// How many times one call renews a rejected token before giving up, unless the source says
+/// otherwise: a renewed token can expire again before a slow call gets through (short session
+/// timeouts, a long queue for a slot), so renewing while the source hands out tokens helps.
+const RENEWALS_PER_CALL: u32 = 3;
+
 /// Something that hands out access tokens.
 pub trait TokenSource: Send + Sync + fmt::Debug {
     /// Gets a token. `http` is the client's own HTTP client (same TLS trust).
@@ -79,6 +84,12 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
     fn relocates(&self) -> bool {
         false
     }
+
+    /// How many times one call may have a rejected token renewed (a [`Fetch::Rejected`]
+    /// answer rejected in turn counts) before it fails with [`Error::Reconnect`]. Default 3.
+    fn renewals_per_call(&self) -> u32 {
+        RENEWALS_PER_CALL
+    }
 }
 
 impl<T: TokenSource + ?Sized> TokenSource for Box<T> {
@@ -93,6 +104,10 @@ impl<T: TokenSource + ?Sized> TokenSource for Box<T> {
     fn relocates(&self) -> bool {
         (**self).relocates()
     }
+
+    fn renewals_per_call(&self) -> u32 {
+        (**self).renewals_per_call()
+    }
 }
 
 impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
@@ -106,6 +121,10 @@ impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
 
     fn relocates(&self) -> bool {
         (**self).relocates()
+    }
+
+    fn renewals_per_call(&self) -> u32 {
+        (**self).renewals_per_call()
     }
 }
 
@@ -156,6 +175,11 @@ impl Session {
             .clone()
     }
 
+    /// See [`TokenSource::renewals_per_call`].
+    pub(crate) fn renewals_per_call(&self) -> u32 {
+        self.source.renewals_per_call()
+    }
+
     /// The current token, getting one first if there is none.
     pub(crate) async fn get(&self, http: &reqwest::Client) -> Result<Current, Error> {
         match self.read() {
@@ -198,9 +222,10 @@ impl Session {
             .or_else(|| old.as_ref().map(|c| c.instance_url.clone()))
             .or_else(|| self.fallback_instance_url.clone())
             .ok_or_else(|| {
-                Error::Config(
-                    "no instance URL: the token source gave none; set one on the builder".into(),
-                )
+                Error::Config(format!(
+                    "no instance URL: the token source ({:?}) gave none, and none was set on the builder",
+                    self.source
+                ))
             })?;
         let current = Current {
             token: token.access_token,

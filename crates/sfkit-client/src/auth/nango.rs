@@ -1,7 +1,8 @@
 //! A Nango connection as a token source: Nango holds the OAuth connection (and refreshes it);
 //! the client asks Nango's connection endpoint for the current access token and instance URL,
 //! with Nango's secret key. When Salesforce rejects the token, the client asks again with
-//! `force_refresh=true`.
+//! `force_refresh=true`, once per call: if Salesforce rejects that token too, the call fails
+//! with [`Error::Reconnect`] (the connection must be re-authorized in Nango).
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -59,6 +60,39 @@ impl Nango {
     }
 }
 
+impl Nango {
+    /// Nango's error answer, `{"error": {"code", "message"}}` (older servers: a string), with
+    /// what to check where the status says it.
+    fn refusal(&self, status: u16, body: &[u8]) -> AuthError {
+        let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let error = v.get("error").unwrap_or(&Value::Null);
+        let (code, message) = match error {
+            Value::Object(e) => (
+                e.get("code")
+                    .and_then(Value::as_str)
+                    .unwrap_or("nango_error"),
+                e.get("message").and_then(Value::as_str).unwrap_or_default(),
+            ),
+            Value::String(s) => ("nango_error", s.as_str()),
+            _ => ("nango_error", ""),
+        };
+        let check = match status {
+            401 | 403 => "; check the Nango secret key",
+            404 => "; check the integration id and the connection id",
+            _ => "",
+        };
+        AuthError {
+            status,
+            error: code.to_owned(),
+            description: format!(
+                "Nango could not hand out the connection {:?} of the integration {:?}: {message}{check}",
+                self.connection_id, self.provider_config_key
+            ),
+            refused_by: "Nango",
+        }
+    }
+}
+
 impl TokenSource for Nango {
     fn fetch<'a>(
         &'a self,
@@ -66,7 +100,7 @@ impl TokenSource for Nango {
         why: Fetch,
     ) -> BoxFuture<'a, Result<Token, Error>> {
         Box::pin(async move {
-            let context = "Nango connection";
+            let context = "asking Nango for the connection's token";
             let mut url = reqwest::Url::parse(&self.base_url)
                 .map_err(|e| Error::Config(format!("Nango URL {:?}: {e}", self.base_url)))?;
             url.path_segments_mut()
@@ -92,27 +126,7 @@ impl TokenSource for Nango {
             let status = r.status().as_u16();
             let body = r.bytes().await.map_err(|e| Error::transport(context, e))?;
             if !(200..300).contains(&status) {
-                // Nango answers `{"error": {"code", "message"}}` (older servers: a string).
-                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                let error = v.get("error").unwrap_or(&Value::Null);
-                let (code, message) = match error {
-                    Value::Object(e) => (
-                        e.get("code")
-                            .and_then(Value::as_str)
-                            .unwrap_or("nango_error"),
-                        e.get("message").and_then(Value::as_str).unwrap_or_default(),
-                    ),
-                    Value::String(s) => ("nango_error", s.as_str()),
-                    _ => ("nango_error", ""),
-                };
-                return Err(Error::Auth(AuthError {
-                    status,
-                    error: code.to_owned(),
-                    description: format!(
-                        "Nango could not hand out the connection {:?}: {message}",
-                        self.connection_id
-                    ),
-                }));
+                return Err(Error::Auth(self.refusal(status, &body)));
             }
             let c: Connection =
                 serde_json::from_slice(&body).map_err(|e| Error::decode(context, e))?;
@@ -124,5 +138,13 @@ impl TokenSource for Nango {
                 .map(str::to_owned);
             Ok(Token::new(c.credentials.access_token, instance_url))
         })
+    }
+
+    /// Once: a forced refresh has Nango trade its refresh token with Salesforce there and then,
+    /// so a token rejected right after one means the connection itself is broken (revoked,
+    /// its user deactivated) and asking again would only repeat the round trip; the person
+    /// has to re-authorize the connection in Nango.
+    fn renewals_per_call(&self) -> u32 {
+        1
     }
 }

@@ -50,11 +50,11 @@ pub(crate) async fn token_request(
             error: format!("HTTP {status}"),
             error_description: String::from_utf8_lossy(&body).chars().take(200).collect(),
         });
-        return Err(Error::Auth(AuthError {
+        return Err(Error::Auth(AuthError::salesforce(
             status,
-            error: e.error,
-            description: e.error_description,
-        }));
+            e.error,
+            e.error_description,
+        )));
     }
     let t: TokenAnswer = serde_json::from_slice(&body).map_err(|e| Error::decode(context, e))?;
     Ok(Token {
