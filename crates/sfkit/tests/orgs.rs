@@ -547,3 +547,53 @@ fn token_tls(url: &str, ca: &Path) -> String {
             v["access_token"].as_str().unwrap().to_owned()
         })
 }
+
+/// `sfkit mcp` chooses its org as every command does: here the environment's org, not the local
+/// one; with `--org local` the local org.
+#[tokio::test(flavor = "multi_thread")]
+async fn mcp_uses_the_chosen_org() {
+    let d = Dir::new("mcp-choose");
+    let other = Dir::new("mcp-choose-other");
+    let (mut remote, url) = emulator(&other.0, &[]);
+    let o = command(&other.0)
+        .args(["run", "createAccount", "-p", "name=Remote"])
+        .output()
+        .unwrap();
+    assert_eq!(json_ok(&o)["success"], true);
+    let tok = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || token(&url)
+    })
+    .await
+    .unwrap();
+    let args = |v: Value| v.as_object().unwrap().clone();
+    let remote_accounts = |org: Option<&'static str>| {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sfkit"));
+        if let Some(o) = org {
+            cmd.args(["--org", o]);
+        }
+        cmd.arg("mcp")
+            .env("SFKIT_DATA_DIR", &d.0)
+            .env("SFKIT_CONFIG", d.0.join("config.toml"))
+            .env("SFKIT_KEYRING", "off")
+            .env("SF_INSTANCE_URL", &url)
+            .env("SF_ACCESS_TOKEN", &tok)
+            .env_remove("SFKIT_STORE");
+        async move {
+            let mcp = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+            let got = mcp
+                .call_tool(CallToolRequestParams::new("query").with_arguments(args(
+                    json!({"query": "SELECT COUNT() FROM Account WHERE Name = 'Remote'"}),
+                )))
+                .await
+                .unwrap();
+            assert_ne!(got.is_error, Some(true), "{got:?}");
+            mcp.cancel().await.unwrap();
+            mcp_text(&got)["totalSize"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(remote_accounts(None).await, 1, "the environment's org");
+    assert_eq!(remote_accounts(Some("local")).await, 0, "--org local");
+    remote.kill().unwrap();
+    remote.wait().unwrap();
+}
