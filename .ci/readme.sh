@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-bin="$root/target/release"
+bin="${SFKIT_BIN_DIR:-$root/target/release}"
 test -x "$bin/sfkit" || cargo build --release --locked -q -p sfkit
 
 blocks=$(mktemp -d)

@@ -1043,9 +1043,15 @@ async fn close_opportunity(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError>
         .sobjects("Opportunity")
         .update(id, &fields)
         .await?;
-    let mut out = json!({"id": id, "success": true, "stageName": stage, "closeDate": close_date});
+    let mut out = Map::new();
+    out.insert("id".into(), json!(id));
+    out.insert("success".into(), json!(true));
+    out.insert("stageName".into(), json!(stage));
+    out.insert("closeDate".into(), json!(close_date));
     match (reason, reason_field) {
-        (Some(_), Some(field)) => out["reasonRecordedIn"] = json!({"field": field}),
+        (Some(_), Some(field)) => {
+            out.insert("reasonRecordedIn".into(), json!({"field": field}));
+        }
         (Some(reason), None) => {
             let outcome = if won { "Closed Won" } else { "Closed Lost" };
             let subject: String = format!("{outcome}: {reason}").chars().take(255).collect();
@@ -1054,11 +1060,11 @@ async fn close_opportunity(ctx: &Ctx, c: &Checked) -> Result<Value, ActionError>
                 "Status": "Completed", "Priority": "Normal", "ActivityDate": close_date,
             });
             let made = ctx.client.sobjects("Task").create(&task).await?;
-            out["reasonRecordedIn"] = json!({"taskId": made.id});
+            out.insert("reasonRecordedIn".into(), json!({"taskId": made.id}));
         }
         _ => {}
     }
-    Ok(out)
+    Ok(Value::Object(out))
 }
 
 /// Custom fields orgs commonly add for why a deal was lost or won, in the order they are
