@@ -56,7 +56,7 @@ pub(crate) enum Choice {
 pub(crate) type Why = &'static str;
 
 /// Why the local org is used when nothing chose another.
-pub(crate) const NO_ORG: Why = "the default: no other org configured";
+pub(crate) const NO_ORG: Why = "no other org configured";
 
 fn named(name: &str) -> Choice {
     if name == LOCAL {
