@@ -597,3 +597,69 @@ async fn mcp_uses_the_chosen_org() {
     remote.kill().unwrap();
     remote.wait().unwrap();
 }
+
+/// `sfkit serve --org NAME`: calls that name no connection use the saved login; the local org
+/// is not started for them.
+#[test]
+fn serve_uses_the_chosen_org() {
+    let d = Dir::new("serve-choose");
+    let other = Dir::new("serve-choose-other");
+    let (mut remote, url) = emulator(&other.0, &[]);
+    let o = command(&other.0)
+        .args(["run", "createAccount", "-p", "name=Remote"])
+        .output()
+        .unwrap();
+    assert_eq!(json_ok(&o)["success"], true);
+    let o = command(&d.0)
+        .args(["login", "token", "--instance-url", &url, "--name", "remote"])
+        .env("SF_ACCESS_TOKEN", token(&url))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let key = String::from_utf8(sfkit(&d.0, &["apikey", "create", "t"]).stdout).unwrap();
+    let mut server = command(&d.0)
+        .args(["--org", "remote", "serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("sfkit server listening on ")
+        .unwrap()
+        .to_owned();
+    let answer: Value = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            reqwest::Client::new()
+                .post(format!("{base}/v1/actions/query"))
+                .bearer_auth(key.trim())
+                .json(&json!({"query": "SELECT COUNT() FROM Account WHERE Name = 'Remote'"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+    assert_eq!(answer["totalSize"], 1, "{answer}");
+    assert!(
+        !d.0.join("org").join("org.addr").exists(),
+        "no local org served"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("calls that name no connection use \"remote\""),
+        "{stderr}"
+    );
+    remote.kill().unwrap();
+    remote.wait().unwrap();
+}
