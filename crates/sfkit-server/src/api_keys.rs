@@ -11,8 +11,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use sfkit_store::{ApiKey, Scope};
 
-use crate::app::{AppState, json_body};
 use crate::errors::error;
+use crate::handlers::json_body;
+use crate::state::AppState;
 
 type Shared = std::sync::Arc<AppState>;
 

@@ -12,17 +12,32 @@
 //! API keys hashed. With no connection saved, the local org in the data directory is served as
 //! connection `local`. Connections are limited in number and timed out when idle or slow to
 //! send a request (`listener`). Shutdown lets requests in flight finish.
+//!
+//! # Modules
+//!
+//! * `router`: the route table and its layers; starting and stopping the server.
+//! * `state`: what every handler shares (store, caches, clients, OAuth flows under way).
+//! * `auth`: the API-key check and the per-key rate, as a middleware.
+//! * `handlers`: the routes by area: `actions` (the catalog, and `execute`, which MCP shares),
+//!   `connections`, `oauth` (the web flow that makes a connection); `api_keys` for `/v1/apikeys`.
+//! * `mcp`: the catalog as MCP tools (stdio and streamable HTTP).
+//! * `errors`: one JSON error shape and the status of each kind of failure.
+//! * `listener`: the accept loop and its timeouts; `rate`, `metrics`, `openapi`.
+//! * `connections`: how a stored connection logs in; [`local_org`]: the shared local org.
 
 mod api_keys;
-mod app;
+mod auth;
 mod connections;
 mod errors;
+mod handlers;
 mod listener;
 pub mod local_org;
 mod mcp;
 mod metrics;
 mod openapi;
 mod rate;
+mod router;
+mod state;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -135,4 +150,4 @@ pub enum Error {
     Mcp(String),
 }
 
-pub use app::{Server, ServerHandle};
+pub use router::{Server, ServerHandle};

@@ -21,7 +21,8 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 use sfkit_store::ApiKey;
 
-use crate::app::{AppState, Refusal, execute};
+use crate::handlers::actions::{Refusal, execute};
+use crate::state::AppState;
 
 /// The most text one tool result carries.
 pub(crate) const MAX_RESULT_BYTES: usize = 32 * 1024;
