@@ -25,6 +25,7 @@ mod bulk;
 mod client;
 mod composite;
 mod error;
+mod error_code;
 mod misc;
 mod query;
 mod secret;
