@@ -1,0 +1,158 @@
+//! The org's fixed records, made on first open: the Organization, profiles, users, stages and
+//! statuses.
+
+use super::*;
+
+/// Creates the org's fixed records on first open: the Organization, profiles, the two users,
+/// opportunity stages and lead statuses. Returns the org id.
+pub(crate) fn bootstrap(w: &mut Writer, schema: &Schema) -> Result<String, crate::Error> {
+    let Writer { conn, seq } = w;
+    let tx = conn.transaction()?;
+    let org_prefix = schema
+        .get("Organization")
+        .map_or("00D", |o| o.key_prefix.as_str())
+        .to_owned();
+    let org_id = ids::mint(&org_prefix, 1);
+    let user_prefix = schema
+        .get("User")
+        .map_or("005", |o| o.key_prefix.as_str())
+        .to_owned();
+    // The admin creates everything, itself included: reserve its id first.
+    let admin_seq = *seq;
+    *seq += 1;
+    let admin_id = ids::mint(&user_prefix, admin_seq);
+    let system = Actor {
+        user_id: admin_id.clone(),
+        read_only: false,
+    };
+    let sys = WriteOptions {
+        system: true,
+        reserved_seq: None,
+    };
+    let mut batch = Batch {
+        tx: &tx,
+        seq,
+        schema,
+    };
+    let put_with = |batch: &mut Batch<'_>,
+                    sobject: &str,
+                    value: Json,
+                    opts: WriteOptions|
+     -> Result<Option<String>, crate::Error> {
+        let Some(object) = schema.get(sobject) else {
+            return Ok(None);
+        };
+        let Json::Object(map) = value else {
+            return Ok(None);
+        };
+        // Only the fields this schema declares: a trimmed schema still boots.
+        let fields: Map<String, Json> = map
+            .into_iter()
+            .filter(|(k, _)| object.field(k).is_some())
+            .collect();
+        batch
+            .insert(&system, sobject, &fields, opts)
+            .map(Some)
+            .map_err(|e| crate::Error::Schema(format!("bootstrapping {sobject}: {e}")))
+    };
+    let put =
+        |batch: &mut Batch<'_>, sobject: &str, value: Json| put_with(batch, sobject, value, sys);
+    let admin_profile = put(
+        &mut batch,
+        "Profile",
+        serde_json::json!({"Name": "System Administrator", "UserType": "Standard"}),
+    )?;
+    let viewer_profile = put(
+        &mut batch,
+        "Profile",
+        serde_json::json!({"Name": "Read Only", "UserType": "Standard"}),
+    )?;
+    let user = |username: &str, first: &str, last: &str, alias: &str, profile: &Option<String>| {
+        serde_json::json!({
+            "Username": username, "Email": username, "FirstName": first, "LastName": last,
+            "Alias": alias, "CommunityNickname": alias, "IsActive": true, "ProfileId": profile,
+            "UserType": "Standard", "TimeZoneSidKey": "GMT", "LocaleSidKey": "en_US",
+            "LanguageLocaleKey": "en_US", "EmailEncodingKey": "UTF-8",
+        })
+    };
+    let admin_opts = WriteOptions {
+        system: true,
+        reserved_seq: Some(admin_seq),
+    };
+    let admin = put_with(
+        &mut batch,
+        "User",
+        user(ADMIN_USERNAME, "Local", "Admin", "admin", &admin_profile),
+        admin_opts,
+    )?;
+    if admin.as_deref() != Some(admin_id.as_str()) {
+        return Err(crate::Error::Schema(
+            "the admin user must be the first record".into(),
+        ));
+    }
+    put(
+        &mut batch,
+        "User",
+        user(
+            VIEWER_USERNAME,
+            "Local",
+            "Viewer",
+            "viewer",
+            &viewer_profile,
+        ),
+    )?;
+    put(
+        &mut batch,
+        "Organization",
+        serde_json::json!({
+            "Name": "sfkit Local Org", "InstanceName": "LOCAL", "IsSandbox": false,
+            "OrganizationType": "Developer Edition", "NamespacePrefix": null,
+            "TimeZoneSidKey": "GMT", "DefaultLocaleSidKey": "en_US", "LanguageLocaleKey": "en_US",
+            "FiscalYearStartMonth": 1, "Country": "US",
+        }),
+    )?;
+    let stages = [
+        ("Prospecting", 10.0, "Pipeline", false, false),
+        ("Qualification", 10.0, "Pipeline", false, false),
+        ("Needs Analysis", 20.0, "Pipeline", false, false),
+        ("Value Proposition", 50.0, "Pipeline", false, false),
+        ("Id. Decision Makers", 60.0, "Pipeline", false, false),
+        ("Perception Analysis", 70.0, "Pipeline", false, false),
+        ("Proposal/Price Quote", 75.0, "Pipeline", false, false),
+        ("Negotiation/Review", 90.0, "Pipeline", false, false),
+        ("Closed Won", 100.0, "Closed", true, true),
+        ("Closed Lost", 0.0, "Omitted", true, false),
+    ];
+    for (i, (name, probability, forecast, closed, won)) in stages.iter().enumerate() {
+        put(
+            &mut batch,
+            "OpportunityStage",
+            serde_json::json!({
+                "ApiName": name, "MasterLabel": name, "IsActive": true, "IsClosed": closed, "IsWon": won,
+                "DefaultProbability": probability, "ForecastCategory": forecast,
+                "ForecastCategoryName": forecast, "SortOrder": i + 1,
+            }),
+        )?;
+    }
+    let statuses = [
+        ("Open - Not Contacted", false, true),
+        ("Working - Contacted", false, false),
+        ("Closed - Converted", true, false),
+        ("Closed - Not Converted", false, false),
+    ];
+    for (i, (name, converted, default)) in statuses.iter().enumerate() {
+        put(
+            &mut batch,
+            "LeadStatus",
+            serde_json::json!({"ApiName": name, "MasterLabel": name, "IsConverted": converted, "IsDefault": default, "SortOrder": i + 1}),
+        )?;
+    }
+    let next = *batch.seq;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('org_id', ?1)",
+        [&org_id],
+    )?;
+    persist_seq(&tx, next).map_err(|e| crate::Error::Schema(e.to_string()))?;
+    tx.commit()?;
+    Ok(org_id)
+}
