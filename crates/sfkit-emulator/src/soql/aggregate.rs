@@ -1,0 +1,210 @@
+//! Aggregate queries (GROUP BY, COUNT, SUM, ...) and their result rows.
+
+use super::*;
+
+/// Aggregate queries: COUNT(), GROUP BY (with ROLLUP and CUBE), HAVING. Rows are
+/// `AggregateResult`s; unaliased aggregates are named `expr0`, `expr1`, ...
+pub(crate) fn aggregate(
+    conn: &Connection,
+    env: Env<'_>,
+    root: &SObjectType,
+    q: &Query,
+) -> Result<FirstPage, ApiError> {
+    let mut c = Compiler::new(env, root, q.from.alias.as_deref(), "t");
+    let alias = c.root_alias();
+    let bare_count = matches!(q.select.as_slice(), [SelectItem::Expr { expr: Expr::Call(call), .. }] if call.args.is_empty());
+    let mut wheres = Vec::new();
+    if !env.all_rows {
+        wheres.push(format!("{alias}.\"IsDeleted\" = 0"));
+    }
+    // Columns first (joins they need), then WHERE.
+    let mut items: Vec<(String, String, FieldType)> = Vec::new();
+    let mut expr_n = 0;
+    if !bare_count {
+        for item in &q.select {
+            let SelectItem::Expr { expr, alias: a } = item else {
+                return Err(malformed(
+                    "only fields and aggregate functions can be selected in an aggregate query",
+                ));
+            };
+            let (sql, kind, field) = c.expr(expr, true)?;
+            let key = match (a, expr) {
+                (Some(a), _) => a.clone(),
+                (None, Expr::Field { .. }) => {
+                    field.map_or_else(|| "expr".to_owned(), |f| f.name.clone())
+                }
+                (None, _) => {
+                    let k = format!("expr{expr_n}");
+                    expr_n += 1;
+                    k
+                }
+            };
+            let kind = match expr {
+                Expr::Call(call)
+                    if matches!(
+                        call.function,
+                        sfkit_soql::Function::Count | sfkit_soql::Function::CountDistinct
+                    ) =>
+                {
+                    FieldType::Int
+                }
+                _ => kind,
+            };
+            items.push((key, sql, kind));
+        }
+    }
+    if let Some(w) = &q.where_clause {
+        wheres.push(c.condition(w, false)?);
+    }
+    let where_sql = if wheres.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", wheres.join(" AND "))
+    };
+    if bare_count {
+        c.check_joins()?;
+        check_params(c.params.len())?;
+        let sql = format!("SELECT COUNT(*) FROM {}{where_sql}", c.tables_sql());
+        let n: i64 = conn.query_row(&sql, params_from_iter(c.params.iter()), |r| r.get(0))?;
+        let mut n = usize::try_from(n).unwrap_or(0);
+        if let Some(RowCount::Literal(l)) = q.limit {
+            n = n.min(usize::try_from(l).unwrap_or(usize::MAX));
+        }
+        return Ok(FirstPage {
+            total_size: n,
+            records: Records { json: "[]".into() },
+            rest: Vec::new(),
+            plan: None,
+        });
+    }
+    let keys: Vec<String> = match &q.group_by {
+        Some(g) => g
+            .keys
+            .iter()
+            .map(|k| c.expr(k, false).map(|x| x.0))
+            .collect::<Result<_, _>>()?,
+        None => Vec::new(),
+    };
+    let having = match &q.having {
+        Some(h) => format!(" HAVING {}", c.condition(h, true)?),
+        None => String::new(),
+    };
+    let order = order_by(&mut c, &q.order_by, true)?;
+    let kind = q.group_by.as_ref().map_or(GroupByKind::Plain, |g| g.kind);
+    let sets: Vec<Vec<usize>> = match kind {
+        GroupByKind::Plain => vec![(0..keys.len()).collect()],
+        GroupByKind::Rollup => (0..=keys.len()).rev().map(|n| (0..n).collect()).collect(),
+        GroupByKind::Cube => {
+            let n = keys.len().min(8);
+            (0..(1usize << n))
+                .rev()
+                .map(|mask| (0..n).filter(|i| mask & (1 << i) != 0).collect())
+                .collect()
+        }
+    };
+    let cols: Vec<&str> = items.iter().map(|(_, sql, _)| sql.as_str()).collect();
+    let from = c.tables_sql();
+    let mut selects = Vec::new();
+    for set in &sets {
+        let projected: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, col)| {
+                let grouped_out = keys
+                    .iter()
+                    .enumerate()
+                    .any(|(k, key)| key == col && !set.contains(&k));
+                format!("{} AS a{i}", if grouped_out { "NULL" } else { col })
+            })
+            .collect();
+        let group = if set.is_empty() || keys.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " GROUP BY {}",
+                set.iter()
+                    .filter_map(|&k| keys.get(k).cloned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        selects.push(format!(
+            "SELECT {} FROM {from}{where_sql}{group}{having}",
+            projected.join(", ")
+        ));
+    }
+    // Each grouping set repeats the parameters, numbered anew.
+    let nparams = c.params.len();
+    let mut sql = String::new();
+    let mut params = Vec::new();
+    for (i, s) in selects.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        sql.push_str(&renumber(s, i * nparams));
+        params.extend(c.params.iter().cloned());
+    }
+    if !order.is_empty() && sets.len() == 1 {
+        sql.push_str(&format!(" ORDER BY {}", renumber(&order, 0)));
+    }
+    push_limits(&mut sql, q)?;
+    c.check_joins()?;
+    check_params(params.len())?;
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    let mut json = b"[".to_vec();
+    let mut len = 0usize;
+    while let Some(r) = rows.next()? {
+        if len > 0 {
+            json.push(b',');
+        }
+        json.extend_from_slice(b"{\"attributes\":{\"type\":\"AggregateResult\"}");
+        for (i, (key, _, kind)) in items.iter().enumerate() {
+            let v = match (kind, r.get_ref(i)?) {
+                (
+                    FieldType::Double | FieldType::Currency | FieldType::Percent,
+                    ValueRef::Integer(n),
+                ) => ValueRef::Real(n as f64),
+                (_, v) => v,
+            };
+            json.push(b',');
+            push_key(&mut json, key);
+            push_value(&mut json, *kind, v);
+        }
+        json.push(b'}');
+        len += 1;
+    }
+    json.push(b']');
+    Ok(FirstPage {
+        total_size: len,
+        records: Records { json: finish(json) },
+        rest: Vec::new(),
+        plan: None,
+    })
+}
+
+/// Shifts `?N` placeholders by `by`.
+pub(crate) fn renumber(sql: &str, by: usize) -> String {
+    if by == 0 {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut in_str = false;
+    while let Some(ch) = chars.next() {
+        out.push(ch);
+        if ch == '\'' {
+            in_str = !in_str;
+        }
+        if ch == '?' && !in_str {
+            let mut digits = String::new();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                digits.push(*d);
+                chars.next();
+            }
+            let n: usize = digits.parse().unwrap_or(0);
+            out.push_str(&(n + by).to_string());
+        }
+    }
+    out
+}

@@ -1,0 +1,52 @@
+//! Compiled queries by text and user, so a repeated query skips parsing and planning.
+
+use super::*;
+
+/// How many compiled queries a [`PlanCache`] keeps; past this it starts over.
+pub(crate) const PLAN_CACHE_SIZE: usize = 256;
+
+/// Compiled queries by their text, so a query asked again (the usual case for an integration
+/// polling the same shapes) skips parsing and compiling. Keyed by everything compiling reads
+/// besides the schema, which is fixed for an org's life: the text, queryAll or not, the API
+/// version, and today's date (relative date literals become bound dates).
+#[derive(Debug, Default)]
+pub(crate) struct PlanCache {
+    pub(crate) map: Mutex<HashMap<PlanKey, Arc<Compiled>>>,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PlanKey {
+    pub(crate) soql: String,
+    pub(crate) all_rows: bool,
+    pub(crate) version: String,
+    pub(crate) today: chrono::NaiveDate,
+}
+
+/// A non-aggregate query ready to run.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub(crate) sql: String,
+    pub(crate) params: Vec<Sql>,
+    pub(crate) plan: Arc<Plan>,
+}
+
+impl PlanCache {
+    pub(crate) fn get(&self, key: &PlanKey) -> Option<Arc<Compiled>> {
+        let map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(key).cloned()
+    }
+
+    pub(crate) fn put(&self, key: PlanKey, compiled: Arc<Compiled>) {
+        let mut map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= PLAN_CACHE_SIZE {
+            map.clear();
+        }
+        map.insert(key, compiled);
+    }
+}
