@@ -2,6 +2,7 @@
 
 mod bulk;
 mod composite;
+mod external_id;
 pub(crate) mod faults;
 pub(crate) mod oauth;
 pub(crate) mod rest;
@@ -79,6 +80,7 @@ pub(crate) type State = Arc<OrgState>;
 pub(crate) fn router(state: State) -> Router {
     let mut api = Router::new()
         .merge(rest::routes())
+        .merge(external_id::routes())
         .merge(composite::routes())
         .merge(search::routes())
         .merge(soap::routes())

@@ -1,5 +1,5 @@
 //! The composite family: composite (with references and allOrNone), composite batch, tree,
-//! graph, and sObject Collections; plus upsert and lookup by external id.
+//! graph, and sObject Collections (`collections`, `tree`).
 //!
 //! Subrequests run inside one SQLite transaction, so allOrNone is exact: a failure rolls back
 //! every write of the request. Subrequests never go back through HTTP; they are dispatched here
@@ -24,14 +24,15 @@ use crate::api_error::{ApiError, ApiErrorItem};
 use crate::soql::{self, Env};
 use crate::store::{Actor, Batch, Upserted};
 
+mod collections;
+mod tree;
+
+// The parts share one namespace, as when they were one file.
+pub(crate) use collections::*;
+pub(crate) use tree::*;
+
 pub(super) fn routes() -> Router<State> {
     Router::new()
-        .route(
-            "/services/data/{v}/sobjects/{ty}/{field}/{value}",
-            get(by_external_id)
-                .patch(upsert)
-                .delete(delete_by_external_id),
-        )
         .route("/services/data/{v}/composite", post(composite))
         .route("/services/data/{v}/composite/batch", post(batch))
         .route("/services/data/{v}/composite/graph", post(graph))
@@ -54,10 +55,10 @@ pub(super) fn routes() -> Router<State> {
 
 /// The outcome of one subrequest.
 #[derive(Debug, Clone)]
-struct Sub {
-    status: u16,
-    body: Json,
-    location: Option<String>,
+pub(crate) struct Sub {
+    pub(crate) status: u16,
+    pub(crate) body: Json,
+    pub(crate) location: Option<String>,
 }
 
 impl Sub {
@@ -74,12 +75,12 @@ impl Sub {
     }
 }
 
-fn upsert_url(v: &str, ty: &str, id: &str) -> String {
+pub(crate) fn upsert_url(v: &str, ty: &str, id: &str) -> String {
     format!("/services/data/v{v}/sobjects/{ty}/{id}")
 }
 
 /// `%XX` sequences to bytes (invalid UTF-8 replaced); anything else as is.
-fn percent_decode(segment: &str) -> String {
+pub(crate) fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -103,7 +104,7 @@ fn percent_decode(segment: &str) -> String {
 }
 
 /// Encodes everything but RFC 3986's unreserved characters, for a path segment.
-fn percent_encode(value: &str) -> String {
+pub(crate) fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -116,7 +117,7 @@ fn percent_encode(value: &str) -> String {
 }
 
 /// Runs one REST call against the batch's transaction.
-fn dispatch(
+pub(crate) fn dispatch(
     state: &OrgState,
     batch: &mut Batch<'_>,
     actor: &Actor,
@@ -241,7 +242,7 @@ fn dispatch(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn upsert_sub(
+pub(crate) fn upsert_sub(
     batch: &mut Batch<'_>,
     actor: &Actor,
     v: &str,
@@ -281,7 +282,7 @@ fn upsert_sub(
 }
 
 /// A query inside a transaction: sees the transaction's writes; a locator is kept as usual.
-fn run_query_on(
+pub(crate) fn run_query_on(
     state: &OrgState,
     batch: &Batch<'_>,
     actor: &Actor,
@@ -333,85 +334,7 @@ fn run_query_on(
     .map_err(|e| ApiError::new(500, "UNKNOWN_EXCEPTION", format!("query answer: {e}")))
 }
 
-/// Upsert, lookup and delete by external id.
-async fn upsert(
-    AxState(state): AxState<State>,
-    Path((v, ty, field, value)): Path<(String, String, String, String)>,
-    UrlQuery(params): UrlQuery<HashMap<String, String>>,
-    s: Session,
-    body: Bytes,
-) -> Response {
-    blocking(&state, move |st| {
-        let v = version(&v)?;
-        let fields = match parse_body(&body)? {
-            Json::Object(m) => m,
-            _ => {
-                return Err(ApiError::bad_request(
-                    "JSON_PARSER_ERROR",
-                    "Cannot deserialize instance of sObject from a non-object value",
-                ));
-            }
-        };
-        let update_only = params.get("updateOnly").is_some_and(|u| u == "true");
-        let sub = st.store.write_batch(|b| {
-            let name = b.sobject_name(&ty)?;
-            upsert_sub(b, &s.actor, &v, &name, &field, &value, &fields, update_only)
-        })?;
-        Ok(sub_response(&sub))
-    })
-    .await
-}
-
-async fn by_external_id(
-    AxState(state): AxState<State>,
-    Path((v, ty, field, value)): Path<(String, String, String, String)>,
-    s: Session,
-) -> Response {
-    blocking(&state, move |st| {
-        let url = format!(
-            "/services/data/{v}/sobjects/{ty}/{field}/{}",
-            percent_encode(&value)
-        );
-        let sub = st
-            .store
-            .write_batch(|b| dispatch(&st, b, &s.actor, "GET", &url, None))?;
-        Ok(sub_response(&sub))
-    })
-    .await
-}
-
-async fn delete_by_external_id(
-    AxState(state): AxState<State>,
-    Path((v, ty, field, value)): Path<(String, String, String, String)>,
-    s: Session,
-) -> Response {
-    blocking(&state, move |st| {
-        let v = version(&v)?;
-        let (name, several) = st.store.write_batch(|b| {
-            let name = b.sobject_name(&ty)?;
-            match b.find_by(&name, &field, &value)?.as_slice() {
-                [] => Err(ApiError::not_found()),
-                [one] => b.delete(&s.actor, &name, one).map(|()| (name, None)),
-                many => Ok((name, Some(many.to_vec()))),
-            }
-        })?;
-        Ok(match several {
-            // Several records share the value: nothing is deleted, and the answer lists them.
-            Some(ids) => json_response(
-                StatusCode::MULTIPLE_CHOICES,
-                &json!(
-                    ids.iter()
-                        .map(|i| upsert_url(&v, &name, i))
-                        .collect::<Vec<_>>()
-                ),
-            ),
-            None => no_content(),
-        })
-    })
-    .await
-}
-
-fn sub_response(sub: &Sub) -> Response {
+pub(crate) fn sub_response(sub: &Sub) -> Response {
     if sub.status == 204 {
         return no_content();
     }
@@ -426,7 +349,7 @@ fn sub_response(sub: &Sub) -> Response {
 }
 
 /// `@{ref.path}` references: their values, looked up in earlier subrequests' bodies.
-fn resolve_refs(text: &str, refs: &HashMap<String, Json>) -> Result<String, ApiError> {
+pub(crate) fn resolve_refs(text: &str, refs: &HashMap<String, Json>) -> Result<String, ApiError> {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("@{") {
@@ -443,14 +366,14 @@ fn resolve_refs(text: &str, refs: &HashMap<String, Json>) -> Result<String, ApiE
     Ok(out)
 }
 
-fn json_text(v: &Json) -> String {
+pub(crate) fn json_text(v: &Json) -> String {
     match v {
         Json::String(s) => s.clone(),
         other => other.to_string(),
     }
 }
 
-fn lookup(expr: &str, refs: &HashMap<String, Json>) -> Result<Json, ApiError> {
+pub(crate) fn lookup(expr: &str, refs: &HashMap<String, Json>) -> Result<Json, ApiError> {
     let name_end = expr.find(['.', '[']).unwrap_or(expr.len());
     let name = expr.get(..name_end).unwrap_or_default();
     let halted = || {
@@ -495,7 +418,7 @@ fn lookup(expr: &str, refs: &HashMap<String, Json>) -> Result<Json, ApiError> {
 
 /// Replaces references in every string of a body; a string that is one whole reference takes
 /// the referenced value's type.
-fn resolve_body(v: &Json, refs: &HashMap<String, Json>) -> Result<Json, ApiError> {
+pub(crate) fn resolve_body(v: &Json, refs: &HashMap<String, Json>) -> Result<Json, ApiError> {
     Ok(match v {
         Json::String(s)
             if s.starts_with("@{") && s.ends_with('}') && s.matches("@{").count() == 1 =>
@@ -517,19 +440,22 @@ fn resolve_body(v: &Json, refs: &HashMap<String, Json>) -> Result<Json, ApiError
     })
 }
 
-fn valid_reference_id(r: &str) -> bool {
+pub(crate) fn valid_reference_id(r: &str) -> bool {
     r.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
         && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-struct SubRequest {
-    method: String,
-    url: String,
-    reference: String,
-    body: Option<Json>,
+pub(crate) struct SubRequest {
+    pub(crate) method: String,
+    pub(crate) url: String,
+    pub(crate) reference: String,
+    pub(crate) body: Option<Json>,
 }
 
-fn parse_subrequests(list: Option<&Json>, max: usize) -> Result<Vec<SubRequest>, ApiError> {
+pub(crate) fn parse_subrequests(
+    list: Option<&Json>,
+    max: usize,
+) -> Result<Vec<SubRequest>, ApiError> {
     let list = list.and_then(Json::as_array).ok_or_else(|| {
         ApiError::bad_request(
             "JSON_PARSER_ERROR",
@@ -564,7 +490,7 @@ fn parse_subrequests(list: Option<&Json>, max: usize) -> Result<Vec<SubRequest>,
 }
 
 /// Runs subrequests in one transaction; with `all_or_none`, any failure rolls everything back.
-fn run_composite(
+pub(crate) fn run_composite(
     state: &OrgState,
     actor: &Actor,
     subs: &[SubRequest],
@@ -634,7 +560,7 @@ fn run_composite(
     Ok((results, !failed))
 }
 
-fn composite_response(subs: &[SubRequest], results: &[Sub]) -> Json {
+pub(crate) fn composite_response(subs: &[SubRequest], results: &[Sub]) -> Json {
     let items: Vec<Json> = subs
         .iter()
         .zip(results)
@@ -649,7 +575,7 @@ fn composite_response(subs: &[SubRequest], results: &[Sub]) -> Json {
     json!({"compositeResponse": items})
 }
 
-async fn composite(
+pub(crate) async fn composite(
     AxState(state): AxState<State>,
     Path(v): Path<String>,
     s: Session,
@@ -672,7 +598,7 @@ async fn composite(
     .await
 }
 
-async fn graph(
+pub(crate) async fn graph(
     AxState(state): AxState<State>,
     Path(v): Path<String>,
     s: Session,
@@ -694,7 +620,7 @@ async fn graph(
     .await
 }
 
-async fn batch(
+pub(crate) async fn batch(
     AxState(state): AxState<State>,
     Path(v): Path<String>,
     s: Session,
@@ -731,419 +657,6 @@ async fn batch(
             results.push(json!({"statusCode": sub.status, "result": sub.body}));
         }
         Ok(json_response(StatusCode::OK, &json!({"hasErrors": has_errors, "results": results})))
-    })
-    .await
-}
-
-/// Errors inside collections and trees use `statusCode` where REST uses `errorCode`.
-fn status_errors(items: &[ApiErrorItem]) -> Json {
-    Json::Array(
-        items
-            .iter()
-            .map(|i| json!({"statusCode": i.error_code, "message": i.message, "fields": i.fields.clone().unwrap_or_default()}))
-            .collect(),
-    )
-}
-
-fn rolled_back() -> Json {
-    json!([{
-        "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-        "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
-        "fields": [],
-    }])
-}
-
-/// Runs `op` on each item in one transaction, as sObject Collections do.
-fn collection<T>(
-    state: &OrgState,
-    items: &[T],
-    all_or_none: bool,
-    op: impl Fn(&mut Batch<'_>, &T) -> Result<Json, ApiError>,
-) -> Result<Vec<Json>, ApiError> {
-    if items.len() > 200 {
-        return Err(ApiError::bad_request(
-            "EXCEEDED_ID_LIMIT",
-            "Record limit reached. Maximum number of records allowed per request is 200",
-        ));
-    }
-    let mut out: Vec<Result<Json, ApiError>> = Vec::new();
-    state.store.write_batch(|batch| {
-        let whole = batch.attempt(|b| {
-            // Every record is tried, each in its own savepoint, so each invalid record reports
-            // its own error; with allOrNone, any failure then rolls the whole request back.
-            for item in items {
-                out.push(b.attempt(|inner| op(inner, item)));
-            }
-            if all_or_none && out.iter().any(Result::is_err) {
-                return Err(ApiError::bad_request(
-                    "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-                    "rolled back",
-                ));
-            }
-            Ok(())
-        });
-        let _ = whole;
-        Ok(())
-    })?;
-    let failed = out.iter().any(Result::is_err);
-    let mut results = Vec::with_capacity(items.len());
-    for i in 0..items.len() {
-        results.push(match out.get(i) {
-            Some(Ok(v)) if !(failed && all_or_none) => v.clone(),
-            Some(Err(e)) => {
-                json!({"id": null, "success": false, "errors": status_errors(&e.items)})
-            }
-            _ => json!({"id": null, "success": false, "errors": rolled_back()}),
-        });
-    }
-    Ok(results)
-}
-
-fn collection_body(body: &[u8]) -> Result<(bool, Vec<Json>), ApiError> {
-    let req = parse_body(body)?;
-    let all_or_none = req
-        .get("allOrNone")
-        .and_then(Json::as_bool)
-        .unwrap_or(false);
-    let records = req
-        .get("records")
-        .and_then(Json::as_array)
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "JSON_PARSER_ERROR",
-                "records is required and must be an array",
-            )
-        })?;
-    Ok((all_or_none, records))
-}
-
-fn record_type(r: &Json) -> Result<String, ApiError> {
-    r.get("attributes")
-        .and_then(|a| a.get("type"))
-        .and_then(Json::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| ApiError::bad_request("INVALID_TYPE", "Must send a concrete entity type."))
-}
-
-fn record_fields(r: &Json) -> Map<String, Json> {
-    let mut m = r.as_object().cloned().unwrap_or_default();
-    m.remove("attributes");
-    m
-}
-
-async fn collection_create(
-    AxState(state): AxState<State>,
-    Path(v): Path<String>,
-    s: Session,
-    body: Bytes,
-) -> Response {
-    blocking(&state, move |st| {
-        version(&v)?;
-        let (all, records) = collection_body(&body)?;
-        let results = collection(&st, &records, all, |b, rec| {
-            let ty = record_type(rec)?;
-            let mut fields = record_fields(rec);
-            if fields.keys().any(|k| k.eq_ignore_ascii_case("Id")) {
-                return Err(ApiError::bad_request(
-                    "INVALID_FIELD",
-                    "Cannot specify Id in an insert call",
-                ));
-            }
-            fields.retain(|k, _| k != "attributes");
-            let id = b.insert(
-                &s.actor,
-                &ty,
-                &fields,
-                crate::store::WriteOptions::default(),
-            )?;
-            Ok(json!({"id": id, "success": true, "errors": []}))
-        })?;
-        Ok(json_response(StatusCode::OK, &Json::Array(results)))
-    })
-    .await
-}
-
-async fn collection_update(
-    AxState(state): AxState<State>,
-    Path(v): Path<String>,
-    s: Session,
-    body: Bytes,
-) -> Response {
-    blocking(&state, move |st| {
-        version(&v)?;
-        let (all, records) = collection_body(&body)?;
-        let results = collection(&st, &records, all, |b, rec| {
-            let ty = record_type(rec)?;
-            let mut fields = record_fields(rec);
-            let id = fields
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("Id"))
-                .and_then(|(_, v)| v.as_str())
-                .map(str::to_owned)
-                .ok_or_else(|| ApiError::with_fields(400, "MISSING_ARGUMENT", "Id not specified in an update call", vec![]))?;
-            fields.retain(|k, _| !k.eq_ignore_ascii_case("Id"));
-            b.update(&s.actor, &ty, &id, &fields)?;
-            Ok(json!({"id": crate::ids::normalize(&id).unwrap_or(id), "success": true, "errors": []}))
-        })?;
-        Ok(json_response(StatusCode::OK, &Json::Array(results)))
-    })
-    .await
-}
-
-async fn collection_upsert(
-    AxState(state): AxState<State>,
-    Path((v, ty, field)): Path<(String, String, String)>,
-    s: Session,
-    body: Bytes,
-) -> Response {
-    blocking(&state, move |st| {
-        version(&v)?;
-        let (all, records) = collection_body(&body)?;
-        let results = collection(&st, &records, all, |b, rec| {
-            let mut fields = record_fields(rec);
-            let key = fields
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(&field))
-                .map(|(_, v)| json_text(v))
-                .ok_or_else(|| {
-                    ApiError::with_fields(
-                        400,
-                        "MISSING_ARGUMENT",
-                        format!("{field} not specified"),
-                        vec![],
-                    )
-                })?;
-            fields.retain(|k, _| !k.eq_ignore_ascii_case(&field));
-            let name = b.sobject_name(&ty)?;
-            match b.upsert(&s.actor, &name, &field, &key, &fields, false)? {
-                Upserted::Created(id) => {
-                    Ok(json!({"id": id, "success": true, "errors": [], "created": true}))
-                }
-                Upserted::Updated(id) => {
-                    Ok(json!({"id": id, "success": true, "errors": [], "created": false}))
-                }
-                Upserted::Multiple(_) => Err(ApiError::bad_request(
-                    "DUPLICATE_EXTERNAL_ID",
-                    format!("{field}: more than one record found for external id field"),
-                )),
-            }
-        })?;
-        Ok(json_response(StatusCode::OK, &Json::Array(results)))
-    })
-    .await
-}
-
-async fn collection_delete(
-    AxState(state): AxState<State>,
-    Path(v): Path<String>,
-    UrlQuery(params): UrlQuery<HashMap<String, String>>,
-    s: Session,
-) -> Response {
-    blocking(&state, move |st| {
-        version(&v)?;
-        let ids: Vec<String> = params
-            .get("ids")
-            .map(|i| {
-                i.split(',')
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let all = params.get("allOrNone").is_some_and(|a| a == "true");
-        let schema = st.store.schema().clone();
-        let results = collection(&st, &ids, all, |b, id| {
-            let norm = crate::ids::normalize(id).ok_or_else(|| {
-                ApiError::with_fields(400, "MALFORMED_ID", format!("malformed id {id}"), vec![])
-            })?;
-            let ty = schema
-                .by_prefix(crate::ids::prefix(&norm))
-                .map(|t| t.name.clone())
-                .ok_or_else(|| {
-                    ApiError::with_fields(
-                        400,
-                        "INVALID_CROSS_REFERENCE_KEY",
-                        "invalid cross reference id",
-                        vec![],
-                    )
-                })?;
-            b.delete(&s.actor, &ty, &norm)?;
-            Ok(json!({"id": norm, "success": true, "errors": []}))
-        })?;
-        Ok(json_response(StatusCode::OK, &Json::Array(results)))
-    })
-    .await
-}
-
-fn retrieve(
-    state: &OrgState,
-    v: &str,
-    ty: &str,
-    ids: &[String],
-    fields: &[String],
-) -> Result<Response, ApiError> {
-    let v = version(v)?;
-    if fields.is_empty() {
-        return Err(ApiError::with_fields(
-            400,
-            "MISSING_ARGUMENT",
-            "fields not specified",
-            vec![],
-        ));
-    }
-    let name = state.store.sobject(ty)?.name.clone();
-    let records: Vec<Json> = ids
-        .iter()
-        .map(|id| {
-            state
-                .store
-                .get(&name, id, Some(fields), &v)
-                .map(Json::Object)
-                .unwrap_or(Json::Null)
-        })
-        .collect();
-    Ok(json_response(StatusCode::OK, &Json::Array(records)))
-}
-
-async fn collection_retrieve(
-    AxState(state): AxState<State>,
-    Path((v, ty)): Path<(String, String)>,
-    UrlQuery(params): UrlQuery<HashMap<String, String>>,
-    _s: Session,
-) -> Response {
-    blocking(&state, move |st| {
-        let split = |k: &str| -> Vec<String> {
-            params
-                .get(k)
-                .map(|x| x.split(',').map(str::to_owned).collect())
-                .unwrap_or_default()
-        };
-        retrieve(&st, &v, &ty, &split("ids"), &split("fields"))
-    })
-    .await
-}
-
-async fn collection_retrieve_post(
-    AxState(state): AxState<State>,
-    Path((v, ty)): Path<(String, String)>,
-    _s: Session,
-    body: Bytes,
-) -> Response {
-    blocking(&state, move |st| {
-        let req = parse_body(&body)?;
-        let list = |k: &str| -> Vec<String> {
-            req.get(k)
-                .and_then(Json::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Json::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        retrieve(&st, &v, &ty, &list("ids"), &list("fields"))
-    })
-    .await
-}
-
-/// A tree of records to insert: parents first, children after with their parent's id.
-fn insert_tree(
-    b: &mut Batch<'_>,
-    actor: &Actor,
-    ty: &str,
-    records: &[Json],
-    parent: Option<(&str, &str)>,
-    results: &mut Vec<Json>,
-    count: &mut usize,
-) -> Result<(), (String, ApiError)> {
-    for rec in records {
-        *count += 1;
-        let reference = rec
-            .get("attributes")
-            .and_then(|a| a.get("referenceId"))
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if *count > 200 {
-            return Err((
-                reference,
-                ApiError::bad_request("LIMIT_EXCEEDED", "A tree may hold at most 200 records"),
-            ));
-        }
-        let rec_ty = rec
-            .get("attributes")
-            .and_then(|a| a.get("type"))
-            .and_then(Json::as_str)
-            .unwrap_or(ty)
-            .to_owned();
-        let object = b
-            .sobject_name(&rec_ty)
-            .map_err(|e| (reference.clone(), e))?;
-        let mut fields = Map::new();
-        let mut children = Vec::new();
-        for (k, v) in record_fields(rec) {
-            match v.get("records").and_then(Json::as_array) {
-                Some(kids) if v.is_object() => children.push((k, kids.clone())),
-                _ => {
-                    fields.insert(k, v);
-                }
-            }
-        }
-        if let Some((field, id)) = parent {
-            fields.insert(field.to_owned(), Json::String(id.to_owned()));
-        }
-        let id = b
-            .insert(
-                actor,
-                &object,
-                &fields,
-                crate::store::WriteOptions::default(),
-            )
-            .map_err(|e| (reference.clone(), e))?;
-        results.push(json!({"referenceId": reference, "id": id}));
-        for (rel, kids) in children {
-            let (child_ty, fk) = b
-                .child_relationship(&object, &rel)
-                .map_err(|e| (reference.clone(), e))?;
-            insert_tree(b, actor, &child_ty, &kids, Some((&fk, &id)), results, count)?;
-        }
-    }
-    Ok(())
-}
-
-async fn tree(
-    AxState(state): AxState<State>,
-    Path((v, ty)): Path<(String, String)>,
-    s: Session,
-    body: Bytes,
-) -> Response {
-    blocking(&state, move |st| {
-        version(&v)?;
-        let req = parse_body(&body)?;
-        let records = req.get("records").and_then(Json::as_array).cloned().ok_or_else(|| ApiError::bad_request("JSON_PARSER_ERROR", "records is required"))?;
-        let mut results = Vec::new();
-        let mut failure = None;
-        st.store.write_batch(|batch| {
-            let outcome = batch.attempt(|b| {
-                let mut count = 0;
-                insert_tree(b, &s.actor, &ty, &records, None, &mut results, &mut count)
-                    .map_err(|(r, e)| {
-                        failure = Some((r, e));
-                        ApiError::bad_request("PROCESSING_HALTED", "rolled back")
-                    })
-            });
-            let _ = outcome;
-            Ok(())
-        })?;
-        Ok(match failure {
-            None => json_response(StatusCode::CREATED, &json!({"hasErrors": false, "results": results})),
-            Some((reference, e)) => json_response(
-                StatusCode::BAD_REQUEST,
-                &json!({"hasErrors": true, "results": [{"referenceId": reference, "errors": status_errors(&e.items)}]}),
-            ),
-        })
     })
     .await
 }
