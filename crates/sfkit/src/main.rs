@@ -119,7 +119,27 @@ fn init_logging(default: tracing::Level) {
         .try_init();
 }
 
+/// A reader that stops early (`sfkit query ... | head -1`) closes the pipe: printing then fails
+/// with a broken pipe, which `println!` turns into a panic. That is not sfkit failing: end quietly
+/// with success, as ripgrep does. Every other panic is reported as usual.
+fn quiet_on_closed_stdout() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        report(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
