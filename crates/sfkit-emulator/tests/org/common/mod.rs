@@ -1,7 +1,6 @@
 //! Shared helpers for the HTTP integration tests: start an org in-process on an ephemeral port,
 //! hold an admin token, and send requests over real HTTP.
 #![allow(
-    dead_code,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
