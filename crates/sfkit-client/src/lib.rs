@@ -34,8 +34,11 @@ mod tls;
 
 pub use auth::{Token, TokenSource};
 pub use bulk::{
-    Bulk, BulkFailure, BulkOperation, BulkSuccess, IngestResults, JobInfo, QUERY_PAGE, UPLOAD_LIMIT,
+    Bulk, BulkFailure, BulkOperation, BulkSuccess, CsvRows, CsvUpload, IngestResults, JobInfo,
+    Load, LoadProgress, LoadedJob, QUERY_PAGE, QueryRows, ResultKind, UPLOAD_LIMIT,
 };
+/// Rows of Bulk API CSV ([`CsvRows`], [`QueryRows`]) are `csv` records.
+pub use csv::ByteRecord;
 pub use client::{ApiUsage, Budget, Client, ClientBuilder, DEFAULT_API_VERSION, RetryPolicy};
 pub use composite::{
     BatchResponse, BatchResult, COLLECTION_CHUNK, CollectionError, GraphBody, GraphResponse,
