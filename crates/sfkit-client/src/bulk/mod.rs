@@ -36,8 +36,8 @@ use crate::error::Error;
 use crate::sobjects::Record;
 
 pub use ingest::{
-    BulkFailure, BulkSuccess, CsvUpload, IngestResults, Load, LoadProgress, LoadedJob,
-    ResultKind, UPLOAD_LIMIT,
+    BulkFailure, BulkSuccess, CsvUpload, IngestResults, Load, LoadProgress, LoadedJob, ResultKind,
+    UPLOAD_LIMIT,
 };
 pub use query::QueryRows;
 pub use rows::CsvRows;
@@ -254,10 +254,10 @@ impl Bulk {
 ///
 /// Without a pace (no rows processed yet, or the job's size unknown) the wait doubles from the
 /// first interval up to the cap: a small job is seen done at once, a long one costs a check per
-/// cap. Once Salesforce reports rows processed, the rate so far says when the rest will be done:
-/// the next check is then, slightly early (a little before is one more short check, a little
-/// after is time lost), up to [`MAX_PREDICTED_WAIT`]. So a long job costs a handful of checks
-/// and is seen finished within about one first interval of its end.
+/// cap. Once two checks have found rows processed, the rate between them says when the rest will
+/// be done: the next check is then, slightly early (a little before is one more short check, a
+/// little after is time lost), up to [`MAX_PREDICTED_WAIT`]. So a long job costs a handful of
+/// checks and is seen finished within about one first interval of its end.
 #[derive(Debug)]
 struct Pace {
     first: Duration,
@@ -302,22 +302,32 @@ impl Pace {
             return;
         }
         let to_do = (rows - processed) as f64;
-        // The rate between two checks leaves out the wait before the job started; until there
-        // are two, the rate since closing (which includes that wait) errs on the late side.
-        let left = match self.first_seen {
-            Some((t0, p0)) if processed > p0 && elapsed > t0 => {
-                (elapsed - t0).as_secs_f64() * to_do / (processed - p0) as f64
+        match self.first_seen {
+            None => {
+                // One count says little about the pace: the time before it includes the job's
+                // start (reading the whole upload), so the rate it gives is too slow. It may
+                // only bring the next check closer.
+                self.first_seen = Some((elapsed, processed));
+                let left = elapsed.as_secs_f64() * to_do / processed as f64;
+                self.next = self.aim(left).min(self.max);
             }
-            _ => elapsed.as_secs_f64() * to_do / processed as f64,
-        };
-        self.first_seen.get_or_insert((elapsed, processed));
-        // Aim a little early: rates drift, and one more short check costs less than a late one.
-        let aim = Duration::from_secs_f64(left * 0.9)
+            Some((t0, p0)) if processed > p0 && elapsed > t0 => {
+                let left = (elapsed - t0).as_secs_f64() * to_do / (processed - p0) as f64;
+                self.next = self.aim(left);
+                // Past the predicted end the job is late: check often again.
+                self.delay = self.first;
+            }
+            // No progress since the first count: keep doubling.
+            Some(_) => {}
+        }
+    }
+
+    /// When `left` seconds of work remain: a little early (rates drift, and one more short
+    /// check costs less than a late one), within bounds.
+    fn aim(&self, left: f64) -> Duration {
+        Duration::from_secs_f64(left * 0.9)
             .min(MAX_PREDICTED_WAIT)
-            .max(self.first);
-        self.next = aim;
-        // Past the predicted end the job is late: check often again.
-        self.delay = self.first;
+            .max(self.first)
     }
 }
 
@@ -376,17 +386,29 @@ mod tests {
     #[test]
     fn a_known_pace_times_the_next_check_for_the_end() {
         let mut p = Pace::new(ms(100), ms(1000), Some(100_000));
-        // 10,000 of 100,000 rows after 1 s: 9 s to go; checked at 90% of that.
-        p.saw(ms(1000), 10_000);
-        assert_eq!(p.next_wait(), ms(8100));
-        // Still short at the predicted time: short checks again.
-        p.saw(ms(9100), 90_000);
-        assert!(p.next_wait() <= ms(1000), "{:?}", p.next_wait());
-        p.saw(ms(9300), 100_000);
+        p.saw(ms(100), 0);
+        assert_eq!(p.next_wait(), ms(200));
+        // A first count (10,000 rows after 0.3 s) brings the next check no later than the cap.
+        p.saw(ms(300), 10_000);
+        assert_eq!(p.next_wait(), ms(1000));
+        // A second: 40,000 rows a second since the first, 50,000 to go: 1.25 s, aimed at 90%.
+        p.saw(ms(1300), 50_000);
+        assert_eq!(p.next_wait().as_millis(), 1125);
+        // Not quite there: the rest, at the same pace.
+        p.saw(ms(2425), 90_000);
+        assert_eq!(p.next_wait().as_millis(), 239);
+        // Every row processed: only the closing is left.
+        p.saw(ms(2664), 100_000);
         assert_eq!(p.next_wait(), ms(100));
-        // A very slow start is looked at again within the longest predicted wait.
+        // No progress between counts: back to doubling.
+        let mut stuck = Pace::new(ms(100), ms(1000), Some(100_000));
+        stuck.saw(ms(100), 10_000);
+        stuck.saw(ms(200), 10_000);
+        assert_eq!(stuck.next_wait(), ms(400));
+        // A very slow job is still looked at within the longest predicted wait.
         let mut slow = Pace::new(ms(100), ms(1000), Some(1_000_000));
         slow.saw(ms(1000), 10);
+        slow.saw(ms(2000), 20);
         assert_eq!(slow.next_wait(), MAX_PREDICTED_WAIT);
     }
 }
