@@ -491,28 +491,47 @@ impl Bar {
     fn new(rows: u64) -> Self {
         Self::styled(
             Some(rows),
-            "{spinner} {msg} [{bar:30}] {human_pos}/{human_len} rows ({elapsed})",
+            "{spinner} {msg:<14} [{bar:30}] {human_pos}/{human_len} rows {prefix} ({elapsed})",
+            ("uploading", "uploaded"),
         )
     }
 
     fn counter() -> Self {
         Self::styled(
             None,
-            "{spinner} {human_pos} rows exported ({per_sec}, {elapsed})",
+            "{spinner} {human_pos} rows exported ({rate}, {elapsed})",
+            ("", ""),
         )
     }
 
-    fn styled(len: Option<u64>, template: &str) -> Self {
+    fn styled(len: Option<u64>, template: &str, (what, counted): (&str, &'static str)) -> Self {
         if !std::io::stderr().is_terminal() {
             return Bar(None);
         }
-        let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+        // Drawn only once set up: each setting draws a frame.
+        let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::hidden());
+        bar.set_message(what.to_owned());
+        bar.set_prefix(counted);
         if let Ok(style) = ProgressStyle::with_template(template) {
-            bar.set_style(style.progress_chars("=> "));
+            bar.set_style(style.progress_chars("=> ").with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", s.per_sec());
+                },
+            ));
         }
+        bar.set_draw_target(ProgressDrawTarget::stderr());
         // The spinner and clock move between status checks, which can be seconds apart.
         bar.enable_steady_tick(Duration::from_millis(120));
         Bar(Some(bar))
+    }
+
+    /// What is going on (`uploading`, the job's state), and what the count is of.
+    fn phase(&self, what: &str, counted: &'static str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(what.to_owned());
+            bar.set_prefix(counted);
+        }
     }
 
     fn load_progress(&self, p: &LoadProgress) {
@@ -521,17 +540,16 @@ impl Bar {
             LoadProgress::Uploaded { rows, total } => {
                 bar.set_length(*total);
                 bar.set_position(*rows);
-                bar.set_message("uploading");
             }
             LoadProgress::Status {
-                job,
                 state,
                 processed,
                 total,
+                ..
             } => {
                 bar.set_length(*total);
                 bar.set_position(*processed);
-                bar.set_message(format!("job {job} {state}, processed"));
+                self.phase(state, "processed");
             }
             _ => {}
         }

@@ -98,6 +98,8 @@ impl Org {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
+    // The bare reqwest client here needs rustls's provider chosen for the process.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -138,13 +140,13 @@ fn read_csv(path: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// `rows` Accounts of industry `industry`; every 5,000th has no name (Salesforce refuses it),
-/// and row 7 has a comma, quotes and a line break in its description.
-fn accounts(industry: &str, rows: usize) -> (String, BTreeSet<String>, usize) {
+/// `rows` Accounts of industry `industry`; every `bad_every`th has no name (Salesforce refuses
+/// it), and row 7 has a comma, quotes and a line break in its description.
+fn accounts(industry: &str, rows: usize, bad_every: usize) -> (String, BTreeSet<String>, usize) {
     let mut text = String::from("Name,Industry,Description,NumberOfEmployees\n");
     let (mut good, mut bad) = (BTreeSet::new(), 0);
     for i in 0..rows {
-        if i % 5_000 == 4_999 {
+        if i % bad_every == bad_every - 1 {
             text.push_str(&format!(",{industry},nameless {i},{i}\n"));
             bad += 1;
             continue;
@@ -165,7 +167,7 @@ fn accounts(industry: &str, rows: usize) -> (String, BTreeSet<String>, usize) {
 fn a_load_of_20000_rows_reports_every_row_and_exports_back() {
     let org = Org::start();
     let d = work("bulk-load");
-    let (text, good, bad) = accounts("BulkTwenty", 20_000);
+    let (text, good, bad) = accounts("BulkTwenty", 20_000, 5_000);
     assert_eq!(bad, 4);
     let file = d.0.join("accounts.csv");
     std::fs::write(&file, &text).unwrap();
@@ -284,7 +286,7 @@ fn a_load_of_20000_rows_reports_every_row_and_exports_back() {
 fn updates_from_stdin_and_json_output() {
     let org = Org::start();
     let d = work("bulk-stdin");
-    let (text, _, _) = accounts("BulkStdin", 40);
+    let (text, _, _) = accounts("BulkStdin", 40, 40);
     let o = org.sfkit_with(
         &d.0,
         &["bulk", "load", "Account", "-", "--json"],
@@ -413,7 +415,7 @@ fn a_terminal_shows_progress() {
     }
     let org = Org::start();
     let d = work("bulk-tty");
-    let (text, _, _) = accounts("BulkTty", 3_000);
+    let (text, _, _) = accounts("BulkTty", 3_000, 1_000);
     let file = d.0.join("a.csv");
     std::fs::write(&file, &text).unwrap();
     let command = format!(
@@ -433,7 +435,16 @@ fn a_terminal_shows_progress() {
     // The terminal's output: the progress display, then the summary.
     let screen = out(&o);
     assert_eq!(o.status.code(), Some(3), "{screen}");
-    assert!(screen.contains("rows ("), "a progress line: {screen:?}");
-    assert!(screen.contains("job 750"), "the job's state: {screen:?}");
-    assert!(screen.contains("3000 rows processed"), "{screen:?}");
+    assert!(
+        screen.contains("uploading") && screen.contains("rows uploaded ("),
+        "the upload's progress: {screen:?}"
+    );
+    assert!(
+        screen.contains("rows processed ("),
+        "the job's progress: {screen:?}"
+    );
+    assert!(
+        screen.contains("3000 rows processed in job 750") && screen.contains("3 failed"),
+        "then the summary: {screen:?}"
+    );
 }
