@@ -126,10 +126,8 @@ impl Bulk {
                         (rows, header)
                     }
                 };
-                Ok(match rows.next().await? {
-                    Some(row) => Some((to_record(&header, &row), Some((rows, header)))),
-                    None => None,
-                })
+                let row = rows.next().await?;
+                Ok(row.map(|row| (to_record(&header, &row), Some((rows, header)))))
             }
         })
     }
