@@ -23,6 +23,7 @@
 mod ingest;
 mod query;
 mod rows;
+mod upload;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,11 +37,11 @@ use crate::error::Error;
 use crate::sobjects::Record;
 
 pub use ingest::{
-    BulkFailure, BulkSuccess, CsvUpload, IngestResults, Load, LoadProgress, LoadedJob, ResultKind,
-    UPLOAD_LIMIT,
+    BulkFailure, BulkSuccess, IngestResults, Load, LoadProgress, LoadedJob, ResultKind,
 };
 pub use query::QueryRows;
 pub use rows::CsvRows;
+pub use upload::{CsvUpload, UPLOAD_LIMIT};
 
 /// Records per query-result page unless told otherwise.
 pub const QUERY_PAGE: usize = 50_000;
