@@ -121,11 +121,10 @@ impl CsvUpload {
         let rest: std::pin::Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>> =
             match &self.source {
                 Source::Memory(all) => {
-                    let slice = all.slice(
-                        usize::try_from(part.start).unwrap_or(usize::MAX)
-                            ..usize::try_from(part.end).unwrap_or(usize::MAX),
-                    );
-                    Box::pin(stream::iter([Ok(slice)]))
+                    // The part came from scanning these very bytes; clamped all the same.
+                    let end = usize::try_from(part.end).map_or(all.len(), |e| e.min(all.len()));
+                    let start = usize::try_from(part.start).map_or(end, |s| s.min(end));
+                    Box::pin(stream::iter([Ok(all.slice(start..end))]))
                 }
                 Source::File(path) => Box::pin(file_range(path.clone(), part.start, part.end)),
             };
