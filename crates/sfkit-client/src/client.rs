@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::{Session, TokenSource};
 use crate::error::{ApiError, Error, ErrorCode};
@@ -32,7 +32,8 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) session: Session,
     pub(crate) version: String,
-    limiter: Semaphore,
+    /// Shared so a permit can outlive a borrow of the client (a streamed answer holds one).
+    limiter: Arc<Semaphore>,
     budget: Budget,
     usage: Usage,
     retry: RetryPolicy,
@@ -225,7 +226,7 @@ impl ClientBuilder {
                 http,
                 session: Session::new(source, self.instance_url),
                 version: self.version,
-                limiter: Semaphore::new(self.max_in_flight),
+                limiter: Arc::new(Semaphore::new(self.max_in_flight)),
                 budget: self.budget,
                 usage: Usage::default(),
                 retry: self.retry,
@@ -259,6 +260,27 @@ pub(crate) struct Req {
     /// A SOAP call: its `SOAPAction` and envelope, whose [`SESSION_PLACEHOLDER`] is replaced by
     /// the session id on each attempt.
     pub(crate) soap: Option<(&'static str, String)>,
+    /// A body streamed rather than held (a Bulk API upload read from its file).
+    pub(crate) upload: Option<Upload>,
+}
+
+/// A request body streamed from its source rather than held in memory. It is made anew for
+/// each attempt (a file is reopened and read again), so retries stay possible.
+#[derive(Clone)]
+pub(crate) struct Upload {
+    pub(crate) content_type: &'static str,
+    /// The body's length in bytes when known, sent as `Content-Length` instead of chunking.
+    pub(crate) length: Option<u64>,
+    pub(crate) make: Arc<dyn Fn() -> Result<reqwest::Body, Error> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("content_type", &self.content_type)
+            .field("length", &self.length)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How many times one call looks up an instance that moves (see `TokenSource::relocates`).
@@ -281,6 +303,7 @@ impl Req {
             headers: Vec::new(),
             idempotent,
             soap: None,
+            upload: None,
         }
     }
 
@@ -344,8 +367,36 @@ pub(crate) fn data(segments: &[&str]) -> Target {
 pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) body: Vec<u8>,
-    /// `Sforce-Locator` (Bulk API 2.0 query results), when sent.
+}
+
+/// A successful answer whose body is still on the wire ([`Client::send_streamed`]).
+#[derive(Debug)]
+pub(crate) struct Streamed {
+    pub(crate) response: reqwest::Response,
+    /// `Sforce-Locator`, when sent.
     pub(crate) locator: Option<String>,
+    /// Method and path, for errors while reading.
+    pub(crate) context: String,
+    /// Still a request in flight until its body is read.
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Streamed {
+    /// The next piece of the body; `None` at its end.
+    pub(crate) async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, Error> {
+        self.response
+            .chunk()
+            .await
+            .map_err(|e| Error::transport(self.context.clone(), e))
+    }
+}
+
+/// `Sforce-Locator` (Bulk API 2.0 query results), when sent.
+fn sforce_locator(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get("sforce-locator")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 impl Answer {
@@ -388,15 +439,58 @@ impl Client {
     /// re-authenticates on `INVALID_SESSION_ID` (as many times as the token source allows,
     /// [`crate::TokenSource::renewals_per_call`]).
     pub(crate) async fn send(&self, req: &Req) -> Result<Answer, Error> {
-        let inner = &self.inner;
         let mut attempt = 0u32;
+        loop {
+            let (r, permit) = self.dispatch(req, &mut attempt).await?;
+            let context = format!("{} {}", req.method, r.url().path());
+            let status = r.status().as_u16();
+            match r.bytes().await {
+                Ok(body) => {
+                    return Ok(Answer {
+                        status,
+                        body: body.to_vec(),
+                    });
+                }
+                Err(e) => {
+                    drop(permit);
+                    if req.idempotent && attempt < self.inner.retry.max_retries {
+                        tokio::time::sleep(self.inner.retry.delay(attempt)).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(Error::transport(context, e));
+                }
+            }
+        }
+    }
+
+    /// [`Self::send`] for answers too large to hold (Bulk API result files): the body is left
+    /// on the wire for the caller to read a chunk at a time. A failure while reading it is the
+    /// caller's to handle: what was read cannot be taken back, so it is not retried here.
+    pub(crate) async fn send_streamed(&self, req: &Req) -> Result<Streamed, Error> {
+        let (response, permit) = self.dispatch(req, &mut 0).await?;
+        Ok(Streamed {
+            locator: sforce_locator(&response),
+            context: format!("{} {}", req.method, response.url().path()),
+            response,
+            _permit: permit,
+        })
+    }
+
+    /// Sends until Salesforce answers with success (its body unread) or an error that retrying
+    /// or renewing the session cannot fix; `attempt` counts retries across the caller's own.
+    async fn dispatch(
+        &self,
+        req: &Req,
+        attempt: &mut u32,
+    ) -> Result<(reqwest::Response, OwnedSemaphorePermit), Error> {
+        let inner = &self.inner;
         let mut renewals = 0u32;
         let mut relocations = 0u32;
         loop {
             self.check_budget()?;
-            let permit = inner
-                .limiter
-                .acquire()
+            let permit = Arc::clone(&inner.limiter)
+                .acquire_owned()
                 .await
                 .map_err(|_| Error::Config("the client is shutting down".into()))?;
             let session = inner.session.get(&inner.http).await?;
@@ -413,6 +507,14 @@ impl Client {
                 rb = rb
                     .header(reqwest::header::CONTENT_TYPE, *content_type)
                     .body(body.clone());
+            }
+            if let Some(upload) = &req.upload {
+                rb = rb.header(reqwest::header::CONTENT_TYPE, upload.content_type);
+                if let Some(n) = upload.length {
+                    rb = rb.header(reqwest::header::CONTENT_LENGTH, n);
+                }
+                // Made anew for each attempt: a retry sends the whole body again.
+                rb = rb.body((upload.make)()?);
             }
             if let Some((action, envelope)) = &req.soap {
                 // Session ids are `[A-Za-z0-9!._-]`; nothing to escape, but never trust that.
@@ -445,41 +547,32 @@ impl Client {
                     // Not connected: nothing reached the server, so any request may go again.
                     let safe =
                         e.is_connect() || (req.idempotent && (e.is_timeout() || e.is_request()));
-                    if safe && attempt < inner.retry.max_retries {
-                        tokio::time::sleep(inner.retry.delay(attempt)).await;
-                        attempt += 1;
+                    if safe && *attempt < inner.retry.max_retries {
+                        tokio::time::sleep(inner.retry.delay(*attempt)).await;
+                        *attempt += 1;
                         continue;
                     }
                     return Err(Error::transport(context, e));
                 }
             };
             self.note_usage(r.headers());
-            let locator = r
-                .headers()
-                .get("sforce-locator")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
             let status = r.status();
+            if status.is_success() || status == StatusCode::MULTIPLE_CHOICES {
+                return Ok((r, permit));
+            }
             let body = match r.bytes().await {
-                Ok(b) => b.to_vec(),
+                Ok(b) => b,
                 Err(e) => {
                     drop(permit);
-                    if req.idempotent && attempt < inner.retry.max_retries {
-                        tokio::time::sleep(inner.retry.delay(attempt)).await;
-                        attempt += 1;
+                    if req.idempotent && *attempt < inner.retry.max_retries {
+                        tokio::time::sleep(inner.retry.delay(*attempt)).await;
+                        *attempt += 1;
                         continue;
                     }
                     return Err(Error::transport(context, e));
                 }
             };
             drop(permit);
-            if status.is_success() || status == StatusCode::MULTIPLE_CHOICES {
-                return Ok(Answer {
-                    status: status.as_u16(),
-                    body,
-                    locator,
-                });
-            }
             let err = match crate::soap::fault(&body) {
                 Some(fault) => ApiError::new(status.as_u16(), vec![fault]),
                 None => ApiError::from_body(status.as_u16(), &body),
@@ -515,10 +608,10 @@ impl Client {
                 502 | 504 => req.idempotent,
                 _ => err.code == ErrorCode::UnableToLockRow,
             };
-            if retry && attempt < inner.retry.max_retries {
-                tracing::debug!(status = status.as_u16(), code = %err.code, attempt, "retrying");
-                tokio::time::sleep(inner.retry.delay(attempt)).await;
-                attempt += 1;
+            if retry && *attempt < inner.retry.max_retries {
+                tracing::debug!(status = status.as_u16(), code = %err.code, attempt = *attempt, "retrying");
+                tokio::time::sleep(inner.retry.delay(*attempt)).await;
+                *attempt += 1;
                 continue;
             }
             return Err(Error::Api(err));

@@ -35,13 +35,16 @@ mod tls;
 
 pub use auth::{Token, TokenSource};
 pub use bulk::{
-    Bulk, BulkFailure, BulkOperation, BulkSuccess, IngestResults, JobInfo, QUERY_PAGE, UPLOAD_LIMIT,
+    Bulk, BulkFailure, BulkOperation, BulkSuccess, CsvRows, CsvUpload, IngestResults, JobInfo,
+    Load, LoadProgress, LoadedJob, QUERY_PAGE, QueryRows, ResultKind, UPLOAD_LIMIT,
 };
 pub use client::{ApiUsage, Budget, Client, ClientBuilder, DEFAULT_API_VERSION, RetryPolicy};
 pub use composite::{
     BatchResponse, BatchResult, COLLECTION_CHUNK, CollectionError, GraphBody, GraphResponse,
     RETRIEVE_CHUNK, SaveOutcome, SubResponse, Subrequest, TreeResponse, TreeResult,
 };
+/// Rows of Bulk API CSV ([`CsvRows`], [`QueryRows`]) are `csv` records.
+pub use csv::ByteRecord;
 pub use error::{ApiError, ApiErrorEntry, AuthError, Error, ErrorCode};
 pub use misc::{ApiVersion, DescribeGlobal, GlobalSObject, Limit};
 pub use query::{MAX_SOQL_CHARS, QueryOptions, QueryPage};

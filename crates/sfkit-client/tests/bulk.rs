@@ -157,3 +157,104 @@ async fn failed_jobs_and_bad_queries_are_errors() {
         .unwrap_err();
     assert!(matches!(e, Error::Api(_)), "{e:?}");
 }
+
+/// A file past the upload limit loads as several jobs, each streamed from disk, with progress
+/// reported along the way; the result files of each job are read a row at a time.
+#[tokio::test]
+async fn a_file_past_the_upload_limit_loads_in_several_jobs() {
+    use sfkit_client::{CsvUpload, LoadProgress, ResultKind};
+    use std::sync::{Arc, Mutex};
+
+    let l = Local::start().await;
+    let c = l.client();
+    let dir = std::env::temp_dir().join(format!("sfkit-client-bulk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("accounts.csv");
+    let mut text = String::from("Name,Industry,Description\r\n");
+    for i in 0..500 {
+        let name = if i == 321 {
+            String::new()
+        } else {
+            format!("Split {i:03}")
+        };
+        text.push_str(&format!(
+            "{name},ClientSplit,\"row {i}, \"\"quoted\"\"\r\nsecond line\"\r\n"
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let upload = CsvUpload::scan_with_limit(&path, 4_000).unwrap();
+    assert_eq!(upload.rows(), 500);
+    assert!(upload.jobs() >= 5, "{} jobs", upload.jobs());
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let bulk = c
+        .bulk()
+        .poll_interval(Duration::from_millis(10))
+        .on_progress(move |p| log.lock().unwrap().push(p.clone()));
+    let load = bulk
+        .load("Account", &BulkOperation::Insert, &upload)
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(load.failure().is_none());
+    assert_eq!(load.jobs.len(), upload.jobs());
+    assert_eq!(
+        (load.processed(), load.successful(), load.failed()),
+        (500, 499, 1)
+    );
+    assert_eq!(load.columns, ["Name", "Industry", "Description"]);
+
+    // Every row once, across the jobs, cells intact.
+    let mut names = Vec::new();
+    let mut failed = Vec::new();
+    for job in &load.jobs {
+        let mut ok = bulk
+            .result_rows(&job.info.id, ResultKind::Successful)
+            .await
+            .unwrap();
+        assert_eq!(&ok.header()[0], b"sf__Id");
+        while let Some(row) = ok.next().await.unwrap() {
+            names.push(String::from_utf8(row[2].to_vec()).unwrap());
+            assert!(row[4].ends_with(b"\"quoted\"\r\nsecond line"), "{row:?}");
+        }
+        let mut bad = bulk
+            .result_rows(&job.info.id, ResultKind::Failed)
+            .await
+            .unwrap();
+        while let Some(row) = bad.next().await.unwrap() {
+            failed.push(String::from_utf8(row[4].to_vec()).unwrap());
+        }
+    }
+    names.sort();
+    let mut expected: Vec<String> = (0..500)
+        .filter(|i| *i != 321)
+        .map(|i| format!("Split {i:03}"))
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    assert_eq!(failed, ["row 321, \"quoted\"\r\nsecond line"]);
+
+    // Progress: uploads that grow to every row, then status checks ending with all processed.
+    let seen = seen.lock().unwrap();
+    let uploaded: Vec<u64> = seen
+        .iter()
+        .filter_map(|p| match p {
+            LoadProgress::Uploaded { rows, total } => {
+                assert_eq!(*total, 500);
+                Some(*rows)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(uploaded.windows(2).all(|w| w[0] <= w[1]), "{uploaded:?}");
+    assert_eq!(uploaded.last(), Some(&500));
+    match seen.last() {
+        Some(LoadProgress::Status {
+            state, processed, ..
+        }) => {
+            assert_eq!((state.as_str(), *processed), ("JobComplete", 500));
+        }
+        other => panic!("last progress: {other:?}"),
+    }
+}
