@@ -11,6 +11,7 @@ use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::client::{Client, Req, Target};
@@ -43,7 +44,7 @@ struct RawPage {
     #[serde(default)]
     next_records_url: Option<String>,
     #[serde(default)]
-    records: Vec<Box<serde_json::value::RawValue>>,
+    records: Vec<Box<RawValue>>,
 }
 
 /// The first page of a query: its total size and records (for callers that want one page).
@@ -128,6 +129,40 @@ impl Client {
     where
         T: DeserializeOwned + Send + 'static,
     {
+        self.records(
+            soql,
+            options,
+            |raw| serde_json::from_str(raw.get()),
+            serde_json::from_value,
+        )
+    }
+
+    /// [`Self::query_with`], each record as the text Salesforce sent (children completed),
+    /// for a caller that passes records on rather than reading them: nothing is decoded or
+    /// copied again after the page is split into records.
+    pub fn query_raw(
+        &self,
+        soql: &str,
+        options: QueryOptions,
+    ) -> impl Stream<Item = Result<Box<RawValue>, Error>> + Send + 'static {
+        self.records(soql, options, Ok, |record| {
+            serde_json::value::to_raw_value(&record)
+        })
+    }
+
+    /// The record stream behind [`Self::query_with`] and [`Self::query_raw`]: `decode` turns a
+    /// record's text into `T`; `decode_value` does it for a record that had to be decoded
+    /// anyway (to fetch the rest of its children).
+    fn records<T>(
+        &self,
+        soql: &str,
+        options: QueryOptions,
+        decode: fn(Box<RawValue>) -> Result<T, serde_json::Error>,
+        decode_value: fn(Value) -> Result<T, serde_json::Error>,
+    ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+    where
+        T: Send + 'static,
+    {
         let state = State {
             client: self.clone(),
             first: Some(soql.to_owned()),
@@ -158,17 +193,17 @@ impl Client {
                     let req = with_options(Req::new(Method::GET, Target::Raw(url)), options);
                     Prefetch::start(&st.client, req, &st.context)
                 });
+                st.ready.reserve(page.records.len());
                 for raw in page.records {
-                    let text = raw.get();
                     // Only a record with a child subquery result has `done`; only those may
                     // need their children's further pages.
-                    let item = if text.contains("\"done\"") {
-                        let mut record: Map<String, Value> = serde_json::from_str(text)
+                    let item = if raw.get().contains("\"done\"") {
+                        let mut record: Map<String, Value> = serde_json::from_str(raw.get())
                             .map_err(|e| Error::decode(st.context.as_str(), e))?;
                         complete_children(&st.client, &mut record, options).await?;
-                        serde_json::from_value(Value::Object(record))
+                        decode_value(Value::Object(record))
                     } else {
-                        serde_json::from_str(text)
+                        decode(raw)
                     }
                     .map_err(|e| Error::decode(st.context.as_str(), e))?;
                     st.ready.push_back(item);
@@ -261,7 +296,7 @@ async fn first_page<T: DeserializeOwned>(
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct SubAnswer {
-        body: Box<serde_json::value::RawValue>,
+        body: Box<RawValue>,
         http_status_code: u16,
     }
     let url = format!(

@@ -363,7 +363,7 @@ pub(crate) fn query(target: &connect::Target, args: QueryArgs) -> anyhow::Result
             return print_count(page.total_size, format);
         }
         // Each record stays the text it came as until it is printed.
-        let stream = ctx.client.query_with::<Box<RawValue>>(&soql, options);
+        let stream = ctx.client.query_raw(&soql, options);
         print_records(stream, format, &Shape::of_soql(&soql), false).await
     })
 }
