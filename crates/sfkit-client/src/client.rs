@@ -448,7 +448,8 @@ impl Client {
                 .map(str::to_owned);
             let status = r.status();
             let body = match r.bytes().await {
-                Ok(b) => b.to_vec(),
+                // Takes the buffer over when it is the only owner (no copy of a big page).
+                Ok(b) => Vec::from(b),
                 Err(e) => {
                     drop(permit);
                     if req.idempotent && attempt < inner.retry.max_retries {

@@ -43,7 +43,7 @@ pub use composite::{
 };
 pub use error::{ApiError, ApiErrorEntry, AuthError, Error, ErrorCode};
 pub use misc::{ApiVersion, DescribeGlobal, GlobalSObject, Limit};
-pub use query::{MAX_SOQL_CHARS, QueryOptions, QueryPage};
+pub use query::{MAX_SOQL_CHARS, QueryOptions, QueryPage, RawRecord};
 pub use secret::Secret;
 pub use soap::{LeadConvert, LeadConvertResult, Soap};
 pub use sobjects::{

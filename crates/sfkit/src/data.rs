@@ -478,14 +478,15 @@ fn headers(names: &[&str]) -> Vec<String> {
 ///
 /// With `with_type`, each record keeps `attributes.type` (its object), a column of its own in
 /// CSV and tables; Salesforce's other attributes (URLs, nested ones) are noise here.
-async fn print_records<S, E>(
+async fn print_records<S, R, E>(
     stream: S,
     format: Format,
     shape: &Shape,
     with_type: bool,
 ) -> Result<ExitCode, ActionError>
 where
-    S: futures_util::Stream<Item = Result<Box<RawValue>, E>>,
+    S: futures_util::Stream<Item = Result<R, E>>,
+    R: RecordText,
     PrintError: From<E>,
 {
     let mut stream = std::pin::pin!(stream);
@@ -501,11 +502,11 @@ where
                 Format::Json => {
                     // "[" waits for the first record, so an error before it leaves stdout clean.
                     out.write_all(if n == 0 { b"[\n  " } else { b",\n  " })?;
-                    output::write_record(&mut out, &raw, with_type)?;
+                    output::write_record(&mut out, raw.text(), with_type)?;
                 }
                 Format::Csv | Format::Table => {
                     let record: Map<String, Value> =
-                        serde_json::from_str(raw.get()).map_err(output::PassError::Json)?;
+                        serde_json::from_str(raw.text()).map_err(output::PassError::Json)?;
                     let flat = Flat::of(&record, shape, with_type);
                     if format == Format::Table {
                         table.push(flat);
@@ -552,6 +553,23 @@ where
         eprintln!("{n} record{}", if n == 1 { "" } else { "s" });
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A record's JSON text, checked as JSON.
+trait RecordText {
+    fn text(&self) -> &str;
+}
+
+impl RecordText for sfkit_client::RawRecord {
+    fn text(&self) -> &str {
+        self.get()
+    }
+}
+
+impl RecordText for Box<RawValue> {
+    fn text(&self) -> &str {
+        self.get()
+    }
 }
 
 /// Why printing records stopped.
