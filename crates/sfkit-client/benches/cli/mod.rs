@@ -248,11 +248,14 @@ pub(super) fn measure_worker() {
     let seconds = t.elapsed().as_secs_f64();
     // The wrapper's only child has exited and been waited for: the children's peak is its own.
     #[cfg(unix)]
-    let hwm_kib = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
-        .expect("getrusage")
-        .max_rss();
+    let (hwm_kib, cpu) = {
+        let u = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+            .expect("getrusage");
+        let secs = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+        (u.max_rss(), secs(u.user_time()) + secs(u.system_time()))
+    };
     #[cfg(not(unix))]
-    let hwm_kib = -1;
+    let (hwm_kib, cpu) = (-1, f64::NAN);
     let tail = String::from_utf8_lossy(&tail);
     let last = tail.trim_end().lines().last().unwrap_or("").to_owned();
     println!(
@@ -261,6 +264,7 @@ pub(super) fn measure_worker() {
             "seconds": seconds,
             // Linux reports ru_maxrss in KiB.
             "hwm_kib": hwm_kib,
+            "cpu_seconds": cpu,
             "bytes": bytes,
             "lines": lines,
             "last": last,
@@ -319,6 +323,8 @@ pub(super) fn fetch_worker() {
 
 struct Measured {
     seconds: f64,
+    /// User plus system CPU time of the whole process.
+    cpu: f64,
     hwm_kib: i64,
     bytes: usize,
     lines: usize,
@@ -326,9 +332,13 @@ struct Measured {
     reported_seconds: Option<f64>,
 }
 
-/// The built `sfkit`: `target/release/sfkit` in a full run, `target/debug/sfkit` in a smoke
-/// run (this bench does not build another package; `cargo build --release -p sfkit` first).
+/// The built `sfkit`: `SFKIT_BENCH_SFKIT` if set (to compare two builds), else
+/// `target/release/sfkit` in a full run and `target/debug/sfkit` in a smoke run (this bench
+/// does not build another package; `cargo build --release -p sfkit` first).
 fn sfkit_binary(scale: &Scale) -> Result<PathBuf, String> {
+    if let Some(bin) = std::env::var_os("SFKIT_BENCH_SFKIT") {
+        return Ok(PathBuf::from(bin));
+    }
     let profile = if scale.full { "release" } else { "debug" };
     let bin = target_dir().join(profile).join("sfkit");
     if !bin.exists() {
@@ -397,6 +407,7 @@ fn measured(cmd: &[String], env: &[(&str, String)], name: &str) -> Measured {
         .and_then(|r| r["seconds"].as_f64());
     Measured {
         seconds: v["seconds"].as_f64().expect("seconds"),
+        cpu: v["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
         hwm_kib: v["hwm_kib"].as_i64().expect("hwm"),
         bytes: v["bytes"].as_u64().expect("bytes") as usize,
         lines: v["lines"].as_u64().expect("lines") as usize,
@@ -556,7 +567,7 @@ pub(super) fn cli(scale: &Scale) {
         }
     }
     println!(
-        "   | client | median wall time (start to exit) | its own query time | median peak RSS | stdout | time vs raw fetch | time vs sfkit | peak RSS vs sfkit |"
+        "   | client | median wall time (start to exit) | its own query time | median CPU (user+sys) | median peak RSS | stdout | time vs raw fetch | time vs sfkit | CPU vs sfkit | peak RSS vs sfkit |"
     );
     let med = |v: &[Measured], f: fn(&Measured) -> f64| median_f64(v.iter().map(f).collect());
     let of = |name: &str| {
@@ -570,14 +581,22 @@ pub(super) fn cli(scale: &Scale) {
         .map(|v| med(v, |m| m.seconds))
         .fold(f64::INFINITY, f64::min);
     let sfkit = of("sfkit query --format json").filter(|v| !v.is_empty());
-    let (s_time, s_hwm) = sfkit.map_or((f64::NAN, f64::NAN), |v| {
-        (med(v, |m| m.seconds), med(v, |m| m.hwm_kib as f64))
+    let (s_time, s_cpu, s_hwm) = sfkit.map_or((f64::NAN, f64::NAN, f64::NAN), |v| {
+        (
+            med(v, |m| m.seconds),
+            med(v, |m| m.cpu),
+            med(v, |m| m.hwm_kib as f64),
+        )
     });
     for (name, v) in &runs {
         if v.is_empty() {
             continue;
         }
-        let (t, h) = (med(v, |m| m.seconds), med(v, |m| m.hwm_kib as f64));
+        let (t, c, h) = (
+            med(v, |m| m.seconds),
+            med(v, |m| m.cpu),
+            med(v, |m| m.hwm_kib as f64),
+        );
         let own = v
             .iter()
             .filter_map(|m| m.reported_seconds)
@@ -588,11 +607,12 @@ pub(super) fn cli(scale: &Scale) {
             format!("{:.3} s", median_f64(own))
         };
         println!(
-            "   | {name} | {t:.3} s | {own} | {} | {:.1} MB | {:.2}x | {:.2}x | {:.2}x |",
+            "   | {name} | {t:.3} s | {own} | {c:.3} s | {} | {:.1} MB | {:.2}x | {:.2}x | {:.2}x | {:.2}x |",
             mib(h as i64),
             v[0].bytes as f64 / 1e6,
             t / raw,
             t / s_time,
+            c / s_cpu,
             h / s_hwm,
         );
     }
