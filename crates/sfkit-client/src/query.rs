@@ -127,24 +127,7 @@ struct State<T> {
 
 /// A page request running on its own task; dropping it (the caller dropped the stream) stops
 /// it.
-struct Prefetch(tokio::task::JoinHandle<Result<Fetched, Error>>);
-
-/// What a prefetch hands over: the page split into records, or its bare text (see
-/// [`Split`]).
-enum Fetched {
-    Split(SplitPage),
-    Body(Vec<u8>),
-}
-
-/// Where a page is checked and split into records. On the fetching task for callers that
-/// decode records (their own work per record is the larger); in the caller for a raw stream,
-/// whose caller does little per record: the fetching task, busy with the connection and TLS,
-/// is then the slower side, and moving the split off it balances the two (measured: issue 11).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Split {
-    Ahead,
-    InCaller,
-}
+struct Prefetch(tokio::task::JoinHandle<Result<SplitPage, Error>>);
 
 impl Drop for Prefetch {
     fn drop(&mut self) {
@@ -153,25 +136,18 @@ impl Drop for Prefetch {
 }
 
 impl Prefetch {
-    fn start(client: &Client, req: Req, context: &str, split: Split) -> Self {
+    fn start(client: &Client, req: Req, context: &str) -> Self {
         let (client, context) = (client.clone(), context.to_owned());
+        // The page is checked and split on this task too, beside the caller's work.
         Prefetch(tokio::spawn(async move {
-            let body = client.send(&req).await?.body;
-            Ok(match split {
-                Split::Ahead => Fetched::Split(SplitPage::parse(body, &context)?),
-                Split::InCaller => Fetched::Body(body),
-            })
+            SplitPage::parse(client.send(&req).await?.body, &context)
         }))
     }
 
-    async fn page(mut self, context: &str) -> Result<SplitPage, Error> {
-        let fetched = (&mut self.0)
+    async fn page(mut self) -> Result<SplitPage, Error> {
+        (&mut self.0)
             .await
-            .map_err(|e| Error::decode("query", format!("the page fetch stopped: {e}")))??;
-        match fetched {
-            Fetched::Split(page) => Ok(page),
-            Fetched::Body(body) => SplitPage::parse(body, context),
-        }
+            .map_err(|e| Error::decode("query", format!("the page fetch stopped: {e}")))?
     }
 }
 
@@ -211,7 +187,6 @@ impl Client {
         self.records(
             soql,
             options,
-            Split::Ahead,
             |raw| serde_json::from_str(raw.get()),
             serde_json::from_value,
         )
@@ -225,7 +200,7 @@ impl Client {
         soql: &str,
         options: QueryOptions,
     ) -> impl Stream<Item = Result<RawRecord, Error>> + Send + 'static {
-        self.records(soql, options, Split::InCaller, Ok, |record| {
+        self.records(soql, options, Ok, |record| {
             serde_json::to_string(&record).map(RawRecord::owned)
         })
     }
@@ -237,7 +212,6 @@ impl Client {
         &self,
         soql: &str,
         options: QueryOptions,
-        split: Split,
         decode: fn(RawRecord) -> Result<T, serde_json::Error>,
         decode_value: fn(Value) -> Result<T, serde_json::Error>,
     ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
@@ -262,7 +236,7 @@ impl Client {
                     return Ok(Some((item, st)));
                 }
                 let page = match (st.pending.take(), st.first.take()) {
-                    (Some(fetch), _) => fetch.page(&st.context).await?,
+                    (Some(fetch), _) => fetch.page().await?,
                     (None, Some(soql)) => SplitPage::parse(
                         first_page_body(&st.client, &soql, options, &st.context).await?,
                         &st.context,
@@ -273,7 +247,7 @@ impl Client {
                 // (one page more in memory at most).
                 st.pending = page.next_records_url.map(|url| {
                     let req = with_options(Req::new(Method::GET, Target::Raw(url)), options);
-                    Prefetch::start(&st.client, req, &st.context, split)
+                    Prefetch::start(&st.client, req, &st.context)
                 });
                 st.ready.reserve(page.records.len());
                 for range in page.records {
