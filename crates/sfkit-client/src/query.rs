@@ -45,6 +45,9 @@ struct SplitPage {
     /// Where each record is in `text`.
     records: Vec<Range<usize>>,
     next_records_url: Option<String>,
+    /// Whether some record may hold a child subquery's result (it has `done`): one search of
+    /// the page instead of one per record.
+    has_children: bool,
 }
 
 impl SplitPage {
@@ -62,7 +65,7 @@ impl SplitPage {
         let page: Page<'_> = serde_json::from_str(&text).map_err(|e| Error::decode(context, e))?;
         // A borrowed record is a slice of `text`: its place is the distance between the two.
         let base = text.as_ptr() as usize;
-        let records = page
+        let records: Vec<Range<usize>> = page
             .records
             .iter()
             .map(|r| {
@@ -70,10 +73,17 @@ impl SplitPage {
                 start..start + r.get().len()
             })
             .collect();
+        let has_children = match (records.first(), records.last()) {
+            (Some(first), Some(last)) => text
+                .get(first.start..last.end)
+                .is_some_and(|all| all.contains("\"done\"")),
+            _ => false,
+        };
         Ok(SplitPage {
             next_records_url: page.next_records_url,
             records,
             text: Arc::new(text),
+            has_children,
         })
     }
 }
@@ -257,7 +267,7 @@ impl Client {
                     };
                     // Only a record with a child subquery result has `done`; only those may
                     // need their children's further pages.
-                    let item = if raw.get().contains("\"done\"") {
+                    let item = if page.has_children && raw.get().contains("\"done\"") {
                         let mut record: Map<String, Value> = serde_json::from_str(raw.get())
                             .map_err(|e| Error::decode(st.context.as_str(), e))?;
                         complete_children(&st.client, &mut record, options).await?;
