@@ -10,7 +10,10 @@
 //!    peak RSS (VmHWM) is read at the end (target: under 50 MB);
 //! 3. **peers**: 100,000 rows through sfkit's query stream, simple-salesforce's `query_all_iter`
 //!    (Python) and jsforce's `autoFetch` (Node), each in its own process, against the same org
-//!    and data in one run: time and peak RSS of each.
+//!    and data in one run: time and peak RSS of each;
+//! 4. **cli**: `sfkit query --format json` (the built binary) against curl and a bare reqwest
+//!    loop fetching the same pages, and the two peers, from a static HTTPS server answering
+//!    pre-built pages (issue 11; see `benches/cli/mod.rs`).
 //!
 //! Parts 2 and 3 run the org in a separate process (this binary again, with
 //! `SFKIT_CLIENT_BENCH_ROLE=org`), serving HTTPS over a data set built once into
@@ -19,8 +22,9 @@
 //! a process of its own and its VmHWM is its own. The Python and Node scripts are in
 //! `benches/peers/`.
 //!
-//! Run with `cargo bench -p sfkit-client --bench client`; `SFKIT_BENCH_ONLY=overhead|stream|peers`
-//! runs one part. Part 3 needs `target/bench-venv` (or `SFKIT_BENCH_PYTHON`) with
+//! Run with `cargo bench -p sfkit-client --bench client`;
+//! `SFKIT_BENCH_ONLY=overhead|stream|peers|cli` runs one part. Part 4 runs `target/release/sfkit`
+//! (`cargo build --release -p sfkit` first; the smoke run uses `target/debug/sfkit`). Part 3 needs `target/bench-venv` (or `SFKIT_BENCH_PYTHON`) with
 //! `tests/compat/requirements.txt` installed, and `npm ci` done in `tests/compat`; a client that
 //! is missing is skipped with a message. Without `--bench` in its arguments (as
 //! `cargo test --benches` runs it) it does a small smoke run: 2,000 Accounts in a temporary
@@ -101,10 +105,14 @@ const STREAM_SOQL: &str = "SELECT Id, Name, Industry, Type, BillingCity, Billing
 /// 50 MB, decimal (47.7 MiB): the stricter reading of the target.
 const STREAM_LIMIT_BYTES: f64 = 50e6;
 
+mod cli;
+
 fn main() {
     match std::env::var(ROLE_ENV).as_deref() {
         Ok("org") => return serve_org(),
         Ok("stream") => return stream_worker(),
+        Ok("measure") => return cli::measure_worker(),
+        Ok("fetch") => return cli::fetch_worker(),
         Ok(other) => panic!("unknown {ROLE_ENV}: {other}"),
         Err(_) => {}
     }
@@ -117,8 +125,8 @@ fn main() {
     let only = std::env::var("SFKIT_BENCH_ONLY").ok();
     if let Some(o) = only.as_deref() {
         assert!(
-            ["overhead", "stream", "peers"].contains(&o),
-            "SFKIT_BENCH_ONLY is one of overhead, stream, peers; not {o:?}"
+            ["overhead", "stream", "peers", "cli"].contains(&o),
+            "SFKIT_BENCH_ONLY is one of overhead, stream, peers, cli; not {o:?}"
         );
     }
     let wanted = |part: &str| only.as_deref().is_none_or(|o| o == part);
@@ -158,6 +166,9 @@ fn main() {
             peers(&org, scale);
         }
         org.stop();
+    }
+    if wanted("cli") {
+        cli::cli(scale);
     }
     println!();
     println!("load average at end {}", load_average());
@@ -980,8 +991,14 @@ fn report_stream(scale: &Scale, s: &StreamResult) {
 // ---------------------------------------------------------------------------------------------
 // 3. sfkit, simple-salesforce and jsforce side by side
 
-/// How to run one of the three clients, or why it cannot run here.
-fn peer_commands(org: &OrgProcess, soql: &str, n: usize) -> Vec<(String, Result<Command, String>)> {
+/// A peer's command line and the environment it needs besides the query's, or why it cannot
+/// run here.
+type PeerCommand = Result<(Vec<String>, Vec<(&'static str, String)>), String>;
+
+/// simple-salesforce's and jsforce's scripts in `benches/peers`, for parts 3 and 4. Each needs
+/// `SFKIT_URL`, `SFKIT_TOKEN`, `SFKIT_SOQL`, `SFKIT_EXPECT`, `SFKIT_API_VERSION` and its
+/// runtime's CA variable on top.
+fn peer_script_commands() -> Vec<(&'static str, PeerCommand)> {
     let peers = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/peers");
     let python = std::env::var_os("SFKIT_BENCH_PYTHON")
         .map(PathBuf::from)
@@ -1003,11 +1020,16 @@ fn peer_commands(org: &OrgProcess, soql: &str, n: usize) -> Vec<(String, Result<
             python.display()
         ))
     } else {
-        let mut cmd = Command::new(&python);
-        cmd.arg(peers.join("simple_salesforce_stream.py"))
-            .env("REQUESTS_CA_BUNDLE", &org.ca);
-        with_query_env(&mut cmd, org, soql, n);
-        Ok(cmd)
+        Ok((
+            vec![
+                python.display().to_string(),
+                peers
+                    .join("simple_salesforce_stream.py")
+                    .display()
+                    .to_string(),
+            ],
+            Vec::new(),
+        ))
     };
     let compat = repo_dir().join("tests/compat");
     let node_ok = Command::new("node")
@@ -1021,22 +1043,42 @@ fn peer_commands(org: &OrgProcess, soql: &str, n: usize) -> Vec<(String, Result<
     } else if !compat.join("node_modules/jsforce/package.json").exists() {
         Err("no jsforce in tests/compat/node_modules (run `npm ci` in tests/compat)".to_owned())
     } else {
-        let mut cmd = Command::new("node");
-        cmd.arg(peers.join("jsforce_stream.mjs"))
-            .env("NODE_EXTRA_CA_CERTS", &org.ca)
-            .env("SFKIT_JSFORCE_FROM", compat.join("package.json"));
-        with_query_env(&mut cmd, org, soql, n);
-        Ok(cmd)
+        Ok((
+            vec![
+                "node".to_owned(),
+                peers.join("jsforce_stream.mjs").display().to_string(),
+            ],
+            vec![(
+                "SFKIT_JSFORCE_FROM",
+                compat.join("package.json").display().to_string(),
+            )],
+        ))
     };
-    vec![
+    vec![("simple-salesforce", python_cmd), ("jsforce", node_cmd)]
+}
+
+/// How to run one of the three clients, or why it cannot run here.
+fn peer_commands(org: &OrgProcess, soql: &str, n: usize) -> Vec<(String, Result<Command, String>)> {
+    let mut all = vec![
         ("sfkit".to_owned(), Ok(sfkit_command(org, soql, n))),
         (
             "(bare reqwest + serde_json)".to_owned(),
             Ok(bare_command(org, soql, n)),
         ),
-        ("simple-salesforce".to_owned(), python_cmd),
-        ("jsforce".to_owned(), node_cmd),
-    ]
+    ];
+    for (name, peer) in peer_script_commands() {
+        let cmd = peer.map(|(argv, env)| {
+            let mut cmd = Command::new(&argv[0]);
+            cmd.args(&argv[1..])
+                .envs(env)
+                .env("REQUESTS_CA_BUNDLE", &org.ca)
+                .env("NODE_EXTRA_CA_CERTS", &org.ca);
+            with_query_env(&mut cmd, org, soql, n);
+            cmd
+        });
+        all.push((name.to_owned(), cmd));
+    }
+    all
 }
 
 fn peers(org: &OrgProcess, scale: &Scale) {

@@ -47,7 +47,7 @@ pub use composite::{
 pub use csv::ByteRecord;
 pub use error::{ApiError, ApiErrorEntry, AuthError, Error, ErrorCode};
 pub use misc::{ApiVersion, DescribeGlobal, GlobalSObject, Limit};
-pub use query::{MAX_SOQL_CHARS, QueryOptions, QueryPage};
+pub use query::{MAX_SOQL_CHARS, QueryOptions, QueryPage, RawRecord};
 pub use secret::Secret;
 pub use soap::{LeadConvert, LeadConvertResult, Soap};
 pub use sobjects::{

@@ -5,12 +5,15 @@
 //! relationship's own locator before it is handed out, so every record is whole.
 
 use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::Arc;
 
 use futures_util::stream::{self, Stream};
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::client::{Client, Req, Target};
@@ -35,15 +38,77 @@ struct Page {
     records: Vec<Map<String, Value>>,
 }
 
-/// A page whose records are kept as text until each is decoded once, straight into the
-/// caller's type (building a map first and converting it cost as much again).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawPage {
-    #[serde(default)]
+/// A page as text, split into its records: each is decoded once, straight into the caller's
+/// type (building a map first and converting it cost as much again), or handed out as it is.
+struct SplitPage {
+    text: Arc<String>,
+    /// Where each record is in `text`.
+    records: Vec<Range<usize>>,
     next_records_url: Option<String>,
-    #[serde(default)]
-    records: Vec<Box<serde_json::value::RawValue>>,
+    /// Whether some record may hold a child subquery's result (it has `done`): one search of
+    /// the page instead of one per record.
+    has_children: bool,
+}
+
+impl SplitPage {
+    /// Checks the page as JSON and finds its records, copying nothing.
+    fn parse(body: Vec<u8>, context: &str) -> Result<SplitPage, Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Page<'a> {
+            #[serde(default)]
+            next_records_url: Option<String>,
+            #[serde(default, borrow)]
+            records: Vec<&'a RawValue>,
+        }
+        let text = String::from_utf8(body).map_err(|e| Error::decode(context, e))?;
+        let page: Page<'_> = serde_json::from_str(&text).map_err(|e| Error::decode(context, e))?;
+        // A borrowed record is a slice of `text`: its place is the distance between the two.
+        let base = text.as_ptr() as usize;
+        let records: Vec<Range<usize>> = page
+            .records
+            .iter()
+            .map(|r| {
+                let start = r.get().as_ptr() as usize - base;
+                start..start + r.get().len()
+            })
+            .collect();
+        let has_children = match (records.first(), records.last()) {
+            (Some(first), Some(last)) => text
+                .get(first.start..last.end)
+                .is_some_and(|all| all.contains("\"done\"")),
+            _ => false,
+        };
+        Ok(SplitPage {
+            next_records_url: page.next_records_url,
+            records,
+            text: Arc::new(text),
+            has_children,
+        })
+    }
+}
+
+/// One record of a query as Salesforce sent it ([`Client::query_raw`]): a view into its
+/// page's text, which it keeps alive.
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    page: Arc<String>,
+    range: Range<usize>,
+}
+
+impl RawRecord {
+    /// The record's JSON text.
+    pub fn get(&self) -> &str {
+        self.page.get(self.range.clone()).unwrap_or_default()
+    }
+
+    fn owned(text: String) -> Self {
+        let range = 0..text.len();
+        RawRecord {
+            page: Arc::new(text),
+            range,
+        }
+    }
 }
 
 /// The first page of a query: its total size and records (for callers that want one page).
@@ -72,7 +137,7 @@ struct State<T> {
 
 /// A page request running on its own task; dropping it (the caller dropped the stream) stops
 /// it.
-struct Prefetch(tokio::task::JoinHandle<Result<RawPage, Error>>);
+struct Prefetch(tokio::task::JoinHandle<Result<SplitPage, Error>>);
 
 impl Drop for Prefetch {
     fn drop(&mut self) {
@@ -83,12 +148,13 @@ impl Drop for Prefetch {
 impl Prefetch {
     fn start(client: &Client, req: Req, context: &str) -> Self {
         let (client, context) = (client.clone(), context.to_owned());
+        // The page is checked and split on this task too, beside the caller's work.
         Prefetch(tokio::spawn(async move {
-            client.send_json::<RawPage>(&req, &context).await
+            SplitPage::parse(client.send(&req).await?.body, &context)
         }))
     }
 
-    async fn page(mut self) -> Result<RawPage, Error> {
+    async fn page(mut self) -> Result<SplitPage, Error> {
         (&mut self.0)
             .await
             .map_err(|e| Error::decode("query", format!("the page fetch stopped: {e}")))?
@@ -128,6 +194,40 @@ impl Client {
     where
         T: DeserializeOwned + Send + 'static,
     {
+        self.records(
+            soql,
+            options,
+            |raw| serde_json::from_str(raw.get()),
+            serde_json::from_value,
+        )
+    }
+
+    /// [`Self::query_with`], each record as the text Salesforce sent (children completed),
+    /// for a caller that passes records on rather than reading them: once a page is checked
+    /// and split, nothing is decoded or copied.
+    pub fn query_raw(
+        &self,
+        soql: &str,
+        options: QueryOptions,
+    ) -> impl Stream<Item = Result<RawRecord, Error>> + Send + 'static {
+        self.records(soql, options, Ok, |record| {
+            serde_json::to_string(&record).map(RawRecord::owned)
+        })
+    }
+
+    /// The record stream behind [`Self::query_with`] and [`Self::query_raw`]: `decode` turns a
+    /// record's text into `T`; `decode_value` does it for a record that had to be decoded
+    /// anyway (to fetch the rest of its children).
+    fn records<T>(
+        &self,
+        soql: &str,
+        options: QueryOptions,
+        decode: fn(RawRecord) -> Result<T, serde_json::Error>,
+        decode_value: fn(Value) -> Result<T, serde_json::Error>,
+    ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+    where
+        T: Send + 'static,
+    {
         let state = State {
             client: self.clone(),
             first: Some(soql.to_owned()),
@@ -145,11 +245,12 @@ impl Client {
                 if let Some(item) = st.ready.pop_front() {
                     return Ok(Some((item, st)));
                 }
-                let page: RawPage = match (st.pending.take(), st.first.take()) {
+                let page = match (st.pending.take(), st.first.take()) {
                     (Some(fetch), _) => fetch.page().await?,
-                    (None, Some(soql)) => {
-                        first_page(&st.client, &soql, options, &st.context).await?
-                    }
+                    (None, Some(soql)) => SplitPage::parse(
+                        first_page_body(&st.client, &soql, options, &st.context).await?,
+                        &st.context,
+                    )?,
                     (None, None) => return Ok(None),
                 };
                 // Ask for the next page now, so the org works while the caller reads this one
@@ -158,17 +259,21 @@ impl Client {
                     let req = with_options(Req::new(Method::GET, Target::Raw(url)), options);
                     Prefetch::start(&st.client, req, &st.context)
                 });
-                for raw in page.records {
-                    let text = raw.get();
+                st.ready.reserve(page.records.len());
+                for range in page.records {
+                    let raw = RawRecord {
+                        page: page.text.clone(),
+                        range,
+                    };
                     // Only a record with a child subquery result has `done`; only those may
                     // need their children's further pages.
-                    let item = if text.contains("\"done\"") {
-                        let mut record: Map<String, Value> = serde_json::from_str(text)
+                    let item = if page.has_children && raw.get().contains("\"done\"") {
+                        let mut record: Map<String, Value> = serde_json::from_str(raw.get())
                             .map_err(|e| Error::decode(st.context.as_str(), e))?;
                         complete_children(&st.client, &mut record, options).await?;
-                        serde_json::from_value(Value::Object(record))
+                        decode_value(Value::Object(record))
                     } else {
-                        serde_json::from_str(text)
+                        decode(raw)
                     }
                     .map_err(|e| Error::decode(st.context.as_str(), e))?;
                     st.ready.push_back(item);
@@ -237,6 +342,17 @@ async fn first_page<T: DeserializeOwned>(
     options: QueryOptions,
     context: &str,
 ) -> Result<T, Error> {
+    let body = first_page_body(client, soql, options, context).await?;
+    serde_json::from_slice(&body).map_err(|e| Error::decode(context, e))
+}
+
+/// [`first_page`]'s answer, as bytes.
+async fn first_page_body(
+    client: &Client,
+    soql: &str,
+    options: QueryOptions,
+    context: &str,
+) -> Result<Vec<u8>, Error> {
     let chars = soql.chars().count();
     if chars > MAX_SOQL_CHARS {
         return Err(Error::Api(ApiError::local(
@@ -251,7 +367,7 @@ async fn first_page<T: DeserializeOwned>(
     let encoded = encode_component(soql);
     if encoded.len() <= LONGEST_QUERY_IN_URL {
         let req = with_options(Req::get(&[resource(options), ""]).query("q", soql), options);
-        return client.send_json(&req, context).await;
+        return Ok(client.send(&req).await?.body);
     }
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -261,7 +377,7 @@ async fn first_page<T: DeserializeOwned>(
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct SubAnswer {
-        body: Box<serde_json::value::RawValue>,
+        body: Box<RawValue>,
         http_status_code: u16,
     }
     let url = format!(
@@ -289,7 +405,7 @@ async fn first_page<T: DeserializeOwned>(
             sub.body.get().as_bytes(),
         )));
     }
-    serde_json::from_str(sub.body.get()).map_err(|e| Error::decode(context, e))
+    Ok(sub.body.get().as_bytes().to_vec())
 }
 
 fn with_options(mut req: Req, options: QueryOptions) -> Req {

@@ -269,6 +269,19 @@ async fn query_streams_every_page_and_child_pages() {
         .collect();
     let expected: Vec<String> = (0..700).map(|i| format!("K{i:03}")).collect();
     assert_eq!(names, expected);
+    // As text (query_raw): the same record, children completed.
+    let raw: Vec<sfkit_client::RawRecord> = c
+        .query_raw(
+            &format!(
+                "SELECT Id, (SELECT Id, LastName FROM Contacts ORDER BY LastName) FROM Account WHERE Id = '{parent}'"
+            ),
+            QueryOptions::default(),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    let as_text: Record = serde_json::from_str(raw[0].get()).unwrap();
+    assert_eq!(as_text, rows[0]);
 
     // queryAll sees deleted rows; a bad query is typed.
     let victim = ids.iter().nth(1).unwrap();

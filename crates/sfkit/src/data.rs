@@ -1,18 +1,21 @@
 //! The commands that work with an org: `actions`, `run`, `query`, `search`, `describe`,
-//! `limits`. Output is a table for people, JSON (or CSV) for programs. Exit codes: 0 success,
-//! 2 a usage or validation error, 3 an error Salesforce answered, 4 no connection or login.
+//! `limits`. Output is a table for people, JSON (or CSV) for programs (see [`crate::output`]).
+//! Exit codes: 0 success, 2 a usage or validation error, 3 an error Salesforce answered, 4 no
+//! connection or login.
 
-use std::collections::BTreeSet;
-use std::io::{IsTerminal as _, Write as _};
+use std::borrow::Cow;
+use std::io::{Read as _, Write as _};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use futures_util::TryStreamExt as _;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
-use sfkit_actions::{ActionError, Catalog, Ctx, Kind, Origin, strip_attributes};
-use sfkit_client::{QueryOptions, Record};
+use sfkit_actions::{ActionError, Catalog, Ctx, Kind, Origin};
+use sfkit_client::QueryOptions;
 
 use crate::connect;
+use crate::output::{self, Flat, Shape};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -42,14 +45,19 @@ pub(crate) struct ActionsArgs {
 /// `sfkit run`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  sfkit run createLead -p lastName=Ng -p company=\"Acme Co\"\n  sfkit run listOpportunities -p isClosed=false -p orderBy=amount -p orderDirection=desc\n  sfkit run updateAccount --json '{\"id\": \"001...\", \"Custom_Field__c\": 5}'\n  sfkit run createRecord -p sobject=Invoice__c -p fields:='{\"Name\": \"INV-1\"}'"
+    after_help = "Examples:\n  sfkit run createLead -p lastName=Ng -p company=\"Acme Co\"\n  sfkit run listOpportunities -p isClosed=false -p orderBy=amount -p orderDirection=desc\n  sfkit run updateAccount --input '{\"id\": \"001...\", \"Custom_Field__c\": 5}'\n  sfkit run createRecord -p sobject=Invoice__c -p fields:='{\"Name\": \"INV-1\"}'\n  sfkit run listAccounts --input @params.json --json | jq '.records[].Name'"
 )]
 pub(crate) struct RunArgs {
     /// The action (see `sfkit actions`).
     name: String,
-    /// All parameters as one JSON object.
-    #[arg(long, value_name = "JSON")]
-    json: Option<String>,
+    /// All parameters as one JSON object: the JSON itself, `@FILE` to read it from a file, or
+    /// `-` to read it from standard input. `--param`s are applied on top.
+    #[arg(long, value_name = "JSON|@FILE|-")]
+    input: Option<String>,
+    /// Print JSON (the default when stdout is not a terminal; on a terminal the result is a
+    /// table or key/value lines).
+    #[arg(long)]
+    json: bool,
     /// One parameter, `key=value` (typed by the action's schema) or `key:=JSON`; repeatable.
     #[arg(long = "param", short = 'p', value_name = "KEY=VALUE")]
     params: Vec<String>,
@@ -196,7 +204,14 @@ pub(crate) fn actions(args: ActionsArgs) -> anyhow::Result<ExitCode> {
                         ]
                     })
                     .collect();
-                print_table(&["ACTION", "KIND", "DESCRIPTION"], &rows);
+                println!(
+                    "{}",
+                    output::table(
+                        &headers(&["ACTION", "KIND", "DESCRIPTION"]),
+                        &rows,
+                        output::stdout_width()
+                    )
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -220,14 +235,31 @@ pub(crate) fn actions(args: ActionsArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Builds an action's input from `--json` and `--param`s, typing each value by the schema.
+/// Reads `--input`: the JSON itself, `@FILE`, or `-` for standard input.
+fn input_text(arg: &str) -> Result<Cow<'_, str>, String> {
+    if arg == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("--input -: reading standard input: {e}"))?;
+        Ok(Cow::Owned(text))
+    } else if let Some(path) = arg.strip_prefix('@') {
+        std::fs::read_to_string(path)
+            .map(Cow::Owned)
+            .map_err(|e| format!("--input @{path}: {e}"))
+    } else {
+        Ok(Cow::Borrowed(arg))
+    }
+}
+
+/// Builds an action's input from `--input` and `--param`s, typing each value by the schema.
 fn run_input(catalog: &Catalog, args: &RunArgs) -> Result<Value, ActionError> {
     let usage = |m: String| ActionError::invalid("INVALID_ARGUMENT", m, Vec::new());
-    let mut input = match &args.json {
-        Some(text) => match serde_json::from_str::<Value>(text) {
+    let mut input = match &args.input {
+        Some(arg) => match serde_json::from_str::<Value>(&input_text(arg).map_err(usage)?) {
             Ok(Value::Object(m)) => m,
-            Ok(_) => return Err(usage("--json takes a JSON object".into())),
-            Err(e) => return Err(usage(format!("--json is not valid JSON: {e}"))),
+            Ok(_) => return Err(usage("--input takes a JSON object".into())),
+            Err(e) => return Err(usage(format!("--input is not valid JSON: {e}"))),
         },
         None => Map::new(),
     };
@@ -261,6 +293,9 @@ fn run_input(catalog: &Catalog, args: &RunArgs) -> Result<Value, ActionError> {
 }
 
 pub(crate) fn run(target: &connect::Target, args: RunArgs) -> anyhow::Result<ExitCode> {
+    // A program reading the output gets JSON, errors included; a person gets a table.
+    let width = output::stdout_width();
+    let json_out = args.json || width.is_none();
     let catalog = Catalog::new();
     if catalog.get(&args.name).is_none() {
         let e = ActionError::invalid(
@@ -271,32 +306,46 @@ pub(crate) fn run(target: &connect::Target, args: RunArgs) -> anyhow::Result<Exi
             ),
             Vec::new(),
         );
-        return Ok(report(&e, true));
+        return Ok(report(&e, json_out));
     }
     let input = match run_input(&catalog, &args) {
         Ok(i) => i,
-        Err(e) => return Ok(report(&e, true)),
+        Err(e) => return Ok(report(&e, json_out)),
     };
     // Parameters are checked before connecting, so a bad call costs nothing.
     if let Some(a) = catalog.get(&args.name)
         && let Err(e) = sfkit_actions::params::check(a.params(), &input, a.takes_api_fields())
     {
-        return Ok(report(&e, true));
+        return Ok(report(&e, json_out));
     }
-    with_connection(target, true, |ctx| async move {
+    with_connection(target, json_out, |ctx| async move {
         let out = catalog.run(&ctx, &args.name, &input).await?;
-        println!(
-            "{}",
+        let text = if json_out {
             serde_json::to_string_pretty(&out).unwrap_or_else(|_| out.to_string())
-        );
-        Ok(ExitCode::SUCCESS)
+        } else {
+            output::readable(&args.name, &out, width)
+        };
+        print_text(&text)
     })
+}
+
+/// Prints `text` and a newline. A reader that went away (`| head`) is not an error.
+fn print_text(text: &str) -> Result<ExitCode, ActionError> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(output_failed(e)),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn output_failed(e: impl std::fmt::Display) -> ActionError {
+    ActionError::invalid("OUTPUT_FAILED", e.to_string(), Vec::new())
 }
 
 pub(crate) fn query(target: &connect::Target, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let soql = if args.soql == "-" {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+        std::io::stdin().read_to_string(&mut s)?;
         s
     } else {
         args.soql.clone()
@@ -311,11 +360,11 @@ pub(crate) fn query(target: &connect::Target, args: QueryArgs) -> anyhow::Result
         if is_bare_count(&soql) {
             // `SELECT COUNT()` answers its count as totalSize, with no rows to print.
             let page = ctx.client.query_page(&soql, options).await?;
-            print_count(page.total_size, format)?;
-            return Ok(ExitCode::SUCCESS);
+            return print_count(page.total_size, format);
         }
-        let stream = ctx.client.query_with::<Record>(&soql, options);
-        print_records(stream, format, false).await
+        // Each record stays the text it came as until it is printed.
+        let stream = ctx.client.query_raw(&soql, options);
+        print_records(stream, format, &Shape::of_soql(&soql), false).await
     })
 }
 
@@ -335,23 +384,29 @@ fn is_bare_count(soql: &str) -> bool {
         )
 }
 
-fn print_count(n: u64, format: Format) -> Result<(), ActionError> {
-    match format {
-        Format::Json => println!("{}", json!({ "count": n })),
-        Format::Csv => println!("count\n{n}"),
-        Format::Table => print_table(&["count"], &[vec![n.to_string()]]),
-    }
-    Ok(())
+fn print_count(n: u64, format: Format) -> Result<ExitCode, ActionError> {
+    print_text(&match format {
+        Format::Json => json!({ "count": n }).to_string(),
+        Format::Csv => format!("count\n{n}"),
+        Format::Table => output::table(
+            &["count".to_owned()],
+            &[vec![n.to_string()]],
+            output::stdout_width(),
+        ),
+    })
 }
 
 pub(crate) fn search(target: &connect::Target, args: SearchArgs) -> anyhow::Result<ExitCode> {
     let format = if args.json { Format::Json } else { args.format };
     with_connection(target, format == Format::Json, |ctx| async move {
         let records = ctx.client.search(&args.sosl).await?;
-        let records = records.into_iter().map(Ok);
+        // At most 2,000 records: turning each back into text costs nothing worth avoiding.
+        let records = records
+            .into_iter()
+            .map(|r| serde_json::value::to_raw_value(&r));
         let stream = futures_util::stream::iter(records);
         // One search can return several objects: each record says which.
-        print_records(stream, format, true).await
+        print_records(stream, format, &Shape::default(), true).await
     })
 }
 
@@ -362,30 +417,32 @@ pub(crate) fn describe(target: &connect::Target, args: DescribeArgs) -> anyhow::
             .run(&ctx, "describeObject", &json!({"sobject": args.object}))
             .await?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
-        } else {
-            let rows: Vec<Vec<String>> = d
-                .get("fields")
-                .and_then(Value::as_array)
-                .map(|fields| {
-                    fields
-                        .iter()
-                        .map(|f| {
-                            let s = |k: &str| cell(f.get(k).unwrap_or(&Value::Null));
-                            vec![
-                                s("name"),
-                                s("type"),
-                                s("label"),
-                                s("required"),
-                                s("referenceTo"),
-                            ]
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            print_table(&["FIELD", "TYPE", "LABEL", "REQUIRED", "REFERENCES"], &rows);
+            return print_text(&serde_json::to_string_pretty(&d).unwrap_or_default());
         }
-        Ok(ExitCode::SUCCESS)
+        let rows: Vec<Vec<String>> = d
+            .get("fields")
+            .and_then(Value::as_array)
+            .map(|fields| {
+                fields
+                    .iter()
+                    .map(|f| {
+                        let s = |k: &str| output::cell(f.get(k).unwrap_or(&Value::Null));
+                        vec![
+                            s("name"),
+                            s("type"),
+                            s("label"),
+                            s("required"),
+                            s("referenceTo"),
+                        ]
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        print_text(&output::table(
+            &headers(&["FIELD", "TYPE", "LABEL", "REQUIRED", "REFERENCES"]),
+            &rows,
+            output::stdout_width(),
+        ))
     })
 }
 
@@ -397,159 +454,155 @@ pub(crate) fn limits(target: &connect::Target, args: LimitsArgs) -> anyhow::Resu
                 .iter()
                 .map(|(k, l)| (k.clone(), json!({"max": l.max, "remaining": l.remaining})))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
-        } else {
-            let rows: Vec<Vec<String>> = limits
-                .iter()
-                .map(|(k, l)| vec![k.clone(), l.remaining.to_string(), l.max.to_string()])
-                .collect();
-            print_table(&["LIMIT", "REMAINING", "MAX"], &rows);
+            return print_text(&serde_json::to_string_pretty(&m).unwrap_or_default());
         }
-        Ok(ExitCode::SUCCESS)
+        let rows: Vec<Vec<String>> = limits
+            .iter()
+            .map(|(k, l)| vec![k.clone(), l.remaining.to_string(), l.max.to_string()])
+            .collect();
+        print_text(&output::table(
+            &headers(&["LIMIT", "REMAINING", "MAX"]),
+            &rows,
+            output::stdout_width(),
+        ))
     })
 }
 
-/// A value as a table or CSV cell.
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(";"),
-        other => other.to_string(),
-    }
+fn headers(names: &[&str]) -> Vec<String> {
+    names.iter().map(|h| (*h).to_owned()).collect()
 }
 
-/// Flattens parent records into `Parent.Field` columns; child results become their count.
-fn flatten(prefix: &str, record: &Map<String, Value>, out: &mut Vec<(String, Value)>) {
-    for (k, v) in record {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            Value::Object(child) if child.contains_key("records") => {
-                let n = child.get("totalSize").cloned().unwrap_or(Value::Null);
-                out.push((key, n));
-            }
-            Value::Object(parent) => flatten(&key, parent, out),
-            other => out.push((key, other.clone())),
-        }
-    }
-}
-
-/// Prints a stream of records, page by page: JSON and CSV as they come (constant memory), a
-/// table once all are in. A progress count goes to stderr past 2,000 records on a terminal.
+/// Prints a stream of records as they arrive: JSON and CSV a record at a time (constant
+/// memory; JSON without decoding the records), a table once all are in (its columns need
+/// every row). Past the first page, stderr shows the count and rate when it is a terminal.
 ///
 /// With `with_type`, each record keeps `attributes.type` (its object), a column of its own in
 /// CSV and tables; Salesforce's other attributes (URLs, nested ones) are noise here.
-async fn print_records<S>(
+async fn print_records<S, R, E>(
     stream: S,
     format: Format,
+    shape: &Shape,
     with_type: bool,
 ) -> Result<ExitCode, ActionError>
 where
-    S: futures_util::Stream<Item = Result<Record, sfkit_client::Error>>,
+    S: futures_util::Stream<Item = Result<R, E>>,
+    R: RecordText,
+    PrintError: From<E>,
 {
     let mut stream = std::pin::pin!(stream);
-    let progress = std::io::stderr().is_terminal();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut n = 0usize;
-    let mut header: Option<Vec<String>> = None;
-    let mut table: Vec<Vec<(String, Value)>> = Vec::new();
-    let io = |e: std::io::Error| ActionError::invalid("OUTPUT_FAILED", e.to_string(), Vec::new());
-    while let Some(mut record) = stream.try_next().await? {
-        let kind = record
-            .get("attributes")
-            .and_then(|a| a.get("type"))
-            .filter(|_| with_type)
-            .cloned();
-        let mut v = Value::Object(record);
-        strip_attributes(&mut v);
-        let Value::Object(fields) = v else { continue };
-        record = match kind {
-            Some(kind) => {
-                let mut m = Map::new();
-                m.insert("attributes".into(), json!({ "type": kind }));
-                m.extend(fields);
-                m
-            }
-            None => fields,
-        };
-        match format {
-            Format::Json => {
-                // "[" waits for the first record, so an error before it leaves stdout clean.
-                let sep = if n == 0 { "[\n  " } else { ",\n  " };
-                write!(out, "{sep}{}", Value::Object(record)).map_err(io)?;
-            }
-            Format::Csv => {
-                let mut flat = Vec::new();
-                flatten("", &record, &mut flat);
-                let cols = header.get_or_insert_with(|| {
-                    let names: Vec<String> = flat.iter().map(|(k, _)| k.clone()).collect();
-                    let _ = writeln!(out, "{}", csv_row(&names));
-                    names
-                });
-                let row: Vec<String> = cols
-                    .iter()
-                    .map(|c| {
-                        flat.iter()
-                            .find(|(k, _)| k == c)
-                            .map(|(_, v)| cell(v))
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                writeln!(out, "{}", csv_row(&row)).map_err(io)?;
-            }
-            Format::Table => {
-                let mut flat = Vec::new();
-                flatten("", &record, &mut flat);
-                table.push(flat);
-            }
-        }
-        n += 1;
-        if progress && n.is_multiple_of(2000) {
-            eprint!("\r{n} records...");
-        }
-    }
-    if progress && n >= 2000 {
-        eprintln!("\r{n} records.   ");
-    }
-    match format {
-        Format::Json => writeln!(out, "{}]", if n == 0 { "[" } else { "\n" }).map_err(io)?,
-        Format::Csv => {}
-        Format::Table => {
-            let mut cols: Vec<String> = Vec::new();
-            let mut seen = BTreeSet::new();
-            for row in &table {
-                for (k, _) in row {
-                    if seen.insert(k.clone()) {
-                        cols.push(k.clone());
+    let mut progress = output::Progress::new();
+    // Large enough that a page of records is a few writes, not thousands.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut n = 0u64;
+    let mut csv_columns: Option<Vec<String>> = None;
+    let mut table: Vec<Flat> = Vec::new();
+    let printed = async {
+        while let Some(raw) = stream.try_next().await.map_err(PrintError::from)? {
+            match format {
+                Format::Json => {
+                    // "[" waits for the first record, so an error before it leaves stdout clean.
+                    out.write_all(if n == 0 { b"[\n  " } else { b",\n  " })?;
+                    output::write_record(&mut out, raw.text(), with_type)?;
+                }
+                Format::Csv | Format::Table => {
+                    let record: Map<String, Value> =
+                        serde_json::from_str(raw.text()).map_err(output::PassError::Json)?;
+                    let flat = Flat::of(&record, shape, with_type);
+                    if format == Format::Table {
+                        table.push(flat);
+                    } else {
+                        let columns = match &csv_columns {
+                            Some(c) => c,
+                            None => {
+                                let c = flat.columns();
+                                writeln!(out, "{}", csv_row(&c))?;
+                                csv_columns.insert(c)
+                            }
+                        };
+                        writeln!(out, "{}", csv_row(&flat.csv_cells(columns)))?;
                     }
                 }
             }
-            let rows: Vec<Vec<String>> = table
-                .iter()
-                .map(|row| {
-                    cols.iter()
-                        .map(|c| {
-                            row.iter()
-                                .find(|(k, _)| k == c)
-                                .map(|(_, v)| cell(v))
-                                .unwrap_or_default()
-                        })
-                        .collect()
-                })
-                .collect();
-            let headers: Vec<&str> = cols.iter().map(String::as_str).collect();
-            drop(out);
-            print_table(&headers, &rows);
-            eprintln!("{n} record{}", if n == 1 { "" } else { "s" });
-            return Ok(ExitCode::SUCCESS);
+            n += 1;
+            progress.set(n);
         }
+        match format {
+            Format::Json => out.write_all(if n == 0 { b"[]\n" } else { b"\n]\n" })?,
+            Format::Csv => {}
+            Format::Table => {
+                progress.clear();
+                if !table.is_empty() {
+                    let text = output::records_table(&table, output::stdout_width(), false);
+                    writeln!(out, "{text}")?;
+                }
+            }
+        }
+        out.flush()?;
+        Ok::<(), PrintError>(())
+    };
+    let result = printed.await;
+    progress.clear();
+    match result {
+        Ok(()) => {}
+        Err(PrintError::Pass(output::PassError::Io(e)))
+            if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(PrintError::Pass(e)) => return Err(output_failed(e)),
+        Err(PrintError::Query(e)) => return Err(e.into()),
     }
-    out.flush().map_err(io)?;
+    if format == Format::Table {
+        eprintln!("{n} record{}", if n == 1 { "" } else { "s" });
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A record's JSON text, checked as JSON.
+trait RecordText {
+    fn text(&self) -> &str;
+}
+
+impl RecordText for sfkit_client::RawRecord {
+    fn text(&self) -> &str {
+        self.get()
+    }
+}
+
+impl RecordText for Box<RawValue> {
+    fn text(&self) -> &str {
+        self.get()
+    }
+}
+
+/// Why printing records stopped.
+#[derive(Debug)]
+enum PrintError {
+    /// The query failed (Salesforce's answer, the connection).
+    Query(sfkit_client::Error),
+    /// A record could not be printed.
+    Pass(output::PassError),
+}
+
+impl From<sfkit_client::Error> for PrintError {
+    fn from(e: sfkit_client::Error) -> Self {
+        PrintError::Query(e)
+    }
+}
+
+impl From<serde_json::Error> for PrintError {
+    fn from(e: serde_json::Error) -> Self {
+        PrintError::Pass(output::PassError::Json(e))
+    }
+}
+
+impl From<output::PassError> for PrintError {
+    fn from(e: output::PassError) -> Self {
+        PrintError::Pass(e)
+    }
+}
+
+impl From<std::io::Error> for PrintError {
+    fn from(e: std::io::Error) -> Self {
+        PrintError::Pass(output::PassError::Io(e))
+    }
 }
 
 fn csv_row(cells: &[String]) -> String {
@@ -564,46 +617,4 @@ fn csv_row(cells: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(",")
-}
-
-/// Prints aligned columns (cells cut at 60 characters, newlines shown as spaces).
-fn print_table(headers: &[&str], rows: &[Vec<String>]) {
-    let clean = |s: &str| -> String {
-        let one_line: String = s
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        if one_line.chars().count() > 60 {
-            format!("{}…", one_line.chars().take(59).collect::<String>())
-        } else {
-            one_line
-        }
-    };
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| clean(c)).collect())
-        .collect();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let parts: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let w = widths.get(i).copied().unwrap_or(0);
-                format!("{c:<w$}")
-            })
-            .collect();
-        println!("{}", parts.join("  ").trim_end());
-    };
-    line(headers.iter().map(|h| (*h).to_owned()).collect());
-    for r in rows {
-        line(r);
-    }
 }

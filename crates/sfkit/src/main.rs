@@ -15,6 +15,7 @@ mod emulator;
 mod keys;
 mod login;
 mod org;
+mod output;
 mod profiles;
 mod serve;
 mod soql;
@@ -58,7 +59,7 @@ enum Command {
     /// List the actions, or describe one (`sfkit actions describe createLead`).
     Actions(data::ActionsArgs),
     /// Run an action: `sfkit run createLead -p lastName=Ng -p company=Acme` or
-    /// `sfkit run getLead --json '{"id": "00Q..."}'`. Prints its JSON output.
+    /// `sfkit run getLead --input '{"id": "00Q..."}'`. Prints a table on a terminal, else JSON.
     Run(data::RunArgs),
     /// Run a SOQL query and print every record (all pages).
     Query(data::QueryArgs),

@@ -430,3 +430,20 @@ fn every_command_has_examples_and_completions_exist() {
         assert!(out.len() > 1000, "{shell}: {} bytes", out.len());
     }
 }
+
+/// `--json` means JSON output on every command, `run` included; `run`'s input is `--input`.
+#[test]
+fn run_takes_input_with_input_and_json_means_output() {
+    let o = sfkit(&["run", "--help"], None);
+    let out = ok(&o);
+    assert!(out.contains("--input <JSON|@FILE|->"), "{out}");
+    assert!(
+        out.contains("--json") && out.contains("Print JSON"),
+        "{out}"
+    );
+    assert!(out.contains("sfkit run updateAccount --input '{"), "{out}");
+    assert!(
+        !out.contains("--json '{"),
+        "no example uses the old input flag: {out}"
+    );
+}
