@@ -447,3 +447,23 @@ fn run_takes_input_with_input_and_json_means_output() {
         "no example uses the old input flag: {out}"
     );
 }
+
+/// Regression: `sfkit actions --json | head -c 1` panicked on the closed pipe (exit 101 and a
+/// backtrace). A reader that stops early ends the command quietly, with success.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sfkit"))
+        .args(["actions", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sfkit binary starts");
+    // Read one byte, then close the pipe: the rest (over 64 KB) cannot be written.
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(&mut out, &mut first).expect("a first byte");
+    drop(out);
+    let done = child.wait_with_output().expect("sfkit ends");
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    assert!(!stderr(&done).contains("panicked"), "{}", stderr(&done));
+}
