@@ -89,7 +89,15 @@ fn emulator(dir: &Path, extra: &[&str]) -> (Child, String) {
         }
         line.clear();
     }
-    assert!(url.starts_with("http://127.0.0.1:"), "no URL: {url:?}");
+    let scheme = if extra.contains(&"--tls") {
+        "https"
+    } else {
+        "http"
+    };
+    assert!(
+        url.starts_with(&format!("{scheme}://127.0.0.1:")),
+        "no URL: {url:?}"
+    );
     std::thread::spawn(move || for _ in out.lines() {});
     (child, url)
 }
@@ -186,6 +194,18 @@ async fn emulator_mcp_and_runs_share_one_org() {
     emu.kill().unwrap();
     emu.wait().unwrap();
     assert!(d.0.join("org").join("org.addr").exists());
+    // A read goes again by itself (its kept-alive connection to the dead process fails first),
+    // and finds the org anew. A write is not sent twice: one caught on a dead connection would
+    // be an error, so the write comes after the read here.
+    let read = mcp
+        .call_tool(
+            CallToolRequestParams::new("query")
+                .with_arguments(args(json!({"query": "SELECT COUNT() FROM Invoice__c"}))),
+        )
+        .await
+        .unwrap();
+    assert_ne!(read.is_error, Some(true), "{read:?}");
+    assert_eq!(mcp_text(&read)["totalSize"], 3);
     let again = mcp
         .call_tool(
             CallToolRequestParams::new("createRecord").with_arguments(args(
@@ -292,13 +312,25 @@ fn a_second_emulator_names_the_one_serving() {
 }
 
 fn token(url: &str) -> String {
+    token_trusting(url, None)
+}
+
+/// An admin token from the org at `url` (password flow), trusting `ca` when it serves HTTPS.
+fn token_trusting(url: &str, ca: Option<&Path>) -> String {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let mut http = reqwest::Client::builder();
+    if let Some(ca) = ca {
+        http = http.add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap(),
+        );
+    }
+    let http = http.build().unwrap();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
         .block_on(async {
-            let v: Value = reqwest::Client::new()
+            let v: Value = http
                 .post(format!("{url}/services/oauth2/token"))
                 .form(&[
                     ("grant_type", "password"),
@@ -455,7 +487,7 @@ fn each_org_selection_path() {
 #[test]
 fn the_local_orgs_certificate() {
     let d = Dir::new("tls");
-    let (mut emu, url) = emulator_tls(&d.0);
+    let (mut emu, url) = emulator(&d.0, &["--tls"]);
     let o = sfkit(
         &d.0,
         &["run", "createLead", "-p", "lastName=T", "-p", "company=L"],
@@ -485,67 +517,13 @@ fn the_local_orgs_certificate() {
     let o = command(&elsewhere.0)
         .args(["query", "SELECT COUNT() FROM Lead", "--json"])
         .env("SF_INSTANCE_URL", &url)
-        .env("SF_ACCESS_TOKEN", token_tls(&url, &ca))
+        .env("SF_ACCESS_TOKEN", token_trusting(&url, Some(&ca)))
         .env("SSL_CERT_FILE", &ca)
         .output()
         .unwrap();
     assert_eq!(json_ok(&o)["count"], 1);
     emu.kill().unwrap();
     emu.wait().unwrap();
-}
-
-fn emulator_tls(dir: &Path) -> (Child, String) {
-    let mut child = command(dir)
-        .args(["emulator", "--addr", "127.0.0.1:0", "--tls"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut url = String::new();
-    let mut line = String::new();
-    while out.read_line(&mut line).unwrap() > 0 {
-        if let Some(u) = line.trim().strip_prefix("sfkit local org listening on ") {
-            url = u.to_owned();
-        }
-        if line.trim_start().starts_with("data:") {
-            break;
-        }
-        line.clear();
-    }
-    assert!(url.starts_with("https://127.0.0.1:"), "no URL: {url:?}");
-    std::thread::spawn(move || for _ in out.lines() {});
-    (child, url)
-}
-
-fn token_tls(url: &str, ca: &Path) -> String {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let cert = reqwest::Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let v: Value = reqwest::Client::builder()
-                .add_root_certificate(cert)
-                .build()
-                .unwrap()
-                .post(format!("{url}/services/oauth2/token"))
-                .form(&[
-                    ("grant_type", "password"),
-                    ("client_id", "sfkit-local"),
-                    ("client_secret", "sfkit-local-secret"),
-                    ("username", "admin@sfkit.local"),
-                    ("password", "sfkit-local"),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v["access_token"].as_str().unwrap().to_owned()
-        })
 }
 
 /// `sfkit mcp` chooses its org as every command does: here the environment's org, not the local
