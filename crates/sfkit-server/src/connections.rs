@@ -1,7 +1,7 @@
 //! Connections: what is stored, and the clients built from them (one per connection, kept).
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use serde_json::Value;
 use sfkit_client::auth::{JwtKey, Login, NANGO_CLOUD_URL};
@@ -110,12 +110,7 @@ impl Clients {
         name: &str,
         local_org: Option<&std::sync::Arc<crate::local_org::LocalOrg>>,
     ) -> Result<Option<Client>, String> {
-        if let Some(c) = self
-            .by_name
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(name)
-        {
+        if let Some(c) = self.by_name.lock().get(name) {
             return Ok(Some(c.clone()));
         }
         let Some((conn, secrets)) = store
@@ -134,27 +129,18 @@ impl Clients {
                 .build(),
         }
         .map_err(|e| e.to_string())?;
-        self.by_name
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(name.to_owned(), client.clone());
+        self.by_name.lock().insert(name.to_owned(), client.clone());
         Ok(Some(client))
     }
 
     /// Forgets a client (its connection changed or went).
     pub(crate) fn forget(&self, name: &str) {
-        self.by_name
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(name);
+        self.by_name.lock().remove(name);
     }
 
     /// Each built client's API usage: (connection, used, max).
     pub(crate) fn usage(&self) -> Vec<(String, u64, u64)> {
-        let map = self
-            .by_name
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let map = self.by_name.lock();
         let mut out: Vec<(String, u64, u64)> = map
             .iter()
             .filter_map(|(n, c)| c.api_usage().map(|u| (n.clone(), u.used, u.max)))

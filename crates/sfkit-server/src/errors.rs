@@ -47,8 +47,75 @@ pub(crate) fn status_of(e: &ActionError) -> StatusCode {
 
 /// An error answer: `{"error": {code, message, fields, retryable}}`.
 pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let e = ActionError::invalid(code, message, Vec::new());
-    (status, axum::Json(json!({ "error": e }))).into_response()
+    Refusal::new(status, code, message).into_response()
+}
+
+/// Why a request was not served: the HTTP status, the error in the API's shape, and any
+/// headers the answer needs (`Retry-After`, `WWW-Authenticate`, `Connection: close`).
+/// Handlers return `Result<_, Refusal>` and use `?`; MCP turns the same value into a tool error.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) status: StatusCode,
+    pub(crate) error: ActionError,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl Refusal {
+    /// A refusal of sfkit's own (not Salesforce's): a code and a message.
+    pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            error: ActionError::invalid(code, message, Vec::new()),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The same answer with one more header.
+    pub(crate) fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The store could not be read or written: 503, with the store's reason.
+    pub(crate) fn store(e: &sfkit_store::Error) -> Self {
+        Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "STORE_UNAVAILABLE",
+            e.to_string(),
+        )
+    }
+}
+
+impl From<ActionError> for Refusal {
+    fn from(error: ActionError) -> Self {
+        Refusal {
+            status: status_of(&error),
+            error,
+            headers: Vec::new(),
+        }
+    }
+}
+
+impl From<sfkit_client::Error> for Refusal {
+    fn from(e: sfkit_client::Error) -> Self {
+        ActionError::from(e).into()
+    }
+}
+
+impl From<sfkit_store::Error> for Refusal {
+    fn from(e: sfkit_store::Error) -> Self {
+        Refusal::store(&e)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut r = (self.status, axum::Json(json!({ "error": self.error }))).into_response();
+        for (name, value) in self.headers {
+            r.headers_mut().insert(name, value);
+        }
+        r
+    }
 }
 
 /// The API's code for an HTTP status, when nothing more precise is known.

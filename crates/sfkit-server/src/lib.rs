@@ -16,16 +16,20 @@
 //! # Modules
 //!
 //! * `router`: the route table and its layers; starting and stopping the server.
-//! * `state`: what every handler shares (store, caches, clients, OAuth flows under way).
-//! * `auth`: the API-key check and the per-key rate, as a middleware.
+//! * `state`: what every handler shares (store, clients, the connection names, OAuth flows
+//!   under way).
+//! * `auth`: who is calling: the `Authed` extractor, which owns the verified keys' cache, the
+//!   revocation check and the per-key rate (`rate`); `require_key` puts it in front of `/mcp`.
 //! * `handlers`: the routes by area: `actions` (the catalog, and `execute`, which MCP shares),
-//!   `connections`, `oauth` (the web flow that makes a connection); `api_keys` for `/v1/apikeys`.
+//!   `connections`, `oauth` (the web flow that makes a connection), `api_keys`. They return
+//!   `Result<_, Refusal>` and use `?`.
+//! * `errors`: `Refusal` (the status, the error in the API's one JSON shape, and `From` for the
+//!   store's, the client's and the actions' errors), the status of each kind of failure, and
+//!   the middleware that rewrites axum's and rmcp's plain-text answers into that shape.
 //! * `mcp`: the catalog as MCP tools (stdio and streamable HTTP).
-//! * `errors`: one JSON error shape and the status of each kind of failure.
-//! * `listener`: the accept loop and its timeouts; `rate`, `metrics`, `openapi`.
+//! * `listener`: the accept loop and its timeouts; `metrics`; `openapi`.
 //! * `connections`: how a stored connection logs in; [`local_org`]: the shared local org.
 
-mod api_keys;
 mod auth;
 mod connections;
 mod errors;

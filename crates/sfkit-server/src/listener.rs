@@ -27,8 +27,10 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+
+use parking_lot::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -124,9 +126,7 @@ impl Watch {
     }
 
     fn phase(&self) -> MutexGuard<'_, Phase> {
-        self.phase
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.phase.lock()
     }
 
     /// Bytes came in: between requests, the first of them starts the header timeout.
@@ -242,9 +242,7 @@ struct Registry {
 
 impl Registry {
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, Arc<Watch>>> {
-        self.watches
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.watches.lock()
     }
 
     /// Asks the connection that has gone longest without a request under way to close; false

@@ -8,7 +8,9 @@
 //! to `moreResults`), so an agent that follows it reads every record once.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use rmcp::model::{
@@ -21,7 +23,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 use sfkit_store::ApiKey;
 
-use crate::handlers::actions::{Refusal, execute};
+use crate::handlers::actions::execute;
 use crate::state::AppState;
 
 /// The most text one tool result carries.
@@ -80,10 +82,7 @@ impl Pages {
             "{TOKEN_PREFIX}{}",
             bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
         );
-        let mut all = self
-            .held
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut all = self.held.lock();
         all.retain(|_, h| h.at.elapsed() < PAGE_TTL);
         while all.len() >= MAX_HELD {
             let Some(oldest) = all.iter().min_by_key(|(_, h)| h.at).map(|(k, _)| k.clone()) else {
@@ -97,10 +96,7 @@ impl Pages {
 
     /// The held rest for `token`, to cut again, if `caller` may have it.
     fn resume(&self, token: &str, caller: &Caller<'_>) -> Option<Rest> {
-        let all = self
-            .held
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let all = self.held.lock();
         let h = all.get(token).filter(|h| {
             h.at.elapsed() < PAGE_TTL
                 && h.key_id == caller.key_id
@@ -348,7 +344,8 @@ impl ServerHandler for Mcp {
             .await
             {
                 Ok(out) => cap(pages, &caller, out),
-                Err(Refusal(_, e)) => {
+                Err(refused) => {
+                    let e = refused.error;
                     return Ok(tool_error(&e.code, &e.message, &e.fields, e.retryable).into());
                 }
             }

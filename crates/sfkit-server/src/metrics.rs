@@ -1,9 +1,9 @@
 //! Prometheus text: requests by route and status, latency histograms by route, and each
 //! connection's Salesforce API usage (from `Sforce-Limit-Info`).
 
+use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::time::Duration;
 
 const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -26,14 +26,10 @@ impl Metrics {
         *self
             .requests
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry((route.to_owned(), status))
             .or_default() += 1;
         let secs = took.as_secs_f64();
-        let mut lat = self
-            .latency
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut lat = self.latency.lock();
         let h = lat.entry(route.to_owned()).or_default();
         for (i, b) in BUCKETS.iter().enumerate() {
             if secs <= *b
@@ -51,12 +47,7 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP sfkit_requests_total Requests by route and status.\n");
         out.push_str("# TYPE sfkit_requests_total counter\n");
-        for ((route, status), n) in self
-            .requests
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-        {
+        for ((route, status), n) in self.requests.lock().iter() {
             let _ = writeln!(
                 out,
                 "sfkit_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
@@ -64,12 +55,7 @@ impl Metrics {
         }
         out.push_str("# HELP sfkit_request_duration_seconds Request latency by route.\n");
         out.push_str("# TYPE sfkit_request_duration_seconds histogram\n");
-        for (route, h) in self
-            .latency
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-        {
+        for (route, h) in self.latency.lock().iter() {
             for (b, c) in BUCKETS.iter().zip(h.counts.iter()) {
                 let _ = writeln!(
                     out,

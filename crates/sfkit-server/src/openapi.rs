@@ -81,21 +81,13 @@ pub(crate) fn document(catalog: &Catalog) -> Value {
 /// Every route besides the actions and the keys: the catalog, connections, OAuth's browser
 /// legs, MCP, health, metrics and this document.
 fn other_paths(paths: &mut Map<String, Value>, e: &dyn Fn(&str) -> Value) {
-    let open = json!([]);
-    let connection = json!({"type": "object", "properties": {
-        "name": {"type": "string"}, "instanceUrl": {"type": "string"},
-        "kind": {"type": "string"}, "settings": {"type": "object"}
-    }});
-    let kinds = crate::connections::KINDS
-        .iter()
-        .map(|k| {
-            format!(
-                "{k}: {}",
-                crate::connections::takes(k).unwrap_or("see the README")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
+    catalog_paths(paths, e);
+    connection_paths(paths, e);
+    browser_and_operation_paths(paths, e);
+}
+
+/// `/v1/actions`: the catalog.
+fn catalog_paths(paths: &mut Map<String, Value>, e: &dyn Fn(&str) -> Value) {
     let mut add = |path: &str, item: Value| {
         paths.insert(path.to_owned(), item);
     };
@@ -117,6 +109,27 @@ fn other_paths(paths: &mut Map<String, Value>, e: &dyn Fn(&str) -> Value) {
                           "404": e("No such action")}
         }}),
     );
+}
+
+/// `/v1/connections`: listing, saving, deleting and authorizing connections.
+fn connection_paths(paths: &mut Map<String, Value>, e: &dyn Fn(&str) -> Value) {
+    let connection = json!({"type": "object", "properties": {
+        "name": {"type": "string"}, "instanceUrl": {"type": "string"},
+        "kind": {"type": "string"}, "settings": {"type": "object"}
+    }});
+    let kinds = crate::connections::KINDS
+        .iter()
+        .map(|k| {
+            format!(
+                "{k}: {}",
+                crate::connections::takes(k).unwrap_or("see the README")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut add = |path: &str, item: Value| {
+        paths.insert(path.to_owned(), item);
+    };
     add(
         "/v1/connections",
         json!({
@@ -167,6 +180,14 @@ fn other_paths(paths: &mut Map<String, Value>, e: &dyn Fn(&str) -> Value) {
                           "401": e("Missing or wrong API key"), "403": e("The key is limited")}
         }}),
     );
+}
+
+/// OAuth's browser legs, MCP, health, metrics and this document.
+fn browser_and_operation_paths(paths: &mut Map<String, Value>, e: &dyn Fn(&str) -> Value) {
+    let open = json!([]);
+    let mut add = |path: &str, item: Value| {
+        paths.insert(path.to_owned(), item);
+    };
     add(
         "/v1/oauth/start/{state}",
         json!({"get": {

@@ -1,7 +1,8 @@
 //! A token bucket per API key: `rate` requests a second on average, bursts up to twice that.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+
+use parking_lot::Mutex;
 use std::time::Instant;
 
 #[derive(Debug)]
@@ -21,10 +22,7 @@ impl RateLimiter {
     /// Takes a token for `key`; `Err(seconds)` to wait when there is none.
     pub(crate) fn take(&self, key: &str) -> Result<(), f64> {
         let burst = self.rate * 2.0;
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buckets = self.buckets.lock();
         let now = Instant::now();
         let (tokens, at) = buckets.entry(key.to_owned()).or_insert((burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(burst);

@@ -3,26 +3,28 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::local_org::LocalOrg;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{delete, get, post};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 use sfkit_actions::Catalog;
 use sfkit_store::Connection;
 
-use crate::auth::authenticate;
+use crate::auth::{Keys, require_key};
 use crate::connections::Clients;
 use crate::errors::error;
 use crate::handlers::actions::{describe_action, list_actions, metrics, openapi, run_action};
+use crate::handlers::api_keys;
 use crate::handlers::connections::{create_connection, delete_connection, list_connections};
 use crate::handlers::oauth::{oauth_callback, redirect_to_salesforce, start_connect};
+use crate::local_org::LocalOrg;
 use crate::metrics::Metrics;
-use crate::rate::RateLimiter;
-use crate::state::{AppState, Cache, Shared};
+use crate::state::{AppState, ConnectionNames, Shared};
 use crate::{Error, ServerConfig};
 
 /// Starts servers.
@@ -91,13 +93,14 @@ impl Server {
             }
         }
         let state = Arc::new(AppState {
-            cache: Cache {
-                ttl: config.cache_ttl,
-                revision_every: config.revocation_check,
-                ..Cache::default()
-            },
+            keys: Keys::new(
+                config.cache_ttl,
+                config.revocation_check,
+                config.rate_per_key,
+            ),
+            connection_names: ConnectionNames::new(config.cache_ttl),
             url: std::sync::OnceLock::new(),
-            pending: std::sync::Mutex::new(std::collections::HashMap::new()),
+            pending: parking_lot::Mutex::new(std::collections::HashMap::new()),
             store,
             catalog: Catalog::new(),
             clients: Clients::default(),
@@ -108,7 +111,6 @@ impl Server {
                 .cursors
                 .clone()
                 .unwrap_or_else(|| sfkit_actions::Cursors::ephemeral("")),
-            rate: RateLimiter::new(config.rate_per_key),
             metrics: Metrics::default(),
             timeout: config.request_timeout,
         });
@@ -138,104 +140,9 @@ impl Server {
     /// Starts serving; with `local_org_dir` set and no connection saved, the local org too.
     pub async fn start(config: ServerConfig) -> Result<ServerHandle, Error> {
         let (state, local) = Self::state(&config).await?;
-        let api = Router::new()
-            .route("/metrics", get(metrics))
-            .route("/v1/actions", get(list_actions))
-            .route("/v1/actions/{name}", get(describe_action).post(run_action))
-            .route(
-                "/v1/connections",
-                get(list_connections).post(create_connection),
-            )
-            .route(
-                "/v1/connections/{name}",
-                axum::routing::delete(delete_connection),
-            )
-            .route(
-                "/v1/connections/{name}/authorize",
-                axum::routing::post(start_connect),
-            )
-            .route(
-                "/v1/apikeys",
-                get(crate::api_keys::list).post(crate::api_keys::create),
-            )
-            .route(
-                "/v1/apikeys/{name}",
-                axum::routing::delete(crate::api_keys::revoke),
-            )
-            .route_layer(middleware::from_fn_with_state(
-                Arc::clone(&state),
-                authenticate,
-            ));
-        // MCP over streamable HTTP, behind the same key check; answers are plain JSON, and the
-        // token ends its sessions when the server stops.
+        // The token ends MCP's sessions when the server stops.
         let mcp_stop = tokio_util::sync::CancellationToken::new();
-        let mcp_service = {
-            let st = Arc::clone(&state);
-            let mut mcp_config =
-                rmcp::transport::streamable_http_server::StreamableHttpServerConfig::default()
-                    .with_cancellation_token(mcp_stop.child_token());
-            // MCP checks the Host header against DNS rebinding: loopback, and the public host.
-            let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
-            if let Some(host) = config
-                .public_url
-                .as_deref()
-                .and_then(|u| u.split("://").nth(1))
-                .and_then(|rest| rest.split('/').next())
-                .filter(|h| !h.is_empty())
-            {
-                hosts.push(host.to_owned());
-                if let Some((name, _port)) = host.rsplit_once(':') {
-                    hosts.push(name.to_owned());
-                }
-            }
-            mcp_config = mcp_config.with_allowed_hosts(hosts);
-            mcp_config.json_response = true;
-            mcp_config.legacy_session_mode = false;
-            mcp_config.sse_keep_alive = None;
-            rmcp::transport::streamable_http_server::StreamableHttpService::new(
-                move || {
-                    Ok(crate::mcp::Mcp {
-                        state: Arc::clone(&st),
-                        local_key: None,
-                    })
-                },
-                Arc::new(rmcp::transport::streamable_http_server::session::local::LocalSessionManager::default()),
-                mcp_config,
-            )
-        };
-        // The key is checked first: nothing of an unknown caller's body is read.
-        let mcp = Router::new()
-            .nest_service("/mcp", mcp_service)
-            .layer(middleware::from_fn_with_state(
-                config.body_limit,
-                crate::errors::mcp_errors,
-            ))
-            .layer(middleware::from_fn_with_state(
-                Arc::clone(&state),
-                authenticate,
-            ));
-        let app = Router::new()
-            .route(
-                "/healthz",
-                get(|| async { axum::Json(json!({"status": "ok"})) }),
-            )
-            // The browser's legs of the OAuth connect flow: the unguessable `state` stands for
-            // the API key, which a browser cannot send.
-            .route("/v1/oauth/start/{state}", get(redirect_to_salesforce))
-            .route("/v1/oauth/callback", get(oauth_callback))
-            // The API's description is public: clients read it before they have a key.
-            .route("/v1/openapi.json", get(openapi))
-            .merge(api)
-            .merge(mcp)
-            .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such endpoint") })
-            .layer(DefaultBodyLimit::max(config.body_limit))
-            .layer(middleware::from_fn_with_state(Arc::clone(&state), measure))
-            .with_state(Arc::clone(&state));
-        // Around the whole router, so that it sees answers as they leave (a 405 gets its Allow
-        // header from the router, outside any layer on a route).
-        let app = Router::new()
-            .fallback_service(app)
-            .layer(middleware::from_fn(crate::errors::api_errors));
+        let app = routes(&config, &state, mcp_stop.child_token());
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| Error::Bind {
@@ -284,6 +191,99 @@ impl Server {
             local,
         })
     }
+}
+
+/// The whole route table with its layers.
+fn routes(
+    config: &ServerConfig,
+    state: &Shared,
+    mcp_stop: tokio_util::sync::CancellationToken,
+) -> Router {
+    // Every handler here takes the `Authed` extractor first: no key, no work.
+    let api = Router::new()
+        .route("/metrics", get(metrics))
+        .route("/v1/actions", get(list_actions))
+        .route("/v1/actions/{name}", get(describe_action).post(run_action))
+        .route(
+            "/v1/connections",
+            get(list_connections).post(create_connection),
+        )
+        .route("/v1/connections/{name}", delete(delete_connection))
+        .route("/v1/connections/{name}/authorize", post(start_connect))
+        .route("/v1/apikeys", get(api_keys::list).post(api_keys::create))
+        .route("/v1/apikeys/{name}", delete(api_keys::revoke));
+    // MCP over streamable HTTP, behind the same key check, which runs first: nothing of an
+    // unknown caller's body is read.
+    let mcp = Router::new()
+        .nest_service("/mcp", mcp_service(config, state, mcp_stop))
+        .layer(middleware::from_fn_with_state(
+            config.body_limit,
+            crate::errors::mcp_errors,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(state),
+            require_key,
+        ));
+    let app = Router::new()
+        .route(
+            "/healthz",
+            get(|| async { axum::Json(json!({"status": "ok"})) }),
+        )
+        // The browser's legs of the OAuth connect flow: the unguessable `state` stands for
+        // the API key, which a browser cannot send.
+        .route("/v1/oauth/start/{state}", get(redirect_to_salesforce))
+        .route("/v1/oauth/callback", get(oauth_callback))
+        // The API's description is public: clients read it before they have a key.
+        .route("/v1/openapi.json", get(openapi))
+        .merge(api)
+        .merge(mcp)
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such endpoint") })
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(middleware::from_fn_with_state(Arc::clone(state), measure))
+        .with_state(Arc::clone(state));
+    // Around the whole router, so that it sees answers as they leave (a 405 gets its Allow
+    // header from the router, outside any layer on a route).
+    Router::new()
+        .fallback_service(app)
+        .layer(middleware::from_fn(crate::errors::api_errors))
+}
+
+/// The catalog as MCP tools over streamable HTTP: plain JSON answers, no SSE keep-alive, hosts
+/// checked against DNS rebinding (loopback, and the public host).
+fn mcp_service(
+    config: &ServerConfig,
+    state: &Shared,
+    stop: tokio_util::sync::CancellationToken,
+) -> StreamableHttpService<crate::mcp::Mcp, LocalSessionManager> {
+    let mut mcp_config = StreamableHttpServerConfig::default().with_cancellation_token(stop);
+    let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+    if let Some(host) = config
+        .public_url
+        .as_deref()
+        .and_then(|u| u.split("://").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .filter(|h| !h.is_empty())
+    {
+        hosts.push(host.to_owned());
+        if let Some((name, _port)) = host.rsplit_once(':') {
+            hosts.push(name.to_owned());
+        }
+    }
+    mcp_config = mcp_config.with_allowed_hosts(hosts);
+    mcp_config.json_response = true;
+    mcp_config.legacy_session_mode = false;
+    mcp_config.sse_keep_alive = None;
+    let st = Arc::clone(state);
+    StreamableHttpService::new(
+        move || {
+            Ok(crate::mcp::Mcp {
+                state: Arc::clone(&st),
+                local_key: None,
+            })
+        },
+        Arc::new(LocalSessionManager::default()),
+        mcp_config,
+    )
 }
 
 /// Counts every request by route and status, with its latency.

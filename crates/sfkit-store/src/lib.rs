@@ -15,8 +15,6 @@ mod cipher;
 pub mod private;
 mod sqlite;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -24,8 +22,9 @@ use serde::{Deserialize, Serialize};
 pub use cipher::Cipher;
 pub use sqlite::SqliteStore;
 
-/// A boxed future, as store methods return.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// A boxed future, as store methods return (futures' own, the same one sfkit-client's token
+/// sources return).
+pub use futures_util::future::BoxFuture;
 
 /// Everything that can go wrong with the store.
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,9 @@
 //! The SQLite backend: one connection (WAL) behind a mutex, every call on a blocking thread.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::digest::{SHA256, digest};
@@ -133,7 +135,7 @@ impl SqliteStore {
         let (db, cipher) = (Arc::clone(&self.db), Arc::clone(&self.cipher));
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
-                let mut guard = db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut guard = db.lock();
                 f(&mut guard, &cipher)
             })
             .await

@@ -1,85 +1,69 @@
 //! The catalog's routes: listing and describing actions, and running one (shared with MCP).
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use sfkit_actions::{ActionError, Ctx};
+use sfkit_actions::Ctx;
 use sfkit_store::ApiKey;
 
-use crate::errors::{error, status_of};
+use crate::auth::Authed;
+use crate::errors::Refusal;
 use crate::handlers::json_body;
 use crate::state::{AppState, Shared};
 
-pub(crate) fn action_error(e: &ActionError) -> Response {
-    (status_of(e), axum::Json(json!({ "error": e }))).into_response()
-}
-
-pub(crate) async fn metrics(State(st): State<Shared>) -> Response {
+pub(crate) async fn metrics(_key: Authed, State(st): State<Shared>) -> Response {
     let body = st.metrics.render(&st.clients.usage());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
-pub(crate) async fn list_actions(State(st): State<Shared>) -> Response {
+pub(crate) async fn list_actions(_key: Authed, State(st): State<Shared>) -> Json<Value> {
     let actions: Vec<Value> = st.catalog.actions().iter().map(|a| a.to_json()).collect();
-    axum::Json(json!({ "actions": actions })).into_response()
+    Json(json!({ "actions": actions }))
 }
 
 pub(crate) async fn describe_action(
+    _key: Authed,
     State(st): State<Shared>,
     Path(name): Path<String>,
-) -> Response {
+) -> Result<Json<Value>, Refusal> {
     match st.catalog.get(&name) {
-        Some(a) => axum::Json(a.to_json()).into_response(),
-        None => error(
+        Some(a) => Ok(Json(a.to_json())),
+        None => Err(Refusal::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
             format!("no action named {name:?}"),
-        ),
+        )),
     }
 }
 
-pub(crate) async fn openapi(State(st): State<Shared>) -> Response {
-    axum::Json(crate::openapi::document(&st.catalog)).into_response()
+pub(crate) async fn openapi(State(st): State<Shared>) -> Json<Value> {
+    Json(crate::openapi::document(&st.catalog))
 }
 
-/// The body as JSON, with Salesforce-shaped errors for what is too large or not JSON.
-// The error is the handler's answer, made once per refused request: its size does not matter.
 #[derive(serde::Deserialize)]
 pub(crate) struct ConnectionQuery {
     pub(crate) connection: Option<String>,
 }
 
 pub(crate) async fn run_action(
+    Authed(key): Authed,
     State(st): State<Shared>,
     Path(name): Path<String>,
     Query(q): Query<ConnectionQuery>,
     headers: HeaderMap,
-    key: axum::Extension<ApiKey>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let input = match json_body(body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+) -> Result<Json<Value>, Refusal> {
+    let input = json_body(body)?;
     let chosen = headers
         .get("x-sfkit-connection")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or(q.connection);
-    match execute(&st, &key, &name, chosen, &input).await {
-        Ok(out) => axum::Json(out).into_response(),
-        Err(Refusal(status, e)) => (status, axum::Json(json!({ "error": e }))).into_response(),
-    }
-}
-
-/// Why an action was not run or failed: the HTTP status and the error.
-pub(crate) struct Refusal(pub(crate) StatusCode, pub(crate) ActionError);
-
-pub(crate) fn refuse(status: StatusCode, code: &str, message: impl Into<String>) -> Refusal {
-    Refusal(status, ActionError::invalid(code, message, Vec::new()))
+    Ok(Json(execute(&st, &key, &name, chosen, &input).await?))
 }
 
 /// Runs an action for a key: its scope checked, the connection chosen (`connection`, else the
@@ -92,72 +76,41 @@ pub(crate) async fn execute(
     input: &Value,
 ) -> Result<Value, Refusal> {
     let Some(action) = st.catalog.get(name) else {
-        return Err(refuse(
+        return Err(Refusal::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
             format!("no action named {name:?}; GET /v1/actions lists them"),
         ));
     };
     if key.scope.read_only && !action.read_only() {
-        return Err(refuse(
+        return Err(Refusal::new(
             StatusCode::FORBIDDEN,
             "INSUFFICIENT_ACCESS",
             format!("this API key may only run read-only actions, and {name} writes"),
         ));
     }
-    let connection = match (connection, &st.default_connection) {
-        (Some(c), _) => c,
-        (None, Some((name, _))) => name.clone(),
-        (None, None) => match connection_names(st).await {
-            Ok(names) if names.len() == 1 => names.into_iter().next().unwrap_or_default(),
-            Ok(names) => {
-                return Err(refuse(
-                    StatusCode::BAD_REQUEST,
-                    "CONNECTION_REQUIRED",
-                    format!(
-                        "choose a connection with the X-Sfkit-Connection header or ?connection= (saved: {})",
-                        if names.is_empty() {
-                            "none".into()
-                        } else {
-                            names.join(", ")
-                        }
-                    ),
-                ));
-            }
-            Err(e) => {
-                return Err(refuse(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "STORE_UNAVAILABLE",
-                    e.to_string(),
-                ));
-            }
-        },
-    };
+    let connection = choose_connection(st, connection).await?;
     if !key.scope.allows_connection(&connection) {
-        return Err(refuse(
+        return Err(Refusal::new(
             StatusCode::FORBIDDEN,
             "INSUFFICIENT_ACCESS",
             format!("this API key may not use the connection {connection:?}"),
         ));
     }
-    let found = match &st.default_connection {
-        Some((name, client)) if *name == connection => Ok(Some(client.clone())),
-        _ => {
-            st.clients
-                .get(st.store.as_ref(), &connection, st.local_org.as_ref())
-                .await
-        }
+    let client = match &st.default_connection {
+        Some((name, client)) if *name == connection => Some(client.clone()),
+        _ => st
+            .clients
+            .get(st.store.as_ref(), &connection, st.local_org.as_ref())
+            .await
+            .map_err(|e| Refusal::new(StatusCode::BAD_GATEWAY, "CONNECTION_FAILED", e))?,
     };
-    let client = match found {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return Err(refuse(
-                StatusCode::NOT_FOUND,
-                "NOT_FOUND",
-                format!("no connection named {connection:?}"),
-            ));
-        }
-        Err(e) => return Err(refuse(StatusCode::BAD_GATEWAY, "CONNECTION_FAILED", e)),
+    let Some(client) = client else {
+        return Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("no connection named {connection:?}"),
+        ));
     };
     // Cursors are bound to the key and the connection: another key, or this key on another
     // connection, cannot continue them.
@@ -168,9 +121,8 @@ pub(crate) async fn execute(
             .bound_to(format!("key {}\u{1f}connection {connection}", key.id)),
     };
     match tokio::time::timeout(st.timeout, st.catalog.run(&ctx, name, input)).await {
-        Ok(Ok(out)) => Ok(out),
-        Ok(Err(e)) => Err(Refusal(status_of(&e), e)),
-        Err(_) => Err(refuse(
+        Ok(done) => Ok(done?),
+        Err(_) => Err(Refusal::new(
             StatusCode::GATEWAY_TIMEOUT,
             "REQUEST_TIMEOUT",
             "the action took too long",
@@ -178,9 +130,36 @@ pub(crate) async fn execute(
     }
 }
 
+/// The connection a call runs on: the one it names, else the process's own, else the only
+/// one saved.
+async fn choose_connection(st: &AppState, named: Option<String>) -> Result<String, Refusal> {
+    if let Some(c) = named {
+        return Ok(c);
+    }
+    if let Some((name, _)) = &st.default_connection {
+        return Ok(name.clone());
+    }
+    let names = connection_names(st).await.map_err(|e| Refusal::store(&e))?;
+    match <[String; 1]>::try_from(names) {
+        Ok([only]) => Ok(only),
+        Err(names) => Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "CONNECTION_REQUIRED",
+            format!(
+                "choose a connection with the X-Sfkit-Connection header or ?connection= (saved: {})",
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        )),
+    }
+}
+
 /// The saved connections' names (briefly cached: most calls name none and take the only one).
 pub(crate) async fn connection_names(st: &AppState) -> Result<Vec<String>, sfkit_store::Error> {
-    if let Some(names) = st.cache.connections() {
+    if let Some(names) = st.connection_names.get() {
         return Ok(names);
     }
     let names: Vec<String> = st
@@ -190,6 +169,6 @@ pub(crate) async fn connection_names(st: &AppState) -> Result<Vec<String>, sfkit
         .into_iter()
         .map(|c| c.name)
         .collect();
-    st.cache.put_connections(names.clone());
+    st.connection_names.put(names.clone());
     Ok(names)
 }

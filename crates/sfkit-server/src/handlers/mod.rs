@@ -1,31 +1,31 @@
-//! The handlers, by area.
+//! The handlers, by area: `actions` (the catalog, and `execute`, which MCP shares),
+//! `connections`, `oauth` (the web flow that makes a connection) and `api_keys`. Each takes the
+//! caller's [`Authed`](crate::auth::Authed) key first where the route needs one, and returns
+//! `Result<_, Refusal>`: every refusal is an answer in the API's one error shape.
 
 pub(crate) mod actions;
+pub(crate) mod api_keys;
 pub(crate) mod connections;
 pub(crate) mod oauth;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::errors::error;
+use crate::errors::Refusal;
 
-#[allow(clippy::result_large_err)]
-pub(crate) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Response> {
+/// The body as JSON, with Salesforce-shaped errors for what is too large or not JSON.
+pub(crate) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Refusal> {
     let bytes = body.map_err(|r| {
         if crate::listener::is_body_timeout(&r) {
-            let mut answer = error(
+            // The rest of the body may still come: the connection cannot serve another request.
+            return Refusal::new(
                 StatusCode::REQUEST_TIMEOUT,
                 "REQUEST_TIMEOUT",
                 "the request body did not arrive in time",
-            );
-            // The rest of the body may still come: the connection cannot serve another request.
-            answer
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            return answer;
+            )
+            .with_header(header::CONNECTION, HeaderValue::from_static("close"));
         }
         let status = r.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -33,16 +33,32 @@ pub(crate) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Re
         } else {
             "JSON_PARSER_ERROR"
         };
-        error(status, code, r.body_text())
+        Refusal::new(status, code, r.body_text())
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
     serde_json::from_slice(&bytes).map_err(|e| {
-        error(
+        Refusal::new(
             StatusCode::BAD_REQUEST,
             "JSON_PARSER_ERROR",
             format!("the body is not JSON: {e}"),
         )
     })
+}
+
+/// A connection's name: letters, digits, `-` and `_` (it appears in URLs and headers).
+pub(crate) fn check_connection_name(name: &str) -> Result<(), Refusal> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_FIELD",
+            "a connection name is letters, digits, - and _",
+        ));
+    }
+    Ok(())
 }
