@@ -59,6 +59,12 @@ impl ActionError {
         }
     }
 
+    /// Salesforce answered something sfkit cannot use, or the catalog built a query it could
+    /// not print: not the caller's doing.
+    pub(crate) fn unexpected(message: impl Into<String>) -> Self {
+        Self::invalid("UNEXPECTED_ANSWER", message, Vec::new())
+    }
+
     /// A required parameter is missing.
     pub fn missing(param: &str) -> Self {
         Self::invalid(
