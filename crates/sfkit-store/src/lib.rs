@@ -10,6 +10,14 @@
 //! Secrets are sealed by a [`Cipher`] (AES-256-GCM) before they reach any backend: a database
 //! dump holds no usable token. The SQLite file is its owner's alone all the same (0600 in a 0700
 //! directory when made; a warning names it when found looser): see [`private`].
+//!
+//! # Modules
+//!
+//! * this file: the [`Store`] trait, its records ([`Connection`], [`ApiKey`], [`Scope`]) and
+//!   [`Error`]; [`open`] chooses the backend.
+//! * `sqlite`: [`SqliteStore`], the embedded backend and its migrations.
+//! * `cipher`: [`Cipher`], sealing secrets with AES-256-GCM, bound to their purpose.
+//! * [`private`]: files and directories only their owner can read.
 
 mod cipher;
 pub mod private;
