@@ -38,7 +38,9 @@ pub use bulk::{
     Bulk, BulkFailure, BulkOperation, BulkSuccess, CsvRows, CsvUpload, IngestResults, JobInfo,
     Load, LoadProgress, LoadedJob, QUERY_PAGE, QueryRows, ResultKind, UPLOAD_LIMIT,
 };
-pub use client::{ApiUsage, Budget, Client, ClientBuilder, DEFAULT_API_VERSION, RetryPolicy};
+pub use client::{
+    ApiUsage, Budget, Client, ClientBuilder, DEFAULT_API_VERSION, RetryPolicy, http_client,
+};
 pub use composite::{
     BatchResponse, BatchResult, COLLECTION_CHUNK, CollectionError, GraphBody, GraphResponse,
     RETRIEVE_CHUNK, SaveOutcome, SubResponse, Subrequest, TreeResponse, TreeResult,

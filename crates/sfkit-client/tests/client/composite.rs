@@ -1,25 +1,11 @@
 //! Composite, batch, tree, graph, sObject collections (chunked past 200 records, outcomes in
 //! input order) and the SOAP lead conversion, against a local org.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-
-use common::Local;
 use futures_util::TryStreamExt;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use sfkit_client::{LeadConvert, Method, Record, Subrequest};
 
-fn record(v: Value) -> Record {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
+use crate::common::{Local, record};
 
 #[tokio::test]
 async fn composite_with_references_and_all_or_none() {

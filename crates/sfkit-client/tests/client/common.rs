@@ -1,11 +1,10 @@
 //! A local org started in-process over HTTPS, and clients for it.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use sfkit_client::auth::Password;
-use sfkit_client::{Client, ClientBuilder, RetryPolicy};
+use sfkit_client::{Client, ClientBuilder, Record, RetryPolicy};
 use sfkit_emulator::store::{Actor, WriteOptions};
 use sfkit_emulator::{
     ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, Org, OrgConfig, OrgHandle, PASSWORD,
@@ -85,4 +84,12 @@ impl Local {
 
 pub(crate) fn account(i: usize) -> Value {
     json!({"Name": format!("Acct {i:05}"), "Industry": "Energy"})
+}
+
+/// A JSON object as a record (anything else is an empty one).
+pub(crate) fn record(v: Value) -> Record {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
 }

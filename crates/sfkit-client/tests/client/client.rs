@@ -1,19 +1,10 @@
 //! The client against a local org started in-process over HTTPS: token sources, every handler
 //! built so far, paging, single-flight refresh, retries under injected faults, the budget.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Local, account};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -22,6 +13,8 @@ use sfkit_client::{Budget, Error, ErrorCode, Method, QueryOptions, Record, Retry
 use sfkit_emulator::{
     ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, FaultSpec, OrgConfig, VIEWER_USERNAME,
 };
+
+use crate::common::{Local, account};
 
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
