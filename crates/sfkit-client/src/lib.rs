@@ -26,6 +26,7 @@ mod client;
 mod composite;
 mod error;
 mod error_code;
+mod json;
 mod misc;
 mod query;
 mod secret;

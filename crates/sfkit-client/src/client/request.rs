@@ -173,7 +173,7 @@ pub(super) fn sforce_locator(r: &reqwest::Response) -> Option<String> {
 
 impl Answer {
     pub(crate) fn json<T: DeserializeOwned>(&self, context: &str) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::decode(context, e))
+        crate::json::from_slice(&self.body).map_err(|e| Error::decode(context, e))
     }
 }
 

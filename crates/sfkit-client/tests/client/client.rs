@@ -763,3 +763,30 @@ async fn long_queries_travel_in_a_body_and_too_long_ones_are_refused() {
     assert!(e.to_string().contains("100000"), "names the limit: {e}");
     assert_eq!(l.org.api_requests(), before, "nothing was sent");
 }
+
+/// A record that does not fit the caller's type is named by its JSON path in the page.
+#[tokio::test]
+async fn a_record_that_does_not_fit_names_its_json_path() {
+    #[derive(Debug, Deserialize)]
+    struct Numbered {
+        #[serde(rename = "Name")]
+        _name: u32,
+    }
+    let l = Local::start().await;
+    l.seed("Account", 3, account);
+    let c = l.client();
+    let err = c
+        .query::<Numbered>("SELECT Name FROM Account ORDER BY Name")
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    let Error::Decode { context, message } = &err else {
+        panic!("a decode error: {err:?}");
+    };
+    assert_eq!(context, "query");
+    assert!(
+        message.starts_with("at `records[0].Name`: invalid type: string \"Acct 00000\""),
+        "{message}"
+    );
+    assert!(err.to_string().contains("records[0].Name"), "{err}");
+}
