@@ -14,7 +14,7 @@ use sfkit_emulator::{
     ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, FaultSpec, OrgConfig, VIEWER_USERNAME,
 };
 
-use crate::common::{Local, account};
+use crate::common::{Local, WIDGETS, account};
 
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
@@ -158,21 +158,6 @@ async fn requests_in_flight_are_capped() {
         t.elapsed()
     );
 }
-
-const WIDGETS: &str = r#"
-[[object]]
-name = "Widget__c"
-label = "Widget"
-prefix = "a05"
-
-[[object.fields]]
-name = "Sku__c"
-type = "string"
-label = "SKU"
-length = 20
-external_id = true
-unique = true
-"#;
 
 #[tokio::test]
 async fn upsert_and_lookup_by_external_id() {

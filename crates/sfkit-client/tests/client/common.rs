@@ -93,3 +93,19 @@ pub(crate) fn record(v: Value) -> Record {
         _ => Map::new(),
     }
 }
+
+/// A custom object with an external id, `Widget__c.Sku__c`.
+pub(crate) const WIDGETS: &str = r#"
+[[object]]
+name = "Widget__c"
+label = "Widget"
+prefix = "a05"
+
+[[object.fields]]
+name = "Sku__c"
+type = "string"
+label = "SKU"
+length = 20
+external_id = true
+unique = true
+"#;
