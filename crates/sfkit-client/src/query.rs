@@ -164,7 +164,27 @@ impl Prefetch {
 
 impl Client {
     /// Runs SOQL and streams every record, following `nextRecordsUrl` to the end. Records
-    /// decode into `T`: a [`crate::Record`] map or the caller's own `Deserialize` type.
+    /// decode into `T`: a [`crate::Record`] map or the caller's own `Deserialize` type. The
+    /// next page is fetched while the caller reads this one; at most two are held.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfkit_client::Client) -> Result<(), sfkit_client::Error> {
+    /// use futures_util::TryStreamExt as _;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// #[serde(rename_all = "PascalCase")]
+    /// struct Account {
+    ///     id: String,
+    ///     name: String,
+    /// }
+    ///
+    /// let mut accounts = std::pin::pin!(client.query::<Account>("SELECT Id, Name FROM Account"));
+    /// while let Some(a) = accounts.try_next().await? {
+    ///     println!("{} {}", a.id, a.name);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query<T>(&self, soql: &str) -> impl Stream<Item = Result<T, Error>> + Send + 'static
     where
         T: DeserializeOwned + Send + 'static,
@@ -173,6 +193,20 @@ impl Client {
     }
 
     /// [`Self::query`] including deleted and archived records.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfkit_client::Client) -> Result<(), sfkit_client::Error> {
+    /// use futures_util::TryStreamExt as _;
+    /// use sfkit_client::Record;
+    ///
+    /// let deleted: Vec<Record> = client
+    ///     .query_all("SELECT Id FROM Contact WHERE IsDeleted = true")
+    ///     .try_collect()
+    ///     .await?;
+    /// println!("{} contacts in the recycle bin", deleted.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_all<T>(&self, soql: &str) -> impl Stream<Item = Result<T, Error>> + Send + 'static
     where
         T: DeserializeOwned + Send + 'static,

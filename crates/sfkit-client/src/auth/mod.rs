@@ -1,7 +1,7 @@
 //! Where access tokens come from, and the session that holds the current one.
 //!
 //! A [`TokenSource`] knows how to get a token (a fixed one, a refresh token, JWT bearer, client
-//! credentials, username-password, ...). The client's [`Session`] keeps the current token and
+//! credentials, username-password, ...). The client's `Session` keeps the current token and
 //! makes refresh single-flight: when many calls find the token rejected at once, the first asks
 //! the source and the others wait for its answer, so Salesforce sees one token request. A
 //! token answer without `instance_url` keeps the one the session had.

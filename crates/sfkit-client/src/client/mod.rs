@@ -33,6 +33,27 @@ use crate::sobjects::SObjectDescribe;
 pub const DEFAULT_API_VERSION: &str = "66.0";
 
 /// A Salesforce client. Cheap to clone; clones share the session, limits and connections.
+///
+/// Built from a [`TokenSource`](crate::TokenSource) with [`Client::builder`]; every call then
+/// waits for a slot, checks the daily budget, authenticates (renewing a rejected token) and
+/// retries where it is safe (see [`RetryPolicy`]).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), sfkit_client::Error> {
+/// use sfkit_client::Client;
+/// use sfkit_client::auth::ClientCredentials;
+///
+/// let source = ClientCredentials::new(
+///     "https://example.my.salesforce.com",
+///     "3MVG9...",
+///     std::env::var("SF_CLIENT_SECRET").unwrap_or_default(),
+/// );
+/// let client = Client::builder().token_source(source).build()?;
+/// let limits = client.limits().await?;
+/// println!("{} limits, API {}", limits.len(), client.api_version());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
