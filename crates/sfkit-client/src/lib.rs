@@ -40,6 +40,10 @@
 //! - `misc`: limits, versions, userinfo, describe global, search, and raw requests.
 //! - `error`: the error types; `error_code`: the table of Salesforce's error codes;
 //!   `json`: decoding with the failing path; `secret`: [`Secret`]; `tls`: the roots trusted.
+//!
+//! Runnable programs are in `examples/`, each documented at its top: `query_every_page`,
+//! `convert_lead` (a Lead created, then converted), `bulk_load` and `jwt_login`. They read the
+//! org from the environment, and run against sfkit's local org (`sfkit emulator`) as well.
 
 pub mod auth;
 mod bulk;
