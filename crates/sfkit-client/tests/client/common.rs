@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sfkit_client::auth::Password;
 use sfkit_client::{Client, ClientBuilder, Record, RetryPolicy};
@@ -109,3 +110,12 @@ length = 20
 external_id = true
 unique = true
 "#;
+
+/// An Account as a caller's own type.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Account {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) industry: Option<String>,
+}

@@ -9,6 +9,9 @@
 
 mod auth;
 mod bulk;
-mod client;
 mod common;
 mod composite;
+mod query;
+mod records;
+mod sessions;
+mod transport;
