@@ -68,8 +68,9 @@ pub(crate) enum Failure<'a> {
     NotConnected,
     /// The request timed out or failed while being sent: Salesforce may have it.
     MaybeSent,
-    /// Any other failure to send (a body that could not be made, a redirect loop, ...).
-    NotSent,
+    /// Any other failure (a request body that failed while streaming, a redirect loop, ...):
+    /// never retried.
+    Other,
     /// The answer came but its body was lost while reading it.
     BodyLost,
     /// Salesforce answered with an error: its status and code.
@@ -84,7 +85,7 @@ impl Failure<'static> {
         } else if e.is_timeout() || e.is_request() {
             Failure::MaybeSent
         } else {
-            Failure::NotSent
+            Failure::Other
         }
     }
 }
@@ -151,7 +152,7 @@ impl<'p> Attempts<'p> {
             }
             Failure::NotConnected => true,
             Failure::MaybeSent | Failure::BodyLost => self.idempotent,
-            Failure::NotSent => false,
+            Failure::Other => false,
             Failure::Answer { status, code } => {
                 if status == 401 || *code == ErrorCode::InvalidSessionId {
                     if self.renewals >= self.renewals_allowed {
@@ -212,7 +213,7 @@ mod tests {
         };
         for idempotent in [false, true] {
             assert!(retried(idempotent, Failure::NotConnected));
-            assert!(!retried(idempotent, Failure::NotSent));
+            assert!(!retried(idempotent, Failure::Other));
             assert!(retried(idempotent, answer(503, &none)));
             assert!(retried(idempotent, answer(400, &locked)));
             assert!(!retried(idempotent, answer(400, &none)));
