@@ -259,12 +259,12 @@ async fn the_web_server_flow_with_pkce() {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     assert_eq!(params["state"], flow.state());
-    let c = Client::builder()
+    // No session yet: the bare HTTP client with the client's trust trades the code.
+    let http = Client::builder()
         .trust_pem(l.ca.clone())
-        .token_source(sfkit_client::auth::StaticToken::new("unused", l.url()))
-        .build()
+        .build_http()
         .unwrap();
-    let token = flow.exchange(c.http(), &params["code"]).await.unwrap();
+    let token = flow.exchange(&http, &params["code"]).await.unwrap();
     assert_eq!(token.instance_url.as_deref(), Some(l.url().as_str()));
     let refresh = token.refresh_token.expect("a refresh token");
     let c = l
