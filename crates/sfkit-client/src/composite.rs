@@ -275,7 +275,12 @@ impl Client {
         .await
     }
 
-    /// Upserts any number of records of one type by the external id `field`.
+    /// Upserts any number of records of one type by the external id `field` (sObject
+    /// Collections, `PATCH /composite/sobjects/{type}/{field}`): each record carries its own
+    /// `field` value; a new value creates a record, a known one updates it
+    /// ([`SaveOutcome::created`] says which). Sent [`COLLECTION_CHUNK`] records at a time,
+    /// outcomes in input order; `all_or_none` holds within each request. Safe to retry: sending
+    /// the same upsert twice leaves the same records.
     pub async fn upsert_many(
         &self,
         sobject: &str,

@@ -164,11 +164,13 @@ impl Client {
 
 /// `{"searchRecords": [...]}` (v37+) or a bare array (earlier versions).
 fn search_records(v: Value) -> Result<Vec<Record>, Error> {
-    let list = match v {
-        Value::Object(mut m) => m
-            .remove("searchRecords")
-            .unwrap_or(Value::Array(Vec::new())),
-        other => other,
+    let (list, at) = match v {
+        Value::Object(mut m) => (
+            m.remove("searchRecords")
+                .unwrap_or(Value::Array(Vec::new())),
+            "searchRecords",
+        ),
+        other => (other, ""),
     };
-    serde_json::from_value(list).map_err(|e| Error::decode("search", e))
+    crate::json::from_value(list).map_err(|e| Error::decode("search", e.within(at)))
 }

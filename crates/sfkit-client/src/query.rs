@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::client::{Client, Req, Target};
 use crate::error::{ApiError, Error};
+use crate::json::{self, PathError};
 
 /// How to run a query.
 #[derive(Debug, Clone, Copy, Default)]
@@ -62,7 +63,7 @@ impl SplitPage {
             records: Vec<&'a RawValue>,
         }
         let text = String::from_utf8(body).map_err(|e| Error::decode(context, e))?;
-        let page: Page<'_> = serde_json::from_str(&text).map_err(|e| Error::decode(context, e))?;
+        let page: Page<'_> = json::from_str(&text).map_err(|e| Error::decode(context, e))?;
         // A borrowed record is a slice of `text`: its place is the distance between the two.
         let base = text.as_ptr() as usize;
         let records: Vec<Range<usize>> = page
@@ -163,7 +164,27 @@ impl Prefetch {
 
 impl Client {
     /// Runs SOQL and streams every record, following `nextRecordsUrl` to the end. Records
-    /// decode into `T`: a [`crate::Record`] map or the caller's own `Deserialize` type.
+    /// decode into `T`: a [`crate::Record`] map or the caller's own `Deserialize` type. The
+    /// next page is fetched while the caller reads this one; at most two are held.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfkit_client::Client) -> Result<(), sfkit_client::Error> {
+    /// use futures_util::TryStreamExt as _;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// #[serde(rename_all = "PascalCase")]
+    /// struct Account {
+    ///     id: String,
+    ///     name: String,
+    /// }
+    ///
+    /// let mut accounts = std::pin::pin!(client.query::<Account>("SELECT Id, Name FROM Account"));
+    /// while let Some(a) = accounts.try_next().await? {
+    ///     println!("{} {}", a.id, a.name);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query<T>(&self, soql: &str) -> impl Stream<Item = Result<T, Error>> + Send + 'static
     where
         T: DeserializeOwned + Send + 'static,
@@ -172,6 +193,20 @@ impl Client {
     }
 
     /// [`Self::query`] including deleted and archived records.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfkit_client::Client) -> Result<(), sfkit_client::Error> {
+    /// use futures_util::TryStreamExt as _;
+    /// use sfkit_client::Record;
+    ///
+    /// let deleted: Vec<Record> = client
+    ///     .query_all("SELECT Id FROM Contact WHERE IsDeleted = true")
+    ///     .try_collect()
+    ///     .await?;
+    /// println!("{} contacts in the recycle bin", deleted.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_all<T>(&self, soql: &str) -> impl Stream<Item = Result<T, Error>> + Send + 'static
     where
         T: DeserializeOwned + Send + 'static,
@@ -197,8 +232,8 @@ impl Client {
         self.records(
             soql,
             options,
-            |raw| serde_json::from_str(raw.get()),
-            serde_json::from_value,
+            |raw| json::from_str(raw.get()),
+            json::from_value,
         )
     }
 
@@ -211,7 +246,9 @@ impl Client {
         options: QueryOptions,
     ) -> impl Stream<Item = Result<RawRecord, Error>> + Send + 'static {
         self.records(soql, options, Ok, |record| {
-            serde_json::to_string(&record).map(RawRecord::owned)
+            serde_json::to_string(&record)
+                .map(RawRecord::owned)
+                .map_err(PathError::from)
         })
     }
 
@@ -222,8 +259,8 @@ impl Client {
         &self,
         soql: &str,
         options: QueryOptions,
-        decode: fn(RawRecord) -> Result<T, serde_json::Error>,
-        decode_value: fn(Value) -> Result<T, serde_json::Error>,
+        decode: fn(RawRecord) -> Result<T, PathError>,
+        decode_value: fn(Value) -> Result<T, PathError>,
     ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
     where
         T: Send + 'static,
@@ -260,7 +297,7 @@ impl Client {
                     Prefetch::start(&st.client, req, &st.context)
                 });
                 st.ready.reserve(page.records.len());
-                for range in page.records {
+                for (i, range) in page.records.into_iter().enumerate() {
                     let raw = RawRecord {
                         page: page.text.clone(),
                         range,
@@ -268,14 +305,14 @@ impl Client {
                     // Only a record with a child subquery result has `done`; only those may
                     // need their children's further pages.
                     let item = if page.has_children && raw.get().contains("\"done\"") {
-                        let mut record: Map<String, Value> = serde_json::from_str(raw.get())
-                            .map_err(|e| Error::decode(st.context.as_str(), e))?;
+                        let mut record: Map<String, Value> = json::from_str(raw.get())
+                            .map_err(|e| Error::decode(&st.context, e.within(&at(i))))?;
                         complete_children(&st.client, &mut record, options).await?;
                         decode_value(Value::Object(record))
                     } else {
                         decode(raw)
                     }
-                    .map_err(|e| Error::decode(st.context.as_str(), e))?;
+                    .map_err(|e| Error::decode(&st.context, e.within(&at(i))))?;
                     st.ready.push_back(item);
                 }
             }
@@ -334,6 +371,11 @@ fn encode_component(text: &str) -> String {
     out
 }
 
+/// Where a page's `i`th record is, for errors: `records[i]`.
+fn at(i: usize) -> String {
+    format!("records[{i}]")
+}
+
 /// The first page of `soql`: in the URL when it fits, else through the Composite API. A query
 /// past [`MAX_SOQL_CHARS`] is refused here, with Salesforce's code, and nothing is sent.
 async fn first_page<T: DeserializeOwned>(
@@ -343,7 +385,7 @@ async fn first_page<T: DeserializeOwned>(
     context: &str,
 ) -> Result<T, Error> {
     let body = first_page_body(client, soql, options, context).await?;
-    serde_json::from_slice(&body).map_err(|e| Error::decode(context, e))
+    json::from_slice(&body).map_err(|e| Error::decode(context, e))
 }
 
 /// [`first_page`]'s answer, as bytes.

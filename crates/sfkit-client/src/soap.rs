@@ -74,6 +74,22 @@ fn escape(s: &str) -> String {
 
 impl Soap<'_> {
     /// Converts up to 100 leads in one call; one outcome per lead, in order.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfkit_client::Client, lead_id: String) -> Result<(), sfkit_client::Error> {
+    /// use sfkit_client::LeadConvert;
+    ///
+    /// let convert = LeadConvert {
+    ///     lead_id,
+    ///     converted_status: Some("Closed - Converted".into()),
+    ///     do_not_create_opportunity: true,
+    ///     ..LeadConvert::default()
+    /// };
+    /// let out = client.soap().convert_lead(&[convert]).await?;
+    /// println!("contact {:?}", out.first().and_then(|r| r.contact_id.as_deref()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn convert_lead(
         &self,
         converts: &[LeadConvert],

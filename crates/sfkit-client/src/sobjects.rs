@@ -214,6 +214,21 @@ pub struct UpdatedRecords {
 }
 
 /// The resources of one sObject type; from [`Client::sobjects`].
+///
+/// ```no_run
+/// # async fn run(client: sfkit_client::Client) -> Result<(), sfkit_client::Error> {
+/// use serde_json::json;
+/// use sfkit_client::Record;
+///
+/// let accounts = client.sobjects("Account");
+/// let saved = accounts.create(&json!({"Name": "Acme", "Industry": "Energy"})).await?;
+/// accounts.update(&saved.id, &json!({"Industry": "Utilities"})).await?;
+/// let read: Record = accounts.get(&saved.id).await?;
+/// assert_eq!(read["Industry"], "Utilities");
+/// accounts.delete(&saved.id).await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SObjects<'a> {
     client: &'a Client,

@@ -1,5 +1,5 @@
 // jsforce's autoFetch streaming a query from the local org, for the sfkit-client bench
-// (crates/sfkit-client/benches/client.rs, part 3), which runs it and reads the one JSON line it
+// (crates/sfkit-client/benches/client/peers.rs, part 3), which runs it and reads the one JSON line it
 // prints: records, the sum of the Name lengths, the query's time and CPU time, and this process's RSS before
 // the query and peak RSS (VmHWM) after it.
 //

@@ -19,6 +19,24 @@ use crate::error::Error;
 const ASSERTION_LIFETIME_SECS: u64 = 180;
 
 /// JWT bearer: the connected app `client_id`, the user to act as, and the app's RSA key.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), sfkit_client::Error> {
+/// use sfkit_client::Client;
+/// use sfkit_client::auth::JwtBearer;
+///
+/// let source = JwtBearer::from_key_file(
+///     "3MVG9...",
+///     "integration@example.com",
+///     std::path::Path::new("server.key"),
+/// )?
+/// .login_url("https://login.salesforce.com");
+/// let client = Client::builder().token_source(source).build()?;
+/// // The first call signs an assertion and trades it for a token.
+/// println!("{}", client.instance_url().await?);
+/// # Ok(())
+/// # }
+/// ```
 pub struct JwtBearer {
     login_url: String,
     audience: Option<String>,

@@ -1,7 +1,7 @@
 //! Where access tokens come from, and the session that holds the current one.
 //!
 //! A [`TokenSource`] knows how to get a token (a fixed one, a refresh token, JWT bearer, client
-//! credentials, username-password, ...). The client's [`Session`] keeps the current token and
+//! credentials, username-password, ...). The client's `Session` keeps the current token and
 //! makes refresh single-flight: when many calls find the token rejected at once, the first asks
 //! the source and the others wait for its answer, so Salesforce sees one token request. A
 //! token answer without `instance_url` keeps the one the session had.
@@ -13,9 +13,9 @@ mod oauth;
 mod sf_cli;
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
 
 pub use jwt::JwtBearer;
 pub use login::{JwtKey, Login};
@@ -28,8 +28,9 @@ pub use sf_cli::SfCliLogin;
 use crate::error::Error;
 use crate::secret::Secret;
 
-/// A boxed future, as token sources return.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// A boxed future, as token sources return: `futures_util`'s own, under the name this module
+/// has always given it.
+pub use futures_util::future::BoxFuture;
 
 /// An access token and where to use it.
 #[derive(Debug, Clone)]
@@ -169,10 +170,7 @@ impl Session {
     }
 
     fn read(&self) -> Option<Current> {
-        self.current
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.current.read().clone()
     }
 
     /// See [`TokenSource::renewals_per_call`].
@@ -232,10 +230,7 @@ impl Session {
             instance_url: instance_url.trim_end_matches('/').to_owned(),
             generation: old.map_or(1, |c| c.generation + 1),
         };
-        *self
-            .current
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(current.clone());
+        *self.current.write() = Some(current.clone());
         Ok(current)
     }
 }

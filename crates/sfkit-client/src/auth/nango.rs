@@ -129,7 +129,7 @@ impl TokenSource for Nango {
                 return Err(Error::Auth(self.refusal(status, &body)));
             }
             let c: Connection =
-                serde_json::from_slice(&body).map_err(|e| Error::decode(context, e))?;
+                crate::json::from_slice(&body).map_err(|e| Error::decode(context, e))?;
             let instance_url = c
                 .connection_config
                 .get("instance_url")

@@ -56,7 +56,7 @@ pub(crate) async fn token_request(
             e.error_description,
         )));
     }
-    let t: TokenAnswer = serde_json::from_slice(&body).map_err(|e| Error::decode(context, e))?;
+    let t: TokenAnswer = crate::json::from_slice(&body).map_err(|e| Error::decode(context, e))?;
     Ok(Token {
         access_token: Secret::new(t.access_token),
         instance_url: t.instance_url,

@@ -177,6 +177,34 @@ impl Bulk {
     /// Loads `csv` into `object`: one job per upload, each streamed from its source, closed and
     /// waited for. Returns when every job is finished, or at the first that failed as a whole
     /// (see [`Load::failure`]); read the rows' outcomes with [`Self::result_rows`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfkit_client::Client) -> Result<(), sfkit_client::Error> {
+    /// use sfkit_client::{BulkFailure, BulkOperation, CsvUpload, ResultKind};
+    ///
+    /// let bulk = client.bulk();
+    /// // Scanned once for its rows, then streamed from the file, split past Salesforce's limit.
+    /// let csv = CsvUpload::scan("accounts.csv")?;
+    /// let load = bulk.load("Account", &BulkOperation::Insert, &csv).await?;
+    /// if let Some(e) = load.failure() {
+    ///     return Err(e);
+    /// }
+    /// println!("{} rows saved, {} refused", load.successful(), load.failed());
+    /// for job in &load.jobs {
+    ///     let mut failed = bulk.result_rows(&job.info.id, ResultKind::Failed).await?;
+    ///     let header: Vec<String> = failed
+    ///         .header()
+    ///         .iter()
+    ///         .map(|h| String::from_utf8_lossy(h).into_owned())
+    ///         .collect();
+    ///     while let Some(row) = failed.next().await? {
+    ///         let failure = BulkFailure::from_row(&header, &row);
+    ///         println!("{:?}: {:?}", failure.row.get("Name"), failure.errors);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn load(
         &self,
         object: &str,

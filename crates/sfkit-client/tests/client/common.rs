@@ -1,11 +1,11 @@
 //! A local org started in-process over HTTPS, and clients for it.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sfkit_client::auth::Password;
-use sfkit_client::{Client, ClientBuilder, RetryPolicy};
+use sfkit_client::{Client, ClientBuilder, Record, RetryPolicy};
 use sfkit_emulator::store::{Actor, WriteOptions};
 use sfkit_emulator::{
     ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, Org, OrgConfig, OrgHandle, PASSWORD,
@@ -85,4 +85,37 @@ impl Local {
 
 pub(crate) fn account(i: usize) -> Value {
     json!({"Name": format!("Acct {i:05}"), "Industry": "Energy"})
+}
+
+/// A JSON object as a record (anything else is an empty one).
+pub(crate) fn record(v: Value) -> Record {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// A custom object with an external id, `Widget__c.Sku__c`.
+pub(crate) const WIDGETS: &str = r#"
+[[object]]
+name = "Widget__c"
+label = "Widget"
+prefix = "a05"
+
+[[object.fields]]
+name = "Sku__c"
+type = "string"
+label = "SKU"
+length = 20
+external_id = true
+unique = true
+"#;
+
+/// An Account as a caller's own type.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Account {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) industry: Option<String>,
 }

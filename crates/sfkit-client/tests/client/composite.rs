@@ -1,25 +1,12 @@
 //! Composite, batch, tree, graph, sObject collections (chunked past 200 records, outcomes in
 //! input order) and the SOAP lead conversion, against a local org.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-
-use common::Local;
 use futures_util::TryStreamExt;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use sfkit_client::{LeadConvert, Method, Record, Subrequest};
+use sfkit_emulator::OrgConfig;
 
-fn record(v: Value) -> Record {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
+use crate::common::{Local, WIDGETS, record};
 
 #[tokio::test]
 async fn composite_with_references_and_all_or_none() {
@@ -175,6 +162,56 @@ async fn collections_chunk_and_keep_input_order() {
     ];
     let out = c.create_many("Account", &mixed, true).await.unwrap();
     assert!(out.iter().all(|o| !o.success));
+}
+
+/// Upsert by external id through sObject Collections: 350 records in two calls (the second
+/// chunked past 200), new keys created, known ones updated in place, outcomes in input order, and
+/// a record without its key failing alone.
+#[tokio::test]
+async fn upsert_many_creates_and_updates_by_external_id() {
+    let l = Local::start_with(OrgConfig::default().schema(WIDGETS, "widgets.toml")).await;
+    let c = l.client();
+    let widget =
+        |i: usize, name: &str| record(json!({"Sku__c": format!("SKU-{i:03}"), "Name": name}));
+    let first: Vec<Record> = (0..150).map(|i| widget(i, "First")).collect();
+    let made = c
+        .upsert_many("Widget__c", "Sku__c", &first, false)
+        .await
+        .unwrap();
+    assert_eq!(made.len(), 150);
+    assert!(made.iter().all(|o| o.success && o.created == Some(true)));
+
+    // 100 known keys, 250 new ones, and one record without a key in the middle.
+    let mut second: Vec<Record> = (50..350).map(|i| widget(i, "Second")).collect();
+    second.insert(120, record(json!({"Name": "No key"})));
+    let out = c
+        .upsert_many("Widget__c", "Sku__c", &second, false)
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 301);
+    assert!(!out[120].success);
+    assert!(!out[120].errors.is_empty());
+    let saved: Vec<_> = out
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 120)
+        .map(|(_, o)| o)
+        .collect();
+    assert!(saved.iter().all(|o| o.success));
+    for (k, o) in (50..350).zip(&saved) {
+        assert_eq!(o.created, Some(k >= 150), "SKU-{k:03}");
+        if k < 150 {
+            assert_eq!(o.id, made[k].id, "updated in place: SKU-{k:03}");
+        }
+    }
+    let all: Vec<Record> = c
+        .query("SELECT Sku__c, Name FROM Widget__c")
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 350);
+    let firsts = all.iter().filter(|r| r["Name"] == "First").count();
+    assert_eq!(firsts, 50, "SKU-000..049 kept their name");
 }
 
 #[tokio::test]

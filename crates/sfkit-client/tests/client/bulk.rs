@@ -1,28 +1,14 @@
 //! Bulk API 2.0 through the client against a local org: a load whose every row's outcome comes
 //! back (failures with Salesforce's code and fields), upsert and delete loads, a query streamed
 //! page by page, and a failed job as an error.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::Local;
 use futures_util::TryStreamExt;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sfkit_client::{BulkOperation, Error, Record};
 
-fn record(v: Value) -> Record {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
+use crate::common::{Local, record};
 
 #[tokio::test]
 async fn loads_report_every_row_and_queries_stream_every_page() {

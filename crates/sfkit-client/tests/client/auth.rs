@@ -1,14 +1,6 @@
 //! Token sources that need more than the org: a Nango server (a small local one answering in
 //! Nango's documented shape), Salesforce CLI logins, the web-server flow through the org's
 //! login page, and trust through `SSL_CERT_FILE` (checked in a child process).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,11 +9,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use common::Local;
 use serde_json::json;
 use sfkit_client::auth::{AuthorizationRequest, Nango, RefreshToken, SfCliLogin};
 use sfkit_client::{Client, Error};
 use sfkit_emulator::{ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, PASSWORD};
+
+use crate::common::Local;
 
 #[derive(Clone)]
 struct FakeNango {
@@ -266,12 +259,12 @@ async fn the_web_server_flow_with_pkce() {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     assert_eq!(params["state"], flow.state());
-    let c = Client::builder()
+    // No session yet: the bare HTTP client with the client's trust trades the code.
+    let http = Client::builder()
         .trust_pem(l.ca.clone())
-        .token_source(sfkit_client::auth::StaticToken::new("unused", l.url()))
-        .build()
+        .build_http()
         .unwrap();
-    let token = flow.exchange(c.http(), &params["code"]).await.unwrap();
+    let token = flow.exchange(&http, &params["code"]).await.unwrap();
     assert_eq!(token.instance_url.as_deref(), Some(l.url().as_str()));
     let refresh = token.refresh_token.expect("a refresh token");
     let c = l
@@ -322,7 +315,7 @@ async fn ssl_cert_file_is_trusted() {
         let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
         cmd.args([
             "--exact",
-            "child_calls_the_org_with_default_trust",
+            "auth::child_calls_the_org_with_default_trust",
             "--nocapture",
         ])
         .env("SFKIT_CHILD_ORG_URL", &url)
