@@ -131,20 +131,14 @@ pub(crate) async fn oauth_callback(
             "the callback has no code",
         ));
     };
-    let http = sfkit_client::Client::builder()
-        .token_source(sfkit_client::auth::StaticToken::new(
-            "unused",
-            p.login_url.clone(),
-        ))
-        .build()
-        .map_err(|e| {
-            Refusal::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "UNKNOWN_EXCEPTION",
-                e.to_string(),
-            )
-        })?;
-    let token = p.flow.exchange(http.http(), &code).await?;
+    let http = sfkit_client::http_client().map_err(|e| {
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UNKNOWN_EXCEPTION",
+            e.to_string(),
+        )
+    })?;
+    let token = p.flow.exchange(&http, &code).await?;
     let Some(refresh) = token.refresh_token else {
         return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
