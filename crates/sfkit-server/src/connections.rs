@@ -4,31 +4,34 @@ use parking_lot::Mutex;
 use std::collections::HashMap;
 
 use serde_json::Value;
-use sfkit_client::auth::{JwtKey, Login, NANGO_CLOUD_URL};
+use sfkit_client::auth::{JwtKey, Login, LoginKind, NANGO_CLOUD_URL};
 use sfkit_client::{Client, Secret, TokenSource};
 use sfkit_store::{Connection, Store};
 
-/// The kinds of connection (see [`takes`] for the settings and secrets of each).
+/// The kinds of connection the server keeps (see [`takes`] for the settings and secrets of
+/// each), spelled as everywhere in sfkit ([`LoginKind`]).
 pub(crate) const KINDS: &[&str] = &[
-    "refresh_token",
-    "jwt",
-    "client_credentials",
-    "token",
-    "nango",
-    "local",
+    LoginKind::RefreshToken.as_str(),
+    LoginKind::Jwt.as_str(),
+    LoginKind::ClientCredentials.as_str(),
+    LoginKind::Token.as_str(),
+    LoginKind::Nango.as_str(),
+    LoginKind::Local.as_str(),
 ];
 
 /// What a kind takes besides `name` and `instanceUrl` (`?`: optional), as the API documents it.
 pub(crate) fn takes(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "refresh_token" => "settings {clientId, loginUrl?}, secrets {refreshToken, clientSecret?}",
-        "jwt" => "settings {clientId, username, loginUrl?}, secrets {privateKey}",
-        "client_credentials" => "settings {clientId}, secrets {clientSecret}",
-        "token" => "secrets {accessToken}",
-        "nango" => {
+    Some(match LoginKind::parse(kind)? {
+        LoginKind::RefreshToken => {
+            "settings {clientId, loginUrl?}, secrets {refreshToken, clientSecret?}"
+        }
+        LoginKind::Jwt => "settings {clientId, username, loginUrl?}, secrets {privateKey}",
+        LoginKind::ClientCredentials => "settings {clientId}, secrets {clientSecret}",
+        LoginKind::Token => "secrets {accessToken}",
+        LoginKind::Nango => {
             "settings {integrationId, connectionId, host?} (host: Nango Cloud unless self-hosted), secrets {secretKey}, no instanceUrl needed (Nango names the org)"
         }
-        "local" => "nothing (the local org's admin)",
+        LoginKind::Local => "nothing (the local org's admin)",
         _ => return None,
     })
 }
@@ -51,44 +54,46 @@ pub(crate) fn source(conn: &Connection, secrets: &Value) -> Result<Box<dyn Token
             )
         })
     };
-    let login = match conn.kind.as_str() {
-        "refresh_token" => Login::RefreshToken {
+    let kind = LoginKind::parse(&conn.kind).filter(|k| KINDS.contains(&k.as_str()));
+    let login = match kind {
+        Some(LoginKind::RefreshToken) => Login::RefreshToken {
             login_url,
             client_id: need(text(s, "clientId"), "settings.clientId")?,
             client_secret: text(secrets, "clientSecret").map(Secret::from),
             refresh_token: need(text(secrets, "refreshToken"), "secrets.refreshToken")?.into(),
         },
-        "jwt" => Login::JwtBearer {
+        Some(LoginKind::Jwt) => Login::JwtBearer {
             login_url,
             client_id: need(text(s, "clientId"), "settings.clientId")?,
             username: need(text(s, "username"), "settings.username")?,
             key: JwtKey::Pem(need(text(secrets, "privateKey"), "secrets.privateKey")?.into()),
         },
-        "client_credentials" => Login::ClientCredentials {
+        Some(LoginKind::ClientCredentials) => Login::ClientCredentials {
             instance_url: conn.instance_url.clone(),
             client_id: need(text(s, "clientId"), "settings.clientId")?,
             client_secret: need(text(secrets, "clientSecret"), "secrets.clientSecret")?.into(),
         },
-        "token" => Login::AccessToken {
+        Some(LoginKind::Token) => Login::AccessToken {
             instance_url: conn.instance_url.clone(),
             access_token: need(text(secrets, "accessToken"), "secrets.accessToken")?.into(),
         },
-        "nango" => Login::Nango {
+        Some(LoginKind::Nango) => Login::Nango {
             host: text(s, "host").unwrap_or(NANGO_CLOUD_URL).to_owned(),
             integration_id: need(text(s, "integrationId"), "settings.integrationId")?,
             connection_id: need(text(s, "connectionId"), "settings.connectionId")?,
             secret_key: need(text(secrets, "secretKey"), "secrets.secretKey")?.into(),
         },
-        "local" => Login::Password {
+        Some(LoginKind::Local) => Login::Password {
             login_url: conn.instance_url.clone(),
             client_id: sfkit_emulator::CLIENT_ID.into(),
             client_secret: sfkit_emulator::CLIENT_SECRET.into(),
             username: sfkit_emulator::ADMIN_USERNAME.into(),
             password: sfkit_emulator::PASSWORD.into(),
         },
-        other => {
+        _ => {
             return Err(format!(
-                "unknown connection kind {other:?}; one of {}",
+                "unknown connection kind {:?}; one of {}",
+                conn.kind,
                 KINDS.join(", ")
             ));
         }

@@ -20,6 +20,75 @@ pub enum JwtKey {
     Pem(Secret),
 }
 
+/// How a login is made, spelled one way wherever sfkit stores or shows it: a saved CLI login,
+/// a server connection's `kind`, `sfkit org list`. Serialized in snake case
+/// (`refresh_token`, `jwt`, ...); `web`, the CLI's older name for a refresh token from the
+/// web-server flow, is still read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LoginKind {
+    /// A refresh token from the OAuth web-server flow.
+    #[serde(alias = "web")]
+    RefreshToken,
+    /// JWT bearer with the connected app's certificate key.
+    Jwt,
+    /// Client credentials (the app's integration user).
+    ClientCredentials,
+    /// An access token that cannot be renewed.
+    Token,
+    /// Username and password through a connected app.
+    Password,
+    /// Imported from the Salesforce CLI (an SFDX auth URL or an access token).
+    SfCli,
+    /// A connection held by Nango.
+    Nango,
+    /// The local org's admin.
+    Local,
+}
+
+impl LoginKind {
+    /// Every kind, in the order they are documented.
+    pub const ALL: [LoginKind; 8] = [
+        LoginKind::RefreshToken,
+        LoginKind::Jwt,
+        LoginKind::ClientCredentials,
+        LoginKind::Token,
+        LoginKind::Password,
+        LoginKind::SfCli,
+        LoginKind::Nango,
+        LoginKind::Local,
+    ];
+
+    /// The kind's name (`refresh_token`, `jwt`, `client_credentials`, ...).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LoginKind::RefreshToken => "refresh_token",
+            LoginKind::Jwt => "jwt",
+            LoginKind::ClientCredentials => "client_credentials",
+            LoginKind::Token => "token",
+            LoginKind::Password => "password",
+            LoginKind::SfCli => "sf_cli",
+            LoginKind::Nango => "nango",
+            LoginKind::Local => "local",
+        }
+    }
+
+    /// The kind with this name (`web` included, as [`LoginKind::RefreshToken`]).
+    pub fn parse(name: &str) -> Option<LoginKind> {
+        if name == "web" {
+            return Some(LoginKind::RefreshToken);
+        }
+        LoginKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for LoginKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How to log in to an org, as stored settings and secrets. `Debug` shows no secret.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -94,6 +163,19 @@ pub enum Login {
 }
 
 impl Login {
+    /// How this login is made.
+    pub fn kind(&self) -> LoginKind {
+        match self {
+            Login::RefreshToken { .. } => LoginKind::RefreshToken,
+            Login::JwtBearer { .. } => LoginKind::Jwt,
+            Login::ClientCredentials { .. } => LoginKind::ClientCredentials,
+            Login::AccessToken { .. } => LoginKind::Token,
+            Login::Password { .. } => LoginKind::Password,
+            Login::SfdxAuthUrl { .. } => LoginKind::SfCli,
+            Login::Nango { .. } => LoginKind::Nango,
+        }
+    }
+
     /// The token source for this login.
     pub fn token_source(self) -> Result<Box<dyn TokenSource>, Error> {
         Ok(match self {
@@ -185,6 +267,22 @@ impl Login {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_kinds_have_one_spelling_and_read_the_old_one() {
+        for k in LoginKind::ALL {
+            assert_eq!(LoginKind::parse(k.as_str()), Some(k));
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{k}\""));
+            assert_eq!(serde_json::from_str::<LoginKind>(&json).unwrap(), k);
+        }
+        assert_eq!(LoginKind::parse("web"), Some(LoginKind::RefreshToken));
+        assert_eq!(
+            serde_json::from_str::<LoginKind>("\"web\"").unwrap(),
+            LoginKind::RefreshToken
+        );
+        assert_eq!(LoginKind::parse("Web"), None);
+    }
 
     #[test]
     fn debug_shows_no_secret_and_bad_keys_are_config_errors() {

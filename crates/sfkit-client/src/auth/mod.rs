@@ -18,7 +18,7 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 
 pub use jwt::JwtBearer;
-pub use login::{JwtKey, Login};
+pub use login::{JwtKey, Login, LoginKind};
 pub use nango::{NANGO_CLOUD_URL, Nango};
 pub use oauth::{
     AuthorizationRequest, ClientCredentials, DEFAULT_LOGIN_URL, Password, RefreshToken, StaticToken,
