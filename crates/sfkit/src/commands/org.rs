@@ -143,7 +143,7 @@ fn display(target: &Target, json_out: bool) -> anyhow::Result<ExitCode> {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default(),
     };
-    crate::data::with_connection(target, json_out, |ctx| async move {
+    super::with_connection(target, json_out, |ctx| async move {
         let who = ctx
             .client
             .userinfo()

@@ -1,4 +1,4 @@
-//! `sfkit serve` and `sfkit apikey`: the server and its API keys. Settings come from flags, then
+//! `sfkit serve`: the actions over HTTP. Settings come from flags, then
 //! `SFKIT_*` environment variables, then a TOML config file, then defaults. The store is
 //! `sqlite://<data dir>/server.db` unless told otherwise; its secrets are sealed with the key in
 //! the data directory's key: `SFKIT_SECRET_KEY` (base64), the OS keyring, or a key file readable
@@ -10,10 +10,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand};
+use clap::Args;
 use serde::Deserialize;
 use sfkit_server::{Server, ServerConfig};
-use sfkit_store::{Scope, Store};
+use sfkit_store::Store;
 
 /// `sfkit serve`.
 #[derive(Debug, Args)]
@@ -38,60 +38,6 @@ pub(crate) struct ServeArgs {
     public_url: Option<String>,
 }
 
-/// `sfkit apikey`.
-#[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  KEY=$(sfkit apikey create zapier)\n  sfkit apikey create agent --connection prod --read-only\n  sfkit apikey create ops --admin    # may manage keys through /v1/apikeys\n  sfkit apikey list\n  sfkit apikey revoke zapier"
-)]
-pub(crate) struct ApiKeyArgs {
-    #[command(subcommand)]
-    what: ApiKeyCommand,
-    /// The store (as for `sfkit serve`).
-    #[arg(long, global = true)]
-    store: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-enum ApiKeyCommand {
-    /// Make a key and print it, alone, on stdout; it is shown this once (only a hash is kept).
-    Create {
-        /// Its name.
-        name: String,
-        /// Limit it to this connection (repeatable; default: all).
-        #[arg(long = "connection")]
-        connections: Vec<String>,
-        /// Limit it to actions that change nothing.
-        #[arg(long)]
-        read_only: bool,
-        /// Let it manage API keys through the server (`/v1/apikeys`); an admin key has no
-        /// other limit.
-        #[arg(long, conflicts_with_all = ["connections", "read_only"])]
-        admin: bool,
-    },
-    /// The keys (never the keys themselves).
-    List {
-        /// As JSON: `[{id, name, state, connections, readOnly, admin, createdAt, revokedAt}]`.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Revoke a key by name or id.
-    Revoke {
-        /// The key's name or id.
-        name: String,
-    },
-}
-
-/// `sfkit mcp`.
-#[derive(Debug, Args)]
-#[command(
-    after_help = "Examples (an MCP client's server command):\n  sfkit mcp\n  sfkit --data-dir ~/work/sfkit mcp --store sqlite:///srv/sfkit/server.db"
-)]
-pub(crate) struct McpArgs {
-    /// The store (as for `sfkit serve`).
-    #[arg(long)]
-    store: Option<String>,
-}
-
 #[derive(Debug, Default, Deserialize)]
 struct FileSettings {
     addr: Option<SocketAddr>,
@@ -112,11 +58,14 @@ fn setting_duration(
     value: Option<&str>,
 ) -> anyhow::Result<Option<std::time::Duration>> {
     value
-        .map(|v| crate::emulator::parse_duration(v).map_err(|e| anyhow::anyhow!("{name}: {e}")))
+        .map(|v| super::emulator::parse_duration(v).map_err(|e| anyhow::anyhow!("{name}: {e}")))
         .transpose()
 }
 
-async fn open_store(data_dir: &Path, url: Option<String>) -> anyhow::Result<Arc<dyn Store>> {
+pub(super) async fn open_store(
+    data_dir: &Path,
+    url: Option<String>,
+) -> anyhow::Result<Arc<dyn Store>> {
     let url = url
         .or_else(|| std::env::var("SFKIT_STORE").ok())
         .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("server.db").display()));
@@ -125,88 +74,11 @@ async fn open_store(data_dir: &Path, url: Option<String>) -> anyhow::Result<Arc<
         .with_context(|| format!("opening the store {url}"))
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
-}
-
-pub(crate) fn apikey(data_dir: &Path, args: ApiKeyArgs) -> anyhow::Result<ExitCode> {
-    runtime()?.block_on(async {
-        let store = open_store(data_dir, args.store).await?;
-        match args.what {
-            ApiKeyCommand::Create {
-                name,
-                connections,
-                read_only,
-                admin,
-            } => {
-                let scope = if admin {
-                    Scope::admin()
-                } else {
-                    Scope::new(connections, read_only)
-                };
-                let (_, key) = store.create_api_key(&name, scope).await?;
-                println!("{key}");
-                eprintln!("sfkit: API key {name:?} made; it is shown only now, keep it safe");
-            }
-            ApiKeyCommand::List { json: true } => {
-                let all: Vec<serde_json::Value> = store
-                    .list_api_keys()
-                    .await?
-                    .into_iter()
-                    .map(|k| {
-                        serde_json::json!({
-                            "id": k.id,
-                            "name": k.name,
-                            "state": if k.revoked_at.is_some() { "revoked" } else { "active" },
-                            "connections": k.scope.connections,
-                            "readOnly": k.scope.read_only,
-                            "admin": k.scope.admin,
-                            "createdAt": k.created_at,
-                            "revokedAt": k.revoked_at,
-                        })
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&all)?);
-            }
-            ApiKeyCommand::List { json: false } => {
-                for k in store.list_api_keys().await? {
-                    let state = if k.revoked_at.is_some() {
-                        "revoked"
-                    } else {
-                        "active"
-                    };
-                    let scope = match (k.scope.connections.is_empty(), k.scope.read_only) {
-                        (true, false) if k.scope.admin => "all connections, admin".to_owned(),
-                        (true, false) => "all connections".to_owned(),
-                        (true, true) => "all connections, read-only".to_owned(),
-                        (false, ro) => format!(
-                            "{}{}",
-                            k.scope.connections.join(","),
-                            if ro { ", read-only" } else { "" }
-                        ),
-                    };
-                    println!("{}  {}  {state}  {scope}", k.id, k.name);
-                }
-            }
-            ApiKeyCommand::Revoke { name } => {
-                if !store.revoke_api_key(&name).await? {
-                    eprintln!("sfkit: no active API key named {name:?}");
-                    return Ok(ExitCode::from(2));
-                }
-                eprintln!("sfkit: API key {name:?} revoked");
-            }
-        }
-        Ok(ExitCode::SUCCESS)
-    })
-}
-
 /// The org the server's actions use when a call names no connection, chosen as every command
 /// chooses (`--org`, the environment, `target-org`, the newest login), and the local org when
 /// that is the choice. Nothing chosen: the server's own rule (the only saved connection, or the
 /// local org when there is none).
-async fn process_connection(
+pub(super) async fn process_connection(
     target: &crate::connect::Target,
     config: &mut ServerConfig,
 ) -> anyhow::Result<()> {
@@ -238,7 +110,7 @@ async fn process_connection(
     Ok(())
 }
 
-pub(crate) fn serve(target: &crate::connect::Target, args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(target: &crate::connect::Target, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let data_dir: &Path = &target.data_dir;
     let file: FileSettings = match &args.config {
         Some(p) => toml::from_str(
@@ -259,7 +131,7 @@ pub(crate) fn serve(target: &crate::connect::Target, args: ServeArgs) -> anyhow:
         .or(env_addr)
         .or(file.addr)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8787)));
-    runtime()?.block_on(async {
+    crate::runtime::block_on(async {
         let store = open_store(data_dir, args.store.or(file.store)).await?;
         let mut config = ServerConfig::new(addr, store);
         config.local_org_dir = Some(target.org_dir());
@@ -298,32 +170,15 @@ pub(crate) fn serve(target: &crate::connect::Target, args: ServeArgs) -> anyhow:
         }
         let server = Server::start(config).await.context("starting the server")?;
         println!("sfkit server listening on {}", server.url());
-        crate::emulator::shutdown_signal().await;
+        crate::runtime::shutdown_signal().await;
         println!("sfkit server stopping");
         server.shutdown().await;
         Ok(ExitCode::SUCCESS)
-    })
-}
-
-/// `sfkit mcp`: the catalog as MCP tools over stdin and stdout, for an agent that starts sfkit
-/// itself (the local user: no API key). Logs go to stderr; stdout is the protocol's.
-pub(crate) fn mcp(target: &crate::connect::Target, args: McpArgs) -> anyhow::Result<ExitCode> {
-    let data_dir: &Path = &target.data_dir;
-    runtime()?.block_on(async {
-        let store = open_store(data_dir, args.store).await?;
-        let mut config = ServerConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), store);
-        config.local_org_dir = Some(target.org_dir());
-        config.cursors = Some(cursors(data_dir));
-        process_connection(target, &mut config).await?;
-        Server::serve_mcp_stdio(config)
-            .await
-            .context("serving MCP over stdio")?;
-        Ok(ExitCode::SUCCESS)
-    })
+    })?
 }
 
 /// Cursors sealed with the data directory's cursor key, so they outlive a restart.
-fn cursors(data_dir: &Path) -> sfkit_actions::Cursors {
+pub(super) fn cursors(data_dir: &Path) -> sfkit_actions::Cursors {
     let dir = data_dir.to_path_buf();
     sfkit_actions::Cursors::new(Box::new(move || crate::connect::cursor_key(&dir)), "")
 }
