@@ -4,6 +4,24 @@
 //! mean something: 0 success, 1 a failure of the command itself (I/O), 2 a usage or validation
 //! error (bad arguments, a statement that does not parse, parameters an action refuses), 3 an
 //! error Salesforce answered, 4 no connection or login.
+//!
+//! This file defines the command line (the global flags and one variant per subcommand),
+//! parses it, and hands each subcommand to its module. The modules:
+//!
+//! * [`commands`]: one file per subcommand, each holding its clap arguments and its `run`
+//!   (`actions`, `run`, `query`, `search`, `describe`, `limits`, `bulk`, `login`, `logout`,
+//!   `org`, `config`, `serve`, `apikey`, `mcp`, `emulator`, `soql`/`sosl`, `completions`);
+//!   `commands/mod.rs` owns what they share: connecting for a command, and the failure type
+//!   that picks the exit code above and reports an error as JSON or a sentence.
+//! * [`output`]: how results look, and nothing else: tables and key/value lines for people,
+//!   JSON and CSV (through the csv crate) for programs, records laid out as columns, query
+//!   results streamed as they arrive, progress on a terminal.
+//! * [`connect`]: which org a command talks to (`--org`, the environment, `target-org`, the
+//!   newest login, the local org), and the connection to it.
+//! * [`profiles`]: saved logins, their secrets sealed apart; [`keys`]: the key that seals them
+//!   (an environment variable, the OS keyring, or a private key file).
+//! * [`config`]: where sfkit keeps things: its data directory and its settings file.
+//! * [`runtime`]: the one tokio runtime every async command runs on, and the shutdown signal.
 // A command-line program talks on stdout and stderr by design.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
