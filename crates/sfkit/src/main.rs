@@ -33,6 +33,7 @@ mod output;
 mod profiles;
 mod runtime;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -137,7 +138,9 @@ fn init_logging(default: tracing::Level) {
 
 /// A reader that stops early (`sfkit query ... | head -1`) closes the pipe: printing then fails
 /// with a broken pipe, which `println!` turns into a panic. That is not sfkit failing: end quietly
-/// with success, as ripgrep does. Every other panic is reported as usual.
+/// with success, as ripgrep does. Any other failure to print (a full disk) is a local I/O
+/// failure: said on stderr, exit 1, as the commands that write with `?` do. Every other panic is
+/// reported as usual.
 fn quiet_on_closed_stdout() {
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -147,8 +150,12 @@ fn quiet_on_closed_stdout() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
-            std::process::exit(0);
+        if text.contains("failed printing to stdout") {
+            if text.contains("Broken pipe") {
+                std::process::exit(0);
+            }
+            let _ = writeln!(std::io::stderr(), "sfkit: OUTPUT_FAILED: {text}");
+            std::process::exit(1);
         }
         report(info);
     }));

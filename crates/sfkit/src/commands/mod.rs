@@ -170,3 +170,30 @@ pub(crate) fn print_text(text: &str) -> Result<ExitCode, Failure> {
 pub(crate) fn headers(names: &[&str]) -> Vec<String> {
     names.iter().map(|h| (*h).to_owned()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_fault_has_one_exit_code() {
+        let refused = ActionError::invalid("REQUIRED_FIELD_MISSING", "no company", Vec::new());
+        assert_eq!(Failure::from(refused).exit_code(), 2);
+        assert_eq!(
+            Failure::from(ActionError::connection("refused")).exit_code(),
+            4
+        );
+        // The actions crate files an answer it cannot use as refused parameters; the client's
+        // own are Salesforce's. Both are the same fault: 3.
+        let noticed_by_an_action =
+            ActionError::invalid("UNEXPECTED_ANSWER", "done: false, no next page", Vec::new());
+        assert_eq!(Failure::from(noticed_by_an_action).exit_code(), 3);
+        assert_eq!(Failure::Action(unexpected("not JSON")).exit_code(), 3);
+        // Writing here failed: the command's own failure, whatever code the output shows.
+        assert_eq!(Failure::output("No space left on device").exit_code(), 1);
+        assert_eq!(
+            Failure::local("INVALID_ARGUMENT", "reading standard input").exit_code(),
+            1
+        );
+    }
+}

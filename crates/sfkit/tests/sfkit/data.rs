@@ -590,3 +590,45 @@ fn run_takes_input_as_json_a_file_or_stdin() {
         "INVALID_ARGUMENT"
     );
 }
+
+/// Output that cannot be written (a full disk) is a local I/O failure: exit 1, as main.rs's
+/// table says. It was 2 for records (filed as a usage error) and a panic for `println!`s.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_exits_1() {
+    let d = Dir::new("full");
+    json_ok(&sfkit(
+        &d.0,
+        &[
+            "run",
+            "createLead",
+            "-p",
+            "lastName=Ng",
+            "-p",
+            "company=Acme",
+        ],
+    ));
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(stdout) = full() else {
+        eprintln!("skipped: no /dev/full");
+        return;
+    };
+    let o = crate::common::sfkit_command()
+        .args(["query", "SELECT Id, Name FROM Lead", "--format", "csv"])
+        .env("SFKIT_DATA_DIR", &d.0)
+        .env_remove("SF_INSTANCE_URL")
+        .env_remove("SF_ACCESS_TOKEN")
+        .stdout(stdout)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("OUTPUT_FAILED"), "{}", err(&o));
+    let o = crate::common::sfkit_command()
+        .args(["actions", "--json"])
+        .env("SFKIT_DATA_DIR", &d.0)
+        .stdout(full().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("OUTPUT_FAILED"), "{}", err(&o));
+}
