@@ -1,5 +1,5 @@
-//! `sfkit serve`: the actions over HTTP. Settings come from flags, then
-//! `SFKIT_*` environment variables, then a TOML config file, then defaults. The store is
+//! `sfkit serve`: the actions over HTTP. Settings come from flags, then `SFKIT_*` environment
+//! variables, then a TOML config file, then defaults. The store is
 //! `sqlite://<data dir>/server.db` unless told otherwise; its secrets are sealed with the key in
 //! the data directory's key: `SFKIT_SECRET_KEY` (base64), the OS keyring, or a key file readable
 //! by the user only (see `keys`).

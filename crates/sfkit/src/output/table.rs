@@ -64,6 +64,33 @@ pub(crate) fn key_values(pairs: &[(String, String)], width: Option<u16>) -> Stri
     t.trim_fmt()
 }
 
+/// Rows as plain columns: each padded to its widest cell (counted in chars), two spaces
+/// apart, no borders, the first row the header; for short lists such as `sfkit org list`.
+pub(crate) fn aligned(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(s, w)| format!("{s:<w$}"))
+                .collect();
+            cells.join("  ").trim_end().to_owned()
+        })
+        .collect();
+    lines.join("\n")
+}
+
 /// An action's output for a terminal: each list of records as a table, then the other members
 /// as `key │ value` lines (parents' fields as `Owner.Name`; empty ones left out), and, when
 /// there is a next page, the command that gets it.
