@@ -1,5 +1,6 @@
-//! `sfkit config`: settings that outlive a command, in a TOML file in the platform's config
-//! directory (`$SFKIT_CONFIG` names another file):
+//! Where sfkit keeps things: its data directory ([`data_dir`]), and its settings, which outlive
+//! a command (`sfkit config`), in a TOML file in the platform's config directory
+//! (`$SFKIT_CONFIG` names another file):
 //!
 //! * Linux and other Unixes: `$XDG_CONFIG_HOME/sfkit/config.toml`, else
 //!   `~/.config/sfkit/config.toml`;
@@ -15,56 +16,17 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand};
 
 /// The keys sfkit knows, with what each means.
-const KEYS: &[(&str, &str)] = &[(
+pub(crate) const KEYS: &[(&str, &str)] = &[(
     "target-org",
     "the org commands use when neither --org nor SF_INSTANCE_URL says one: a saved login's name, or local",
 )];
 
 /// The key naming the default org.
 pub(crate) const TARGET_ORG: &str = "target-org";
-
-/// `sfkit config`.
-#[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  sfkit config set target-org prod\n  sfkit config get target-org\n  sfkit config unset target-org\n  sfkit config list --json"
-)]
-pub(crate) struct ConfigArgs {
-    #[command(subcommand)]
-    what: ConfigCommand,
-}
-
-#[derive(Debug, Subcommand)]
-enum ConfigCommand {
-    /// Print a setting's value (exit code 1 when it is not set).
-    Get {
-        /// The key, e.g. target-org.
-        key: String,
-    },
-    /// Set a setting.
-    Set {
-        /// The key, e.g. target-org.
-        key: String,
-        /// Its value.
-        value: String,
-    },
-    /// Remove a setting.
-    Unset {
-        /// The key.
-        key: String,
-    },
-    /// Every key, its value and what it means, and the file's path.
-    List {
-        /// As JSON: `{file, settings: [{key, value, description}]}`.
-        #[arg(long)]
-        json: bool,
-    },
-}
 
 /// The settings file's path.
 pub(crate) fn path() -> PathBuf {
@@ -119,7 +81,7 @@ pub(crate) fn get(key: &str) -> anyhow::Result<Option<String>> {
     Ok(load()?.remove(key))
 }
 
-fn save(settings: &BTreeMap<String, String>) -> anyhow::Result<()> {
+pub(crate) fn save(settings: &BTreeMap<String, String>) -> anyhow::Result<()> {
     let file = path();
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -134,7 +96,8 @@ fn save(settings: &BTreeMap<String, String>) -> anyhow::Result<()> {
     std::fs::rename(&tmp, &file).with_context(|| format!("writing {}", file.display()))
 }
 
-fn known(key: &str) -> Result<(), String> {
+/// Whether sfkit has a setting named `key`; if not, a sentence naming the ones it has.
+pub(crate) fn known(key: &str) -> Result<(), String> {
     if KEYS.iter().any(|(k, _)| *k == key) {
         return Ok(());
     }
@@ -145,83 +108,29 @@ fn known(key: &str) -> Result<(), String> {
     ))
 }
 
-fn usage(message: &str) -> ExitCode {
-    eprintln!("sfkit: {message}");
-    ExitCode::from(2)
-}
-
-/// `sfkit config ...`.
-pub(crate) fn run(data_dir: &std::path::Path, args: ConfigArgs) -> anyhow::Result<ExitCode> {
-    match args.what {
-        ConfigCommand::Get { key } => {
-            if let Err(e) = known(&key) {
-                return Ok(usage(&e));
-            }
-            match get(&key)? {
-                Some(v) => {
-                    println!("{v}");
-                    Ok(ExitCode::SUCCESS)
-                }
-                None => {
-                    eprintln!("sfkit: {key} is not set ({})", path().display());
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
-        ConfigCommand::Set { key, value } => {
-            if let Err(e) = known(&key) {
-                return Ok(usage(&e));
-            }
-            if key == TARGET_ORG && value != crate::connect::LOCAL {
-                let (_, saved) = crate::profiles::Store::new(data_dir).list()?;
-                if !saved.contains_key(&value) {
-                    let mut names: Vec<&str> = saved.keys().map(String::as_str).collect();
-                    names.push(crate::connect::LOCAL);
-                    return Ok(usage(&format!(
-                        "no saved login named {value:?}; target-org is one of: {}",
-                        names.join(", ")
-                    )));
-                }
-            }
-            let mut all = load()?;
-            all.insert(key.clone(), value.clone());
-            save(&all)?;
-            eprintln!("sfkit: {key} = {value} ({})", path().display());
-            Ok(ExitCode::SUCCESS)
-        }
-        ConfigCommand::Unset { key } => {
-            if let Err(e) = known(&key) {
-                return Ok(usage(&e));
-            }
-            let mut all = load()?;
-            if all.remove(&key).is_some() {
-                save(&all)?;
-                eprintln!("sfkit: {key} unset ({})", path().display());
-            } else {
-                eprintln!("sfkit: {key} was not set");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        ConfigCommand::List { json } => {
-            let all = load()?;
-            if json {
-                let settings: Vec<serde_json::Value> = KEYS
-                    .iter()
-                    .map(|(k, d)| serde_json::json!({"key": k, "value": all.get(*k), "description": d}))
-                    .collect();
-                let out = serde_json::json!({"file": path(), "settings": settings});
-                println!("{}", serde_json::to_string_pretty(&out)?);
-            } else {
-                println!("# {}", path().display());
-                for (k, d) in KEYS {
-                    match all.get(*k) {
-                        Some(v) => println!("{k} = {v}"),
-                        None => println!("{k} (not set)"),
-                    }
-                    println!("    {d}");
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+/// sfkit's data directory: `$SFKIT_DATA_DIR`, else the platform's data directory:
+/// `$XDG_DATA_HOME/sfkit` or `~/.local/share/sfkit` on Linux and other Unixes,
+/// `~/Library/Application Support/sfkit` on macOS, `%APPDATA%\sfkit` on Windows.
+pub(crate) fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("SFKIT_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    if cfg!(windows)
+        && let Some(d) = std::env::var_os("APPDATA")
+    {
+        return PathBuf::from(d).join("sfkit");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    if cfg!(target_os = "macos")
+        && let Some(h) = &home
+    {
+        return h.join("Library/Application Support/sfkit");
+    }
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(d).join("sfkit");
+    }
+    match home {
+        Some(h) => h.join(".local/share/sfkit"),
+        None => PathBuf::from(".sfkit"),
     }
 }

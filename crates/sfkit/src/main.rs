@@ -4,26 +4,45 @@
 //! mean something: 0 success, 1 a failure of the command itself (I/O), 2 a usage or validation
 //! error (bad arguments, a statement that does not parse, parameters an action refuses), 3 an
 //! error Salesforce answered, 4 no connection or login.
+//!
+//! This file defines the command line (the global flags and one variant per subcommand),
+//! parses it, and hands each subcommand to its module. The modules:
+//!
+//! * [`commands`]: one file per subcommand, each holding its clap arguments and its `run`
+//!   (`actions`, `run`, `query`, `search`, `describe`, `limits`, `bulk`, `login`, `logout`,
+//!   `org`, `config`, `serve`, `apikey`, `mcp`, `emulator`, `soql`/`sosl`, `completions`);
+//!   `commands/mod.rs` owns what they share: connecting for a command, and the failure type
+//!   that picks the exit code above and reports an error as JSON or a sentence.
+//! * [`output`]: how results look, and nothing else: tables and key/value lines for people,
+//!   JSON and CSV (through the csv crate) for programs, records laid out as columns, query
+//!   results streamed as they arrive, progress on a terminal.
+//! * [`connect`]: which org a command talks to (`--org`, the environment, `target-org`, the
+//!   newest login, the local org), and the connection to it.
+//! * [`profiles`]: saved logins, their secrets sealed apart; [`keys`]: the key that seals them
+//!   (an environment variable, the OS keyring, or a private key file).
+//! * [`config`]: where sfkit keeps things: its data directory and its settings file.
+//! * [`runtime`]: the one tokio runtime every async command runs on, and the shutdown signal.
 // A command-line program talks on stdout and stderr by design.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-mod bulk;
+mod commands;
 mod config;
 mod connect;
-mod data;
-mod emulator;
 mod keys;
-mod login;
-mod org;
 mod output;
 mod profiles;
-mod serve;
-mod soql;
+mod runtime;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use commands::{
+    actions, apikey, bulk, completions, describe, emulator, limits, login, logout, mcp, org, query,
+    run, search, serve, soql,
+};
 
 /// sfkit: work with Salesforce from the command line.
 #[derive(Debug, Parser)]
@@ -57,18 +76,18 @@ enum Command {
     /// Run the local Salesforce org (OAuth, REST, SOQL) until Ctrl-C.
     Emulator(emulator::EmulatorArgs),
     /// List the actions, or describe one (`sfkit actions describe createLead`).
-    Actions(data::ActionsArgs),
+    Actions(actions::ActionsArgs),
     /// Run an action: `sfkit run createLead -p lastName=Ng -p company=Acme` or
     /// `sfkit run getLead --input '{"id": "00Q..."}'`. Prints a table on a terminal, else JSON.
-    Run(data::RunArgs),
+    Run(run::RunArgs),
     /// Run a SOQL query and print every record (all pages).
-    Query(data::QueryArgs),
+    Query(query::QueryArgs),
     /// Run a SOSL search.
-    Search(data::SearchArgs),
+    Search(search::SearchArgs),
     /// An object's fields.
-    Describe(data::DescribeArgs),
+    Describe(describe::DescribeArgs),
     /// The org's limits (daily API requests and others).
-    Limits(data::LimitsArgs),
+    Limits(limits::LimitsArgs),
     /// Bulk API 2.0: load a CSV file (`sfkit bulk load Account a.csv`) or export a query as CSV
     /// (`sfkit bulk export "SELECT Id, Name FROM Account"`).
     Bulk(bulk::BulkArgs),
@@ -76,27 +95,24 @@ enum Command {
     /// Salesforce CLI's, or a Nango connection); `sfkit login list` shows the saved ones.
     Login(login::LoginArgs),
     /// Forget a saved login.
-    Logout(login::LogoutArgs),
+    Logout(logout::LogoutArgs),
     /// The orgs sfkit can use (`sfkit org list`) and the one a command would use
     /// (`sfkit org display`).
     Org(org::OrgArgs),
     /// sfkit's settings (`sfkit config set target-org prod`).
-    Config(config::ConfigArgs),
+    Config(commands::config::ConfigArgs),
     /// Serve the actions over HTTP (API keys required; see `sfkit apikey`).
     Serve(serve::ServeArgs),
     /// Make, list and revoke the server's API keys.
-    Apikey(serve::ApiKeyArgs),
+    Apikey(apikey::ApiKeyArgs),
     /// Serve the actions as MCP tools over stdio (for an agent that starts sfkit itself).
-    Mcp(serve::McpArgs),
+    Mcp(mcp::McpArgs),
     /// Print a shell completion script: `sfkit completions bash > /etc/bash_completion.d/sfkit`.
-    Completions {
-        /// The shell.
-        shell: clap_complete::Shell,
-    },
+    Completions(completions::CompletionsArgs),
 }
 
 fn data_dir(flag: Option<PathBuf>) -> PathBuf {
-    flag.unwrap_or_else(emulator::data_dir)
+    flag.unwrap_or_else(config::data_dir)
 }
 
 fn target(dir: Option<PathBuf>, org: Option<String>) -> connect::Target {
@@ -122,7 +138,9 @@ fn init_logging(default: tracing::Level) {
 
 /// A reader that stops early (`sfkit query ... | head -1`) closes the pipe: printing then fails
 /// with a broken pipe, which `println!` turns into a panic. That is not sfkit failing: end quietly
-/// with success, as ripgrep does. Every other panic is reported as usual.
+/// with success, as ripgrep does. Any other failure to print (a full disk) is a local I/O
+/// failure: said on stderr, exit 1, as the commands that write with `?` do. Every other panic is
+/// reported as usual.
 fn quiet_on_closed_stdout() {
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -132,8 +150,12 @@ fn quiet_on_closed_stdout() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
-            std::process::exit(0);
+        if text.contains("failed printing to stdout") {
+            if text.contains("Broken pipe") {
+                std::process::exit(0);
+            }
+            let _ = writeln!(std::io::stderr(), "sfkit: OUTPUT_FAILED: {text}");
+            std::process::exit(1);
         }
         report(info);
     }));
@@ -161,24 +183,22 @@ fn main() -> ExitCode {
         Command::Soql { action } => soql::run(soql::Language::Soql, action),
         Command::Sosl { action } => soql::run(soql::Language::Sosl, action),
         Command::Emulator(args) => emulator::run(&data_dir(cli.data_dir), args),
-        Command::Actions(args) => data::actions(args),
-        Command::Run(args) => data::run(&target(cli.data_dir, cli.org), args),
-        Command::Query(args) => data::query(&target(cli.data_dir, cli.org), args),
-        Command::Search(args) => data::search(&target(cli.data_dir, cli.org), args),
-        Command::Describe(args) => data::describe(&target(cli.data_dir, cli.org), args),
-        Command::Limits(args) => data::limits(&target(cli.data_dir, cli.org), args),
+        Command::Actions(args) => actions::run(args),
+        Command::Run(args) => run::run(&target(cli.data_dir, cli.org), args),
+        Command::Query(args) => query::run(&target(cli.data_dir, cli.org), args),
+        Command::Search(args) => search::run(&target(cli.data_dir, cli.org), args),
+        Command::Describe(args) => describe::run(&target(cli.data_dir, cli.org), args),
+        Command::Limits(args) => limits::run(&target(cli.data_dir, cli.org), args),
         Command::Bulk(args) => bulk::run(&target(cli.data_dir, cli.org), args),
-        Command::Login(args) => login::login(&data_dir(cli.data_dir), args),
-        Command::Logout(args) => login::logout(&data_dir(cli.data_dir), args),
+        Command::Login(args) => login::run(&data_dir(cli.data_dir), args),
+        Command::Logout(args) => logout::run(&data_dir(cli.data_dir), args),
         Command::Org(args) => org::run(&target(cli.data_dir, cli.org), args),
-        Command::Config(args) => config::run(&data_dir(cli.data_dir), args),
-        Command::Serve(args) => serve::serve(&target(cli.data_dir, cli.org), args),
-        Command::Apikey(args) => serve::apikey(&data_dir(cli.data_dir), args),
-        Command::Mcp(args) => serve::mcp(&target(cli.data_dir, cli.org), args),
-        Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "sfkit", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
+        Command::Config(args) => commands::config::run(&data_dir(cli.data_dir), args),
+        Command::Serve(args) => serve::run(&target(cli.data_dir, cli.org), args),
+        Command::Apikey(args) => apikey::run(&data_dir(cli.data_dir), args),
+        Command::Mcp(args) => mcp::run(&target(cli.data_dir, cli.org), args),
+        Command::Completions(args) => {
+            completions::run(<Cli as clap::CommandFactory>::command(), args)
         }
     };
     match result {

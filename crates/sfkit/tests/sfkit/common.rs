@@ -1,5 +1,6 @@
-//! Helpers shared by the binary's test files.
-#![allow(dead_code, clippy::unwrap_used)]
+//! Helpers shared by the test modules.
+// Test helpers: a failure is a panic, and their buffers are sized by what they just read.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;

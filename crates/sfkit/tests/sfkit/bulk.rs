@@ -10,14 +10,12 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use common::{Dir, Emulator};
+use crate::common::{Dir, Emulator};
 use serde_json::Value;
 
 /// An org in its own process, and a token for it.
@@ -47,7 +45,7 @@ impl Org {
 
     /// `sfkit ARGS` against this org, with `stdin` as its standard input.
     fn sfkit_with(&self, dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
-        let mut child = common::sfkit_command()
+        let mut child = crate::common::sfkit_command()
             .args(args)
             .env("SFKIT_DATA_DIR", dir.join("data"))
             .env("TMPDIR", dir.join("tmp"))

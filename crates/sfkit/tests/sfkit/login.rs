@@ -9,17 +9,15 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use common::{Dir, Emulator};
+use crate::common::{Dir, Emulator};
 use serde_json::Value;
 
 fn sfkit(data: &Path, args: &[&str]) -> Output {
-    common::sfkit_command()
+    crate::common::sfkit_command()
         .args(args)
         .env("SFKIT_DATA_DIR", data)
         .env_remove("SF_INSTANCE_URL")
@@ -74,7 +72,7 @@ fn token_and_jwt_logins_are_saved_and_chosen() {
     let org = Emulator::start();
     let data = Dir::new("data");
     let token = password_token(&org.url);
-    let o = common::sfkit_command()
+    let o = crate::common::sfkit_command()
         .args([
             "login",
             "token",
@@ -186,7 +184,7 @@ fn token_and_jwt_logins_are_saved_and_chosen() {
 fn the_web_flow_saves_a_renewable_login() {
     let org = Emulator::start();
     let data = Dir::new("web");
-    let mut login = common::sfkit_command()
+    let mut login = crate::common::sfkit_command()
         .args([
             "login",
             "web",
@@ -393,7 +391,7 @@ impl FakeNango {
 }
 
 fn login_nango(data: &Path, nango: &FakeNango, secret: Option<&str>, name: &str) -> Output {
-    let mut c = common::sfkit_command();
+    let mut c = crate::common::sfkit_command();
     c.args([
         "login",
         "nango",

@@ -6,8 +6,8 @@ use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::super::Failure;
 use serde_json::{Value, json};
-use sfkit_actions::ActionError;
 use sfkit_client::{Bulk, BulkFailure, BulkOperation, ByteRecord, Load, LoadedJob, ResultKind};
 
 /// Reads a finished load's result files and says how it went.
@@ -27,7 +27,7 @@ struct Counts {
 }
 
 impl Report<'_> {
-    pub(super) async fn run(&self) -> Result<ExitCode, ActionError> {
+    pub(super) async fn run(&self) -> Result<ExitCode, Failure> {
         let load = self.load;
         if let Some(dir) = self.dir {
             std::fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
@@ -106,7 +106,7 @@ impl Report<'_> {
     }
 
     /// Every result file, as far as the org has them (a failed job's).
-    pub(super) async fn write_all(&self, dir: &Path) -> Result<(), ActionError> {
+    pub(super) async fn write_all(&self, dir: &Path) -> Result<(), Failure> {
         std::fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
         self.copy(
             ResultKind::Successful,
@@ -130,12 +130,7 @@ impl Report<'_> {
 
     /// Streams one kind of result file of every job into `name` in the results directory (when
     /// there is one), counting what it holds. `lead` is the columns before the row's own.
-    async fn copy(
-        &self,
-        kind: ResultKind,
-        name: &str,
-        lead: &[&str],
-    ) -> Result<Counts, ActionError> {
+    async fn copy(&self, kind: ResultKind, name: &str, lead: &[&str]) -> Result<Counts, Failure> {
         let mut counts = Counts::default();
         let mut file = match self.dir {
             Some(dir) => Some(ResultFile::create(&dir.join(name))?),
@@ -175,8 +170,8 @@ impl Report<'_> {
     /// Each failed row of every job, to `f` as it arrives; written to `failed.csv` too.
     async fn each_failure(
         &self,
-        mut f: impl FnMut(&BulkFailure) -> Result<(), ActionError>,
-    ) -> Result<(), ActionError> {
+        mut f: impl FnMut(&BulkFailure) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
         let mut file = match self.dir {
             Some(dir) => Some(ResultFile::create(&dir.join("failed.csv"))?),
             None => None,
@@ -222,18 +217,16 @@ struct ResultFile {
 }
 
 impl ResultFile {
-    fn create(path: &Path) -> Result<Self, ActionError> {
+    fn create(path: &Path) -> Result<Self, Failure> {
         let file = File::create(path).map_err(|e| write_error(path, &e))?;
         Ok(ResultFile {
             path: path.to_owned(),
-            w: csv::WriterBuilder::new()
-                .terminator(csv::Terminator::Any(b'\n'))
-                .from_writer(BufWriter::new(file)),
+            w: crate::output::csv::writer(BufWriter::new(file)),
             has_header: false,
         })
     }
 
-    fn header(&mut self, h: &ByteRecord) -> Result<(), ActionError> {
+    fn header(&mut self, h: &ByteRecord) -> Result<(), Failure> {
         // A job that failed before reading its header answers with an empty one.
         if self.has_header || h.iter().all(<[u8]>::is_empty) {
             return Ok(());
@@ -242,28 +235,27 @@ impl ResultFile {
         self.row(h)
     }
 
-    fn row(&mut self, r: &ByteRecord) -> Result<(), ActionError> {
+    fn row(&mut self, r: &ByteRecord) -> Result<(), Failure> {
         let path = &self.path;
         self.w
             .write_byte_record(r)
             .map_err(|e| write_error(path, &std::io::Error::other(e)))
     }
 
-    fn finish(mut self) -> Result<(), ActionError> {
+    fn finish(mut self) -> Result<(), Failure> {
         self.w.flush().map_err(|e| write_error(&self.path, &e))
     }
 }
 
-pub(super) fn write_error(path: &Path, e: &std::io::Error) -> ActionError {
-    ActionError::invalid(
+pub(super) fn write_error(path: &Path, e: &std::io::Error) -> Failure {
+    Failure::local(
         "INVALID_ARGUMENT",
         format!("writing {}: {e}", path.display()),
-        Vec::new(),
     )
 }
 
-fn stdout_error(e: std::io::Error) -> ActionError {
-    ActionError::invalid("OUTPUT_FAILED", e.to_string(), Vec::new())
+fn stdout_error(e: std::io::Error) -> Failure {
+    Failure::output(e)
 }
 
 /// Why a row failed, in one line.

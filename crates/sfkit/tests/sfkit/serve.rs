@@ -8,16 +8,14 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 
-use common::Dir;
+use crate::common::Dir;
 use serde_json::{Value, json};
 
 fn sfkit(dir: &Dir, args: &[&str]) -> std::process::Output {
-    common::sfkit_command()
+    crate::common::sfkit_command()
         .args(args)
         .env("SFKIT_DATA_DIR", &dir.0)
         .env_remove("SFKIT_SECRET_KEY")
@@ -61,7 +59,7 @@ fn serve_with_an_api_key() {
     assert_eq!(keys[0]["readOnly"], false);
     assert!(!listed.contains(&key), "never the key itself");
 
-    let mut server = common::sfkit_command()
+    let mut server = crate::common::sfkit_command()
         .args(["serve", "--addr", "127.0.0.1:0"])
         .env("SFKIT_DATA_DIR", &dir.0)
         .env_remove("SFKIT_SECRET_KEY")
@@ -139,7 +137,7 @@ fn logs_hold_no_secret() {
         .unwrap()
         .trim()
         .to_owned();
-    let mut server = common::sfkit_command()
+    let mut server = crate::common::sfkit_command()
         .args(["serve", "--addr", "127.0.0.1:0"])
         .env("SFKIT_DATA_DIR", &dir.0)
         .env("SFKIT_LOG", "trace")
@@ -300,7 +298,7 @@ fn the_data_directory_is_the_users_alone() {
     std::fs::create_dir_all(&org).unwrap();
     std::fs::write(org.join("org.sqlite3"), b"").unwrap();
     chmod(&org.join("org.sqlite3"), 0o644);
-    let mut emulator = common::sfkit_command()
+    let mut emulator = crate::common::sfkit_command()
         .args(["emulator", "--addr", "127.0.0.1:0", "--data-dir"])
         .arg(&root.0)
         .stdout(Stdio::piped())

@@ -26,6 +26,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use sfkit_actions::ActionError;
 use sfkit_client::{BulkOperation, CsvUpload};
 
+use super::Failure;
 use crate::connect;
 use progress::Bar;
 use report::{Report, write_error};
@@ -101,7 +102,7 @@ pub(crate) fn run(target: &connect::Target, args: BulkArgs) -> anyhow::Result<Ex
 
 fn usage(json_out: bool, message: String) -> ExitCode {
     let e = ActionError::invalid("INVALID_ARGUMENT", message, Vec::new());
-    crate::data::report(&e, json_out)
+    super::report(e, json_out)
 }
 
 fn load(target: &connect::Target, args: LoadArgs) -> anyhow::Result<ExitCode> {
@@ -127,7 +128,10 @@ fn load(target: &connect::Target, args: LoadArgs) -> anyhow::Result<ExitCode> {
     let spool = if args.file.as_os_str() == "-" {
         match Spool::stdin() {
             Ok(s) => Some(s),
-            Err(e) => return Ok(usage(args.json, format!("reading standard input: {e}"))),
+            Err(e) => {
+                let e = Failure::local("INVALID_ARGUMENT", format!("reading standard input: {e}"));
+                return Ok(super::report(e, args.json));
+            }
         }
     } else {
         None
@@ -141,7 +145,7 @@ fn load(target: &connect::Target, args: LoadArgs) -> anyhow::Result<ExitCode> {
         Err(sfkit_client::Error::Config(m)) => return Ok(usage(args.json, m)),
         Err(e) => return Ok(usage(args.json, e.to_string())),
     };
-    crate::data::with_connection(target, args.json, |ctx| async move {
+    super::with_connection(target, args.json, |ctx| async move {
         let bar = Bar::new(upload.rows());
         let observer = bar.clone();
         let bulk = ctx
@@ -201,16 +205,14 @@ impl Drop for Spool {
 }
 
 fn export(target: &connect::Target, args: ExportArgs) -> anyhow::Result<ExitCode> {
-    crate::data::with_connection(target, false, |ctx| async move {
+    super::with_connection(target, false, |ctx| async move {
         let bulk = ctx.client.bulk();
         let mut rows = bulk.query_rows(&args.soql, args.all).await?;
         let sink: Box<dyn Write> = match &args.output {
             Some(p) => Box::new(File::create(p).map_err(|e| write_error(p, &e))?),
             None => Box::new(std::io::stdout().lock()),
         };
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(BufWriter::with_capacity(64 * 1024, sink));
+        let mut w = crate::output::csv::writer(BufWriter::with_capacity(64 * 1024, sink));
         let bar = Bar::counter();
         let written = async {
             if !rows.header().is_empty() {
@@ -233,13 +235,7 @@ fn export(target: &connect::Target, args: ExportArgs) -> anyhow::Result<ExitCode
             Err(ExportError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 return Ok(ExitCode::SUCCESS);
             }
-            Err(ExportError::Write(e)) => {
-                return Err(ActionError::invalid(
-                    "OUTPUT_FAILED",
-                    e.to_string(),
-                    Vec::new(),
-                ));
-            }
+            Err(ExportError::Write(e)) => return Err(Failure::output(e)),
             Err(ExportError::Salesforce(e)) => return Err(e.into()),
         }
         let n = rows.count();

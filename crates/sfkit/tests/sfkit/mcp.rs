@@ -7,9 +7,7 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
-use common::Dir;
+use crate::common::Dir;
 use rmcp::ServiceExt as _;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::TokioChildProcess;

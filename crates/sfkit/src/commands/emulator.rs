@@ -73,40 +73,9 @@ fn parse_faults(s: &str) -> Result<FaultSpec, String> {
     FaultSpec::parse(s)
 }
 
-/// sfkit's data directory: `$SFKIT_DATA_DIR`, else the platform's data directory:
-/// `$XDG_DATA_HOME/sfkit` or `~/.local/share/sfkit` on Linux and other Unixes,
-/// `~/Library/Application Support/sfkit` on macOS, `%APPDATA%\sfkit` on Windows.
-pub(crate) fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("SFKIT_DATA_DIR") {
-        return PathBuf::from(d);
-    }
-    if cfg!(windows)
-        && let Some(d) = std::env::var_os("APPDATA")
-    {
-        return PathBuf::from(d).join("sfkit");
-    }
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    if cfg!(target_os = "macos")
-        && let Some(h) = &home
-    {
-        return h.join("Library/Application Support/sfkit");
-    }
-    if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
-        return PathBuf::from(d).join("sfkit");
-    }
-    match home {
-        Some(h) => h.join(".local/share/sfkit"),
-        None => PathBuf::from(".sfkit"),
-    }
-}
-
 pub(crate) fn run(data_dir: &std::path::Path, args: EmulatorArgs) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
     let dir = (!args.memory).then(|| data_dir.join("org"));
-    runtime.block_on(serve(dir, args))
+    crate::runtime::block_on(serve(dir, args))?
 }
 
 async fn serve(dir: Option<PathBuf>, args: EmulatorArgs) -> anyhow::Result<ExitCode> {
@@ -166,23 +135,8 @@ async fn serve(dir: Option<PathBuf>, args: EmulatorArgs) -> anyhow::Result<ExitC
         ),
         None => println!("  data:      in memory (nothing is kept)"),
     }
-    shutdown_signal().await;
+    crate::runtime::shutdown_signal().await;
     println!("sfkit local org stopping");
     org.shutdown().await;
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

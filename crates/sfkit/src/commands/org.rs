@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use sfkit_emulator::shared::{Located, locate};
 
 use crate::connect::{self, Choice, LOCAL, Target};
+use crate::output;
 
 /// `sfkit org`.
 #[derive(Debug, Args)]
@@ -106,24 +107,7 @@ fn list(target: &Target, json_out: bool) -> anyhow::Result<ExitCode> {
             instance,
         ]);
     }
-    let widths: Vec<usize> = (0..5)
-        .map(|c| {
-            table
-                .iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in &table {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(s, w)| format!("{s:<w$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+    println!("{}", output::table::aligned(&table));
     println!(
         "\n* the default, chosen by: {why}. Choose another with --org NAME or `sfkit config set target-org NAME`"
     );
@@ -143,7 +127,7 @@ fn display(target: &Target, json_out: bool) -> anyhow::Result<ExitCode> {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default(),
     };
-    crate::data::with_connection(target, json_out, |ctx| async move {
+    super::with_connection(target, json_out, |ctx| async move {
         let who = ctx
             .client
             .userinfo()

@@ -14,14 +14,12 @@
     clippy::print_stderr
 )]
 
-mod common;
-
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Dir, Emulator, sfkit_command};
+use crate::common::{Dir, Emulator, sfkit_command};
 
 /// A session bus and a Secret Service on it, gone when dropped.
 struct Session {

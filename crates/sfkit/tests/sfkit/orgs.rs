@@ -9,13 +9,11 @@
     clippy::indexing_slicing
 )]
 
-mod common;
-
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Child, Output, Stdio};
 
-use common::Dir;
+use crate::common::Dir;
 use rmcp::ServiceExt as _;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::TokioChildProcess;
@@ -39,7 +37,7 @@ fn sfkit(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn command(dir: &Path) -> std::process::Command {
-    let mut c = common::sfkit_command();
+    let mut c = crate::common::sfkit_command();
     c.env("SFKIT_DATA_DIR", dir)
         .env("SFKIT_CONFIG", dir.join("config.toml"))
         .env_remove("SF_INSTANCE_URL")

@@ -1,0 +1,94 @@
+//! The web flow's two ends on this machine: the browser opened on the login page, and the
+//! local HTTP callback the org redirects to with the code.
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+/// Opens the URL in the person's browser, when there is a person (a terminal) to see it; the
+/// URL is printed either way.
+pub(super) fn open_browser(url: &str) {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() || std::env::var_os("SFKIT_NO_BROWSER").is_some() {
+        return;
+    }
+    let opener: &[&str] = if cfg!(target_os = "macos") {
+        &["open"]
+    } else if cfg!(windows) {
+        &["cmd", "/C", "start", ""]
+    } else {
+        &["xdg-open"]
+    };
+    if let Some((cmd, args)) = opener.split_first() {
+        let _ = std::process::Command::new(cmd)
+            .args(args)
+            .arg(url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+    }
+}
+
+/// Waits for the browser's redirect; answers it with a page saying the login is done.
+pub(super) async fn callback(
+    listener: &tokio::net::TcpListener,
+) -> anyhow::Result<(String, String)> {
+    loop {
+        let (mut stream, _) = listener.accept().await?;
+        let mut buf = vec![0u8; 8192];
+        let mut len = 0;
+        while len < buf.len() {
+            let n = stream.read(buf.get_mut(len..).unwrap_or_default()).await?;
+            if n == 0 {
+                break;
+            }
+            len += n;
+            if buf
+                .get(..len)
+                .is_some_and(|b| b.windows(4).any(|w| w == b"\r\n\r\n"))
+            {
+                break;
+            }
+        }
+        let head = String::from_utf8_lossy(buf.get(..len).unwrap_or_default()).into_owned();
+        let target = head
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        let url = reqwest::Url::parse(&format!("http://localhost{target}"));
+        let params: std::collections::HashMap<String, String> = url
+            .map(|u| {
+                u.query_pairs()
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (status, body, result) = match (params.get("code"), params.get("error")) {
+            (Some(code), _) => (
+                "200 OK",
+                "Logged in. You can close this tab and go back to the terminal.".to_owned(),
+                Some(Ok((
+                    code.clone(),
+                    params.get("state").cloned().unwrap_or_default(),
+                ))),
+            ),
+            (None, Some(e)) => (
+                "400 Bad Request",
+                "The login was refused; see the terminal.".to_owned(),
+                Some(Err(anyhow::anyhow!(
+                    "the login was refused: {e} {}",
+                    params.get("error_description").cloned().unwrap_or_default()
+                ))),
+            ),
+            _ => ("404 Not Found", "Not the login callback.".to_owned(), None),
+        };
+        let response = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+        if let Some(r) = result {
+            return r;
+        }
+    }
+}
