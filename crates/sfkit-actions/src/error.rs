@@ -60,9 +60,14 @@ impl ActionError {
     }
 
     /// Salesforce answered something sfkit cannot use, or the catalog built a query it could
-    /// not print: not the caller's doing.
-    pub(crate) fn unexpected(message: impl Into<String>) -> Self {
-        Self::invalid("UNEXPECTED_ANSWER", message, Vec::new())
+    /// not print: not the caller's doing. One origin with the client's own UNEXPECTED_ANSWER
+    /// (see `From<ClientError>`), so the CLI's exit code and the server's status are the same
+    /// whoever notices it.
+    pub fn unexpected(message: impl Into<String>) -> Self {
+        ActionError {
+            origin: Origin::Salesforce,
+            ..Self::invalid("UNEXPECTED_ANSWER", message, Vec::new())
+        }
     }
 
     /// A required parameter is missing.

@@ -62,9 +62,6 @@ impl Failure {
     fn exit_code(&self) -> u8 {
         match self {
             Failure::Local(_) => 1,
-            // An answer that makes no sense is Salesforce's fault, whichever layer noticed it
-            // (the actions crate files the ones it notices itself as refused parameters).
-            Failure::Action(e) if e.code == "UNEXPECTED_ANSWER" => 3,
             Failure::Action(e) => match e.origin {
                 Origin::Validation => 2,
                 Origin::Salesforce => 3,
@@ -98,16 +95,9 @@ impl From<PrintError> for Failure {
             PrintError::Query(e) => e.into(),
             PrintError::Pass(e @ PassError::Io(_)) => Failure::output(e),
             // A record that is not JSON came from the answer: Salesforce's side.
-            PrintError::Pass(e) => Failure::Action(unexpected(e)),
+            PrintError::Pass(e) => Failure::Action(ActionError::unexpected(e.to_string())),
         }
     }
-}
-
-/// An answer sfkit cannot read.
-fn unexpected(e: impl std::fmt::Display) -> ActionError {
-    let mut e = ActionError::invalid("UNEXPECTED_ANSWER", e.to_string(), Vec::new());
-    e.origin = Origin::Salesforce;
-    e
 }
 
 /// Prints a failure: JSON on stdout for programs, a sentence on stderr for people; returns its
@@ -183,12 +173,18 @@ mod tests {
             Failure::from(ActionError::connection("refused")).exit_code(),
             4
         );
-        // The actions crate files an answer it cannot use as refused parameters; the client's
-        // own are Salesforce's. Both are the same fault: 3.
-        let noticed_by_an_action =
-            ActionError::invalid("UNEXPECTED_ANSWER", "done: false, no next page", Vec::new());
+        // An answer sfkit cannot use is Salesforce's fault whoever notices it: an action, the
+        // client, or the CLI printing records. All three are 3.
+        let noticed_by_an_action = ActionError::unexpected("done: false, no next page");
         assert_eq!(Failure::from(noticed_by_an_action).exit_code(), 3);
-        assert_eq!(Failure::Action(unexpected("not JSON")).exit_code(), 3);
+        let noticed_by_the_client: ActionError =
+            sfkit_client::Error::Decode {
+                context: "query".into(),
+                message: "at `records[0].Name`: invalid type".into(),
+            }
+            .into();
+        assert_eq!(noticed_by_the_client.code, "UNEXPECTED_ANSWER");
+        assert_eq!(Failure::from(noticed_by_the_client).exit_code(), 3);
         // Writing here failed: the command's own failure, whatever code the output shows.
         assert_eq!(Failure::output("No space left on device").exit_code(), 1);
         assert_eq!(
