@@ -8,7 +8,7 @@ use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use serde_json::{Map, Value as Json};
 
-use super::values::{self, to_json, to_sql};
+use super::values::{self, now_ms, to_json, to_sql};
 use super::{ADMIN_USERNAME, Store, VIEWER_USERNAME, Writer};
 use crate::api_error::ApiError;
 use crate::ids;
@@ -48,10 +48,6 @@ pub struct WriteOptions {
     pub system: bool,
     /// Use this sequence number for the new id instead of the next one (bootstrap only).
     pub(crate) reserved_seq: Option<u64>,
-}
-
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 pub(crate) fn readonly_error() -> ApiError {
