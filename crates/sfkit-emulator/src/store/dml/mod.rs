@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use serde_json::{Map, Value as Json};
 
 use super::values::{self, now_ms, to_json, to_sql};
-use super::{ADMIN_USERNAME, Store, VIEWER_USERNAME, Writer};
+use super::{Store, Writer};
 use crate::api_error::ApiError;
 use crate::ids;
 use crate::schema::{Field, FieldType, SObjectType, Schema};

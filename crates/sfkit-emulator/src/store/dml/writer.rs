@@ -1,7 +1,17 @@
 //! The group-commit writer: creates from many requests queue for one thread, which commits
 //! them together (up to `MAX_GROUP` per transaction), so that many small creates cost few commits.
 
-use super::*;
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use parking_lot::Mutex;
+use serde_json::{Map, Value as Json};
+
+use super::batch::{insert_row, persist_seq};
+use super::{Actor, Batch, WriteOptions};
+use crate::api_error::ApiError;
+use crate::schema::Schema;
+use crate::store::Writer;
+use crate::store::wal_checkpointer::Nudge;
 
 /// A create waiting for the writer thread.
 pub(crate) struct InsertJob {
@@ -18,7 +28,7 @@ pub(crate) struct Create {
 
 /// Where a queued create's answer goes: a thread blocked on it, or a task awaiting it.
 pub(crate) enum Reply {
-    Wait(std::sync::mpsc::SyncSender<Result<String, ApiError>>),
+    Wait(SyncSender<Result<String, ApiError>>),
     Async(tokio::sync::oneshot::Sender<Result<String, ApiError>>),
 }
 
@@ -44,22 +54,20 @@ pub(crate) const MAX_GROUP: usize = 256;
 /// The writer thread: takes every create queued, commits them as one group, answers each, and
 /// repeats until the queue is closed (the store is dropped) and empty.
 pub(crate) fn serve_inserts(
-    writer: &std::sync::Mutex<Writer>,
+    writer: &Mutex<Writer>,
     schema: &Schema,
-    queue: &std::sync::mpsc::Receiver<InsertJob>,
-    checkpoints: &crate::store::checkpoint::Nudge,
+    queue: &Receiver<InsertJob>,
+    wal: &Nudge,
 ) {
     while let Ok(first) = queue.recv() {
         let mut jobs = Vec::with_capacity(16);
         jobs.push(first);
         jobs.extend(queue.try_iter().take(MAX_GROUP - 1));
-        let mut w = writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut w = writer.lock();
         let creates: Vec<&Create> = jobs.iter().map(|j| &j.create).collect();
         let answers = run_inserts(&mut w, schema, &creates);
         drop(w);
-        checkpoints.wrote();
+        wal.wrote();
         for (job, r) in jobs.into_iter().zip(answers) {
             job.reply.send(r);
         }
