@@ -9,33 +9,33 @@ use crate::ids;
 use crate::schema::{Field, FieldType, SObjectType};
 use crate::store::values::{now_ms, to_sql};
 
-pub(crate) fn index_of(object: &SObjectType, name: &str) -> Option<usize> {
+pub(super) fn index_of(object: &SObjectType, name: &str) -> Option<usize> {
     object.fields.iter().position(|f| f.name == name)
 }
 
-pub(crate) fn set(object: &SObjectType, row: &mut [Sql], name: &str, value: Sql) {
+pub(super) fn set(object: &SObjectType, row: &mut [Sql], name: &str, value: Sql) {
     if let Some(slot) = index_of(object, name).and_then(|i| row.get_mut(i)) {
         *slot = value;
     }
 }
 
-pub(crate) fn get<'r>(object: &SObjectType, row: &'r [Sql], name: &str) -> Option<&'r Sql> {
+pub(super) fn get<'r>(object: &SObjectType, row: &'r [Sql], name: &str) -> Option<&'r Sql> {
     index_of(object, name).and_then(|i| row.get(i))
 }
 
-pub(crate) fn text(object: &SObjectType, row: &[Sql], name: &str) -> Option<String> {
+pub(super) fn text(object: &SObjectType, row: &[Sql], name: &str) -> Option<String> {
     match get(object, row, name) {
         Some(Sql::Text(s)) => Some(s.clone()),
         _ => None,
     }
 }
 
-pub(crate) fn row_bool(object: &SObjectType, row: &[Sql], name: &str) -> bool {
+pub(super) fn row_bool(object: &SObjectType, row: &[Sql], name: &str) -> bool {
     matches!(get(object, row, name), Some(Sql::Integer(i)) if *i != 0)
 }
 
 /// The value a field gets when a create does not send one.
-pub(crate) fn default_for(f: &Field, actor: &Actor) -> Sql {
+pub(super) fn default_for(f: &Field, actor: &Actor) -> Sql {
     if f.name == "OwnerId" {
         return Sql::Text(actor.user_id.clone());
     }
@@ -184,7 +184,7 @@ fn derive_case(tx: &Connection, object: &SObjectType, row: &mut [Sql]) {
 }
 
 /// The account an activity belongs to.
-pub(crate) fn activity_account(
+pub(super) fn activity_account(
     tx: &Connection,
     what: Option<String>,
     who: Option<String>,

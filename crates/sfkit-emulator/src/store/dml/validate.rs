@@ -197,7 +197,7 @@ impl Value<'_> {
     }
 }
 
-pub(crate) fn valid_email(s: &str) -> bool {
+fn valid_email(s: &str) -> bool {
     let Some((local, domain)) = s.rsplit_once('@') else {
         return false;
     };

@@ -15,19 +15,19 @@ use crate::store::wal_checkpointer::Nudge;
 
 /// A create waiting for the writer thread.
 pub(crate) struct InsertJob {
-    pub(crate) create: Create,
-    pub(crate) reply: Reply,
+    pub(super) create: Create,
+    pub(super) reply: Reply,
 }
 
 /// One record to create.
-pub(crate) struct Create {
-    pub(crate) actor: Actor,
-    pub(crate) sobject: String,
-    pub(crate) fields: Map<String, Json>,
+pub(super) struct Create {
+    pub(super) actor: Actor,
+    pub(super) sobject: String,
+    pub(super) fields: Map<String, Json>,
 }
 
 /// Where a queued create's answer goes: a thread blocked on it, or a task awaiting it.
-pub(crate) enum Reply {
+pub(super) enum Reply {
     Wait(SyncSender<Result<String, ApiError>>),
     Async(tokio::sync::oneshot::Sender<Result<String, ApiError>>),
 }
@@ -43,13 +43,13 @@ impl Reply {
     }
 }
 
-pub(crate) fn writer_gone() -> ApiError {
+pub(super) fn writer_gone() -> ApiError {
     ApiError::new(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred.")
 }
 
 /// The most creates committed in one transaction: bounds a group's latency when many clients
 /// create at once.
-pub(crate) const MAX_GROUP: usize = 256;
+pub(super) const MAX_GROUP: usize = 256;
 
 /// The writer thread: takes every create queued, commits them as one group, answers each, and
 /// repeats until the queue is closed (the store is dropped) and empty.
@@ -75,7 +75,7 @@ pub(crate) fn serve_inserts(
 }
 
 /// Commits a group of creates in one transaction, each in a savepoint; the answers, in order.
-pub(crate) fn run_inserts(
+pub(super) fn run_inserts(
     w: &mut Writer,
     schema: &Schema,
     creates: &[&Create],
