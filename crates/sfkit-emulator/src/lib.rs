@@ -1,17 +1,37 @@
 //! sfkit's local Salesforce org.
 //!
 //! A server that real Salesforce clients cannot tell from Salesforce for what it covers: OAuth,
-//! the REST API's sObject, query and limits resources, with data in SQLite.
+//! the REST API's sObject, query and limits resources, composite, Bulk API 2.0, SOSL and the two
+//! SOAP calls clients still make, with data in SQLite.
 //!
 //! # Design
 //!
-//! * [`schema`] declares the sObject types (the standard ones ship as a TOML file; custom ones
-//!   come from the user's files). Every type is one SQLite table, one column per field.
+//! * The schema is data: every sObject type is one SQLite table, one column per field, so a
+//!   custom object from a user's file is served exactly as a standard one.
 //! * The store runs SQLite off the async threads: one writer connection behind a mutex and the
 //!   WAL journal, so readers never block the writer and a killed process loses no commit.
 //! * SOQL is parsed by `sfkit-soql` and compiled to one SQLite statement per query (joins for
 //!   parent paths, a batched statement per child subquery); nothing is evaluated row by row.
 //! * The HTTP layer (axum) shapes every answer, error included, as Salesforce does.
+//!
+//! # Modules
+//!
+//! * [`schema`]: the sObject types, their fields and relationships; the standard ones ship as a
+//!   TOML file, custom ones come from the user's files (or from an org's describe).
+//! * [`store`]: the data in SQLite: opening and migrating the database, record writes with
+//!   Salesforce's validation and derived fields (`dml`), lead conversion (`lead_convert`), value
+//!   conversion (`values`), and the WAL checkpointer thread (`wal_checkpointer`).
+//! * `soql` and `sosl`: queries and searches compiled to SQLite statements (the FTS5 index for
+//!   SOSL).
+//! * `http`: the routes and what every call shares (sessions, the API budget, error shapes);
+//!   beneath it one module per API area: `rest` (versions, describes, sObject rows, query,
+//!   replication), `query_locator` (what stands behind `nextRecordsUrl`), `external_id`,
+//!   `composite`, `bulk` (Bulk API 2.0 jobs), `search`, `soap`, `oauth`, and `faults` (injected
+//!   faults and the long-running request cap).
+//! * [`api_error`]: Salesforce's error shape; [`ids`]: record ids, minted and checked.
+//! * [`shared`]: one org, many processes (the address file, activity from other processes).
+//! * [`tls`] and [`jwt`]: the org's certificate authority, and the JWT bearer flow's keys.
+//! * `seed`: the deterministic demo data behind [`OrgConfig::seed_demo`].
 
 #![recursion_limit = "256"]
 
@@ -212,56 +232,8 @@ impl std::fmt::Debug for OrgHandle {
 impl Org {
     /// Opens the data, binds the address and serves until the handle is shut down.
     pub async fn start(config: OrgConfig) -> Result<OrgHandle, Error> {
-        let mut schema = schema::Schema::standard()?;
-        // Schema files given before are kept with the data; one given again replaces its copy.
-        let kept = match &config.data_dir {
-            Some(dir) => shared::kept_schemas(dir)?,
-            None => Vec::new(),
-        };
-        let given: std::collections::HashSet<String> = config
-            .schemas
-            .iter()
-            .map(|(_, origin)| shared::kept_name(origin))
-            .collect();
-        for (text, origin) in &kept {
-            if !given.contains(&shared::kept_name(origin)) {
-                schema.add_any(text, origin)?;
-            }
-        }
-        for (text, origin) in &config.schemas {
-            schema.add_any(text, origin)?;
-        }
-        let schema = Arc::new(schema);
-        let dir = config.data_dir.clone();
-        let store = tokio::task::spawn_blocking(move || store::Store::open(dir.as_deref(), schema))
-            .await
-            .map_err(|e| Error::Io {
-                context: "opening the store".into(),
-                source: std::io::Error::other(e.to_string()),
-            })?
-            .map_err(|e| match e {
-                Error::InUse { dir, .. } => {
-                    let served_at = shared::read_address(&dir)
-                        .map(|r| format!("process {} at {}", r.pid, r.url));
-                    Error::InUse { dir, served_at }
-                }
-                other => other,
-            })?;
-        let store = Arc::new(store);
-        // Kept only now that this process holds the org: a refused start changes nothing.
-        if let Some(dir) = &config.data_dir {
-            shared::keep_schemas(dir, &config.schemas)?;
-        }
-        if config.seed_demo {
-            let s = Arc::clone(&store);
-            tokio::task::spawn_blocking(move || seed::demo(&s))
-                .await
-                .map_err(|e| Error::Io {
-                    context: "seeding".into(),
-                    source: std::io::Error::other(e.to_string()),
-                })?
-                .map_err(|e| Error::Schema(format!("seeding the demo data: {e}")))?;
-        }
+        let schema = Arc::new(org_schema(&config)?);
+        let store = open_store(&config, schema).await?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| Error::Io {
@@ -295,7 +267,7 @@ impl Org {
             daily_limit: config.daily_api_limit,
             api_used: AtomicU64::new(0),
             token_requests: AtomicU64::new(0),
-            cursors: Default::default(),
+            query_locators: Default::default(),
             viewer_id,
             faults: http::faults::Faults::new(
                 config.faults.clone(),
@@ -307,22 +279,13 @@ impl Org {
             bulk: Default::default(),
             activity: Default::default(),
         });
-        let app = http::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = match &tls_files {
-            None => tokio::spawn(async move {
-                let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                    let _ = rx.await;
-                });
-                if let Err(e) = serve.await {
-                    tracing::error!(error = %e, "the org's server stopped");
-                }
-            }),
-            Some(files) => {
-                let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(files)?);
-                tokio::spawn(serve_tls(listener, acceptor, app, rx))
-            }
-        };
+        let task = serve(
+            listener,
+            http::router(state.clone()),
+            tls_files.as_ref(),
+            rx,
+        )?;
         // Other sfkit processes find the org here (see `shared`).
         let address_dir = match &config.data_dir {
             Some(dir) => {
@@ -345,6 +308,92 @@ impl Org {
             address_dir,
         })
     }
+}
+
+/// The standard types plus the schema files: those given now, and those given before and kept
+/// with the data (a file given again replaces its kept copy).
+fn org_schema(config: &OrgConfig) -> Result<schema::Schema, Error> {
+    let mut schema = schema::Schema::standard()?;
+    let kept = match &config.data_dir {
+        Some(dir) => shared::kept_schemas(dir)?,
+        None => Vec::new(),
+    };
+    let given: std::collections::HashSet<String> = config
+        .schemas
+        .iter()
+        .map(|(_, origin)| shared::kept_name(origin))
+        .collect();
+    for (text, origin) in &kept {
+        if !given.contains(&shared::kept_name(origin)) {
+            schema.add_any(text, origin)?;
+        }
+    }
+    for (text, origin) in &config.schemas {
+        schema.add_any(text, origin)?;
+    }
+    Ok(schema)
+}
+
+/// Opens the store off the async threads, keeps the schema files given, and seeds the demo
+/// data when asked.
+async fn open_store(
+    config: &OrgConfig,
+    schema: Arc<schema::Schema>,
+) -> Result<Arc<store::Store>, Error> {
+    let dir = config.data_dir.clone();
+    let store = tokio::task::spawn_blocking(move || store::Store::open(dir.as_deref(), schema))
+        .await
+        .map_err(|e| Error::Io {
+            context: "opening the store".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?
+        .map_err(|e| match e {
+            Error::InUse { dir, .. } => {
+                let served_at =
+                    shared::read_address(&dir).map(|r| format!("process {} at {}", r.pid, r.url));
+                Error::InUse { dir, served_at }
+            }
+            other => other,
+        })?;
+    let store = Arc::new(store);
+    // Kept only now that this process holds the org: a refused start changes nothing.
+    if let Some(dir) = &config.data_dir {
+        shared::keep_schemas(dir, &config.schemas)?;
+    }
+    if config.seed_demo {
+        let s = Arc::clone(&store);
+        tokio::task::spawn_blocking(move || seed::demo(&s))
+            .await
+            .map_err(|e| Error::Io {
+                context: "seeding".into(),
+                source: std::io::Error::other(e.to_string()),
+            })?
+            .map_err(|e| Error::Schema(format!("seeding the demo data: {e}")))?;
+    }
+    Ok(store)
+}
+
+/// Serves `app` on `listener`, over TLS when there are files for it, until `stop` fires.
+fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    tls_files: Option<&tls::TlsFiles>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> Result<tokio::task::JoinHandle<()>, Error> {
+    Ok(match tls_files {
+        None => tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stop.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "the org's server stopped");
+            }
+        }),
+        Some(files) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(files)?);
+            tokio::spawn(serve_tls(listener, acceptor, app, stop))
+        }
+    })
 }
 
 /// Accepts TLS connections until told to stop; connections already open finish on their own.

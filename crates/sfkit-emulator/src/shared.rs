@@ -17,7 +17,6 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -25,6 +24,7 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -202,10 +202,7 @@ impl Default for Activity {
 impl Activity {
     /// A token minted for the serving process itself.
     pub(crate) fn own(&self, token: &str) {
-        self.own_tokens
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(token.to_owned());
+        self.own_tokens.lock().insert(token.to_owned());
     }
 
     fn note_foreign(&self) {
@@ -239,14 +236,7 @@ pub(crate) async fn track(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| {
-            state
-                .activity
-                .own_tokens
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .contains(t.trim())
-        });
+        .is_some_and(|t| state.activity.own_tokens.lock().contains(t.trim()));
     if !own {
         state.activity.note_foreign();
     }

@@ -12,8 +12,8 @@
 //! With the admin endpoint enabled, `GET`/`PUT /_sfkit/faults` reads and replaces the spec.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -21,6 +21,7 @@ use axum::extract::{Request, State as AxState};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use parking_lot::Mutex;
 
 use super::{State, bearer, error_response};
 use crate::api_error::ApiError;
@@ -138,10 +139,7 @@ impl Faults {
     }
 
     fn draw(&self) -> f64 {
-        let mut s = self
-            .rng
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut s = self.rng.lock();
         *s ^= *s << 13;
         *s ^= *s >> 7;
         *s ^= *s << 17;
@@ -157,11 +155,7 @@ struct InFlight<'a> {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.faults
-            .in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&self.id);
+        self.faults.in_flight.lock().remove(&self.id);
     }
 }
 
@@ -176,10 +170,7 @@ pub(crate) async fn layer(AxState(state): AxState<State>, req: Request, next: Ne
     let faults = &state.faults;
     let id = faults.next.fetch_add(1, Ordering::Relaxed);
     {
-        let mut table = faults
-            .in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut table = faults.in_flight.lock();
         let long = table
             .values()
             .filter(|t| t.elapsed() >= faults.long_running)
@@ -194,11 +185,7 @@ pub(crate) async fn layer(AxState(state): AxState<State>, req: Request, next: Ne
         table.insert(id, Instant::now());
     }
     let _guard = InFlight { faults, id };
-    let spec = faults
-        .spec
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
+    let spec = faults.spec.lock().clone();
     let write = matches!(
         *req.method(),
         Method::POST | Method::PATCH | Method::PUT | Method::DELETE
@@ -250,12 +237,7 @@ pub(crate) async fn layer(AxState(state): AxState<State>, req: Request, next: Ne
 
 /// `GET /_sfkit/faults`: the current spec.
 pub(crate) async fn get_spec(AxState(state): AxState<State>) -> Response {
-    let spec = state
-        .faults
-        .spec
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .to_string();
+    let spec = state.faults.spec.lock().to_string();
     (StatusCode::OK, spec).into_response()
 }
 
@@ -264,11 +246,7 @@ pub(crate) async fn put_spec(AxState(state): AxState<State>, body: Bytes) -> Res
     let text = String::from_utf8_lossy(&body);
     match FaultSpec::parse(&text) {
         Ok(spec) => {
-            *state
-                .faults
-                .spec
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = spec;
+            *state.faults.spec.lock() = spec;
             Response::builder()
                 .status(StatusCode::NO_CONTENT)
                 .body(Body::empty())

@@ -1,18 +1,25 @@
 //! The HTTP face of the org: routing, sessions, limits and Salesforce-shaped answers.
+//!
+//! This module holds what every call shares: the org's state, the router and its middleware
+//! (request size, path normalizing, error shapes), sessions from bearer tokens, the daily API
+//! budget, and the helpers handlers answer with. Each API area is a module of its own: [`rest`]
+//! (versions, describes, sObject rows, query, replication) with its [`query_locator`]s,
+//! [`external_id`], [`composite`], [`bulk`], [`search`], [`soap`], [`oauth`], and [`faults`].
 
 mod bulk;
 mod composite;
 mod external_id;
 pub(crate) mod faults;
 pub(crate) mod oauth;
+mod query_locator;
 pub(crate) mod rest;
 mod search;
 mod soap;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -21,11 +28,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use parking_lot::Mutex;
 use rusqlite::OptionalExtension;
 use serde_json::Value as Json;
 
 use crate::api_error::ApiError;
-use crate::soql::Plan;
 use crate::store::{Actor, Store, VIEWER_USERNAME};
 
 /// The newest API version served; every version from 20.0 up to it works.
@@ -43,7 +50,8 @@ pub(crate) struct OrgState {
     pub(crate) api_used: AtomicU64,
     /// Requests to the token endpoint, for tests that check clients refresh single-flight.
     pub(crate) token_requests: AtomicU64,
-    pub(crate) cursors: Mutex<HashMap<String, Cursor>>,
+    /// Open query locators, behind `nextRecordsUrl`.
+    pub(crate) query_locators: query_locator::QueryLocators,
     pub(crate) viewer_id: Option<String>,
     pub(crate) faults: Arc<faults::Faults>,
     /// Access tokens already looked up: the hot path of every call skips SQLite.
@@ -55,24 +63,6 @@ pub(crate) struct OrgState {
     /// Requests from other processes than the one serving the org.
     pub(crate) activity: crate::shared::Activity,
 }
-
-/// An open query locator.
-pub(crate) struct Cursor {
-    pub(crate) plan: Arc<Plan>,
-    /// Row ids of the records after the first page.
-    pub(crate) rest: Vec<i64>,
-    /// How many records the first page held.
-    pub(crate) first: usize,
-    pub(crate) total: usize,
-    pub(crate) batch: usize,
-    pub(crate) user_id: String,
-    pub(crate) touched: Instant,
-}
-
-/// How long an idle locator lives.
-pub(crate) const CURSOR_TTL: Duration = Duration::from_secs(15 * 60);
-/// Open locators per user; the oldest is dropped past this.
-pub(crate) const CURSORS_PER_USER: usize = 10;
 
 pub(crate) type State = Arc<OrgState>;
 
@@ -295,10 +285,7 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
 
 /// The caller of a token already seen, if it has not expired.
 fn cached_session(state: &OrgState, token: &str) -> Option<Actor> {
-    let cache = state
-        .session_cache
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cache = state.session_cache.lock();
     let (actor, expires) = cache.get(token)?;
     let live = expires.is_none_or(|e| e > chrono::Utc::now().timestamp_millis());
     live.then(|| actor.clone())
@@ -306,11 +293,7 @@ fn cached_session(state: &OrgState, token: &str) -> Option<Actor> {
 
 /// Forgets a token (revoked, or expired by a fault) so the cache cannot outlive it.
 pub(crate) fn forget_session(state: &OrgState, token: &str) {
-    state
-        .session_cache
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .remove(token);
+    state.session_cache.lock().remove(token);
 }
 
 fn lookup_session(state: &OrgState, token: &str) -> Result<Option<Actor>, ApiError> {
@@ -329,10 +312,7 @@ fn lookup_session(state: &OrgState, token: &str) -> Result<Option<Actor>, ApiErr
     }
     let read_only = state.viewer_id.as_deref() == Some(user_id.as_str());
     let actor = Actor { user_id, read_only };
-    let mut cache = state
-        .session_cache
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut cache = state.session_cache.lock();
     if cache.len() >= 10_000 {
         cache.clear();
     }

@@ -8,22 +8,23 @@
 //! [`Store::insert_async`], which only queues its create for the writer thread and awaits the
 //! answer.
 
-mod checkpoint;
-mod convert;
 mod dml;
+mod lead_convert;
 pub(crate) mod values;
+mod wal_checkpointer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
+use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension};
 
-pub use convert::{LeadConvert, LeadConvertResult};
 #[cfg(test)]
 pub(crate) use dml::attributes as attributes_json;
 pub use dml::{Actor, Batch, Upserted, WriteOptions};
+pub use lead_convert::{LeadConvert, LeadConvertResult};
 
 use crate::Error;
 use crate::api_error::ApiError;
@@ -45,7 +46,7 @@ pub struct Store {
     inserts: Option<mpsc::Sender<dml::InsertJob>>,
     writer_thread: Option<JoinHandle<()>>,
     /// Checkpoints the WAL off the write path; nudged whenever the writer is released.
-    checkpointer: checkpoint::Checkpointer,
+    wal_checkpointer: wal_checkpointer::WalCheckpointer,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     /// Compiled SOQL, by query text.
@@ -85,6 +86,55 @@ fn open_conn(path: &Path) -> Result<Connection, Error> {
     Ok(conn)
 }
 
+/// Creates the data directory, the owner's alone (the database holds live access and refresh
+/// tokens), and locks it: one process per org. The lock lasts as long as the returned file (the
+/// OS drops it when the process ends, however it ends).
+fn hold_dir(dir: &Path) -> Result<std::fs::File, Error> {
+    let mut private_dir = std::fs::DirBuilder::new();
+    private_dir.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut private_dir, 0o700);
+    private_dir.create(dir).map_err(|source| Error::Io {
+        context: format!("creating {}", dir.display()),
+        source,
+    })?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("org.lock"))
+        .map_err(|source| Error::Io {
+            context: format!("opening {}", dir.join("org.lock").display()),
+            source,
+        })?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::InUse {
+            dir: dir.to_path_buf(),
+            served_at: None,
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(Error::Io {
+            context: format!("locking {}", dir.join("org.lock").display()),
+            source,
+        }),
+    }
+}
+
+/// The database file, made the owner's alone before SQLite opens it, so that its -wal and -shm
+/// files take its mode.
+fn private_database(dir: &Path) -> Result<PathBuf, Error> {
+    let path = dir.join("org.sqlite3");
+    let mut private_file = std::fs::OpenOptions::new();
+    private_file.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut private_file, 0o600);
+    private_file.open(&path).map_err(|source| Error::Io {
+        context: format!("creating {}", path.display()),
+        source,
+    })?;
+    Ok(path)
+}
+
 impl Store {
     /// Opens (creating if needed) the org in `dir`, or in a temporary directory removed on drop.
     pub fn open(dir: Option<&Path>, schema: Arc<Schema>) -> Result<Self, Error> {
@@ -96,52 +146,8 @@ impl Store {
                 (d.clone(), Some(d))
             }
         };
-        // The database holds live access and refresh tokens: the directory and the database
-        // (made before SQLite opens it, so its -wal and -shm files take its mode) are the
-        // owner's alone.
-        let mut private_dir = std::fs::DirBuilder::new();
-        private_dir.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut private_dir, 0o700);
-        private_dir.create(&dir).map_err(|source| Error::Io {
-            context: format!("creating {}", dir.display()),
-            source,
-        })?;
-        // One process per org: the lock lasts as long as the store (the OS drops it when the
-        // process ends, however it ends).
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join("org.lock"))
-            .map_err(|source| Error::Io {
-                context: format!("opening {}", dir.join("org.lock").display()),
-                source,
-            })?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::InUse {
-                    dir,
-                    served_at: None,
-                });
-            }
-            Err(std::fs::TryLockError::Error(source)) => {
-                return Err(Error::Io {
-                    context: format!("locking {}", dir.join("org.lock").display()),
-                    source,
-                });
-            }
-        }
-        let path = dir.join("org.sqlite3");
-        let mut private_file = std::fs::OpenOptions::new();
-        private_file.write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut private_file, 0o600);
-        private_file.open(&path).map_err(|source| Error::Io {
-            context: format!("creating {}", path.display()),
-            source,
-        })?;
+        let lock = hold_dir(&dir)?;
+        let path = private_database(&dir)?;
         let mut conn = open_conn(&path)?;
         migrate(&mut conn, &schema)?;
         let seq: u64 = conn
@@ -160,17 +166,18 @@ impl Store {
             Some(id) => id,
             None => dml::bootstrap(&mut writer, &schema)?,
         };
-        // The checkpoint thread checkpoints instead, so no commit waits for one.
+        // The WAL checkpointer checkpoints instead, so no commit waits for one.
         writer.conn.execute_batch("PRAGMA wal_autocheckpoint=0;")?;
         let readers = (0..READERS)
             .map(|_| open_conn(&path).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         let writer = Arc::new(Mutex::new(writer));
-        let checkpointer = checkpoint::Checkpointer::start(open_conn(&path)?, Arc::clone(&writer))?;
+        let wal_checkpointer =
+            wal_checkpointer::WalCheckpointer::start(open_conn(&path)?, Arc::clone(&writer))?;
         let (inserts, queue) = mpsc::channel();
         let writer_thread = {
             let (writer, schema) = (Arc::clone(&writer), Arc::clone(&schema));
-            let nudge = checkpointer.nudge().clone();
+            let nudge = wal_checkpointer.nudge().clone();
             std::thread::Builder::new()
                 .name("sfkit-writer".into())
                 .spawn(move || dml::serve_inserts(&writer, &schema, &queue, &nudge))
@@ -184,7 +191,7 @@ impl Store {
             writer,
             inserts: Some(inserts),
             writer_thread: Some(writer_thread),
-            checkpointer,
+            wal_checkpointer,
             readers,
             next_reader: AtomicUsize::new(0),
             plans: crate::soql::PlanCache::default(),
@@ -215,22 +222,19 @@ impl Store {
         self.schema.get(name).ok_or_else(ApiError::not_found)
     }
 
-    /// The writer connection, for one write; releasing it nudges the checkpoint thread.
+    /// The writer connection, for one write; releasing it nudges the WAL checkpointer.
     pub(crate) fn writer(&self) -> WriterGuard<'_> {
         WriterGuard {
-            guard: self
-                .writer
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-            nudge: self.checkpointer.nudge(),
+            guard: self.writer.lock(),
+            nudge: self.wal_checkpointer.nudge(),
         }
     }
 
     /// The writer if no one holds it.
     pub(crate) fn try_writer(&self) -> Option<WriterGuard<'_>> {
         Some(WriterGuard {
-            guard: self.writer.try_lock().ok()?,
-            nudge: self.checkpointer.nudge(),
+            guard: self.writer.try_lock()?,
+            nudge: self.wal_checkpointer.nudge(),
         })
     }
 
@@ -238,13 +242,13 @@ impl Store {
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
         for _ in 0..self.readers.len() {
             let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-            if let Some(Ok(guard)) = self.readers.get(i).map(Mutex::try_lock) {
+            if let Some(guard) = self.readers.get(i).and_then(Mutex::try_lock) {
                 return guard;
             }
         }
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         match self.readers.get(i) {
-            Some(m) => m.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+            Some(m) => m.lock(),
             None => unreachable_reader(),
         }
     }
@@ -299,7 +303,7 @@ impl Store {
 /// The writer, held for one write.
 pub(crate) struct WriterGuard<'a> {
     guard: MutexGuard<'a, Writer>,
-    nudge: &'a checkpoint::Nudge,
+    nudge: &'a wal_checkpointer::Nudge,
 }
 
 impl std::ops::Deref for WriterGuard<'_> {
@@ -333,7 +337,7 @@ impl Drop for Store {
     fn drop(&mut self) {
         // Closing the queue ends the writer thread once it has answered every create queued.
         // Waiting for it means that once the store is gone, so is its every connection (the
-        // checkpointer's is joined as its field drops): an org reopened on the same directory
+        // WAL checkpointer's is joined as its field drops): an org reopened on the same directory
         // right away finds the database free.
         drop(self.inserts.take());
         if let Some(thread) = self.writer_thread.take() {

@@ -122,6 +122,11 @@ pub(crate) fn to_json(kind: FieldType, value: Sql) -> Json {
     }
 }
 
+/// Now, as the epoch milliseconds dateTime fields are stored in.
+pub(crate) fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
 /// `2011-07-07T00:37:00.000+0000`, Salesforce's dateTime format.
 pub(crate) fn format_datetime(ms: i64) -> String {
     match Utc.timestamp_millis_opt(ms).single() {

@@ -1,10 +1,21 @@
 //! sObject Collections: create, update, upsert, delete and retrieve up to 200 records in one
 //! request, each item's outcome reported (allOrNone rolls them all back).
 
-use super::*;
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query as UrlQuery, State as AxState};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value as Json, json};
+
+use super::references::json_text;
+use crate::api_error::{ApiError, ApiErrorItem};
+use crate::http::{OrgState, Session, State, blocking, json_response, parse_body, version};
+use crate::store::{Batch, Upserted};
 
 /// Errors inside collections and trees use `statusCode` where REST uses `errorCode`.
-pub(crate) fn status_errors(items: &[ApiErrorItem]) -> Json {
+pub(super) fn status_errors(items: &[ApiErrorItem]) -> Json {
     Json::Array(
         items
             .iter()
@@ -13,7 +24,7 @@ pub(crate) fn status_errors(items: &[ApiErrorItem]) -> Json {
     )
 }
 
-pub(crate) fn rolled_back() -> Json {
+pub(super) fn rolled_back() -> Json {
     json!([{
         "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
         "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
@@ -22,7 +33,7 @@ pub(crate) fn rolled_back() -> Json {
 }
 
 /// Runs `op` on each item in one transaction, as sObject Collections do.
-pub(crate) fn collection<T>(
+pub(super) fn collection<T>(
     state: &OrgState,
     items: &[T],
     all_or_none: bool,
@@ -67,7 +78,7 @@ pub(crate) fn collection<T>(
     Ok(results)
 }
 
-pub(crate) fn collection_body(body: &[u8]) -> Result<(bool, Vec<Json>), ApiError> {
+pub(super) fn collection_body(body: &[u8]) -> Result<(bool, Vec<Json>), ApiError> {
     let req = parse_body(body)?;
     let all_or_none = req
         .get("allOrNone")
@@ -86,7 +97,7 @@ pub(crate) fn collection_body(body: &[u8]) -> Result<(bool, Vec<Json>), ApiError
     Ok((all_or_none, records))
 }
 
-pub(crate) fn record_type(r: &Json) -> Result<String, ApiError> {
+pub(super) fn record_type(r: &Json) -> Result<String, ApiError> {
     r.get("attributes")
         .and_then(|a| a.get("type"))
         .and_then(Json::as_str)
@@ -94,13 +105,13 @@ pub(crate) fn record_type(r: &Json) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::bad_request("INVALID_TYPE", "Must send a concrete entity type."))
 }
 
-pub(crate) fn record_fields(r: &Json) -> Map<String, Json> {
+pub(super) fn record_fields(r: &Json) -> Map<String, Json> {
     let mut m = r.as_object().cloned().unwrap_or_default();
     m.remove("attributes");
     m
 }
 
-pub(crate) async fn collection_create(
+pub(super) async fn collection_create(
     AxState(state): AxState<State>,
     Path(v): Path<String>,
     s: Session,
@@ -132,7 +143,7 @@ pub(crate) async fn collection_create(
     .await
 }
 
-pub(crate) async fn collection_update(
+pub(super) async fn collection_update(
     AxState(state): AxState<State>,
     Path(v): Path<String>,
     s: Session,
@@ -159,7 +170,7 @@ pub(crate) async fn collection_update(
     .await
 }
 
-pub(crate) async fn collection_upsert(
+pub(super) async fn collection_upsert(
     AxState(state): AxState<State>,
     Path((v, ty, field)): Path<(String, String, String)>,
     s: Session,
@@ -202,7 +213,7 @@ pub(crate) async fn collection_upsert(
     .await
 }
 
-pub(crate) async fn collection_delete(
+pub(super) async fn collection_delete(
     AxState(state): AxState<State>,
     Path(v): Path<String>,
     UrlQuery(params): UrlQuery<HashMap<String, String>>,
@@ -244,7 +255,7 @@ pub(crate) async fn collection_delete(
     .await
 }
 
-pub(crate) fn retrieve(
+pub(super) fn retrieve(
     state: &OrgState,
     v: &str,
     ty: &str,
@@ -274,7 +285,7 @@ pub(crate) fn retrieve(
     Ok(json_response(StatusCode::OK, &Json::Array(records)))
 }
 
-pub(crate) async fn collection_retrieve(
+pub(super) async fn collection_retrieve(
     AxState(state): AxState<State>,
     Path((v, ty)): Path<(String, String)>,
     UrlQuery(params): UrlQuery<HashMap<String, String>>,
@@ -292,7 +303,7 @@ pub(crate) async fn collection_retrieve(
     .await
 }
 
-pub(crate) async fn collection_retrieve_post(
+pub(super) async fn collection_retrieve_post(
     AxState(state): AxState<State>,
     Path((v, ty)): Path<(String, String)>,
     _s: Session,

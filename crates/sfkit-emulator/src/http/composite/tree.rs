@@ -1,9 +1,18 @@
 //! sObject Tree: a tree of records inserted parents first, children with their parent's id.
 
-use super::*;
+use axum::body::Bytes;
+use axum::extract::{Path, State as AxState};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value as Json, json};
+
+use super::collections::{record_fields, status_errors};
+use crate::api_error::ApiError;
+use crate::http::{Session, State, blocking, json_response, parse_body, version};
+use crate::store::{Actor, Batch};
 
 /// A tree of records to insert: parents first, children after with their parent's id.
-pub(crate) fn insert_tree(
+fn insert_tree(
     b: &mut Batch<'_>,
     actor: &Actor,
     ty: &str,
@@ -67,7 +76,7 @@ pub(crate) fn insert_tree(
     Ok(())
 }
 
-pub(crate) async fn tree(
+pub(super) async fn tree(
     AxState(state): AxState<State>,
     Path((v, ty)): Path<(String, String)>,
     s: Session,

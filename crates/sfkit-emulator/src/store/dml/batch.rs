@@ -1,7 +1,18 @@
 //! A write transaction's records: insert, update and delete with Salesforce's checks, ids minted
 //! from the org's sequence.
 
-use super::*;
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
+use serde_json::{Map, Value as Json};
+
+use super::derive::{default_for, derive, index_of, row_bool, set};
+use super::read::read_record;
+use super::validate::validate;
+use super::{Actor, Upserted, WriteOptions, find_by, readonly_error};
+use crate::api_error::ApiError;
+use crate::ids;
+use crate::schema::{FieldType, SObjectType, Schema};
+use crate::store::values::{self, now_ms, to_sql};
 
 /// Several writes in one transaction (collections, composite, seeding).
 pub struct Batch<'a> {
@@ -206,7 +217,7 @@ impl Batch<'_> {
     }
 }
 
-pub(crate) fn persist_seq(tx: &Connection, seq: u64) -> Result<(), ApiError> {
+pub(super) fn persist_seq(tx: &Connection, seq: u64) -> Result<(), ApiError> {
     tx.prepare_cached(
         "INSERT INTO meta (key, value) VALUES ('seq', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     )?
@@ -215,7 +226,7 @@ pub(crate) fn persist_seq(tx: &Connection, seq: u64) -> Result<(), ApiError> {
 }
 
 /// The 18-character id for a URL id of `object`, or Salesforce's error for it.
-pub(crate) fn checked_id(object: &SObjectType, raw: &str) -> Result<String, ApiError> {
+pub(super) fn checked_id(object: &SObjectType, raw: &str) -> Result<String, ApiError> {
     let Some(id) = ids::normalize(raw) else {
         return Err(ApiError::new(
             404,
@@ -235,7 +246,7 @@ pub(crate) fn checked_id(object: &SObjectType, raw: &str) -> Result<String, ApiE
 }
 
 /// Converts and checks the client's fields; returns the values to write, by field name.
-pub(crate) fn client_values(
+pub(super) fn client_values(
     object: &SObjectType,
     fields: &Map<String, Json>,
     creating: bool,
@@ -304,7 +315,7 @@ pub(crate) fn client_values(
     Ok(out)
 }
 
-pub(crate) fn insert_in(
+pub(super) fn insert_in(
     tx: &Connection,
     seq: &mut u64,
     schema: &Schema,
@@ -320,7 +331,7 @@ pub(crate) fn insert_in(
 
 /// Validates and inserts a record, leaving its search row to the caller; returns its id and
 /// stored values.
-pub(crate) fn insert_row(
+pub(super) fn insert_row(
     tx: &Connection,
     seq: &mut u64,
     schema: &Schema,
@@ -384,7 +395,7 @@ pub(crate) fn insert_row(
     Ok((id, row))
 }
 
-pub(crate) fn update_in(
+pub(super) fn update_in(
     tx: &Connection,
     schema: &Schema,
     actor: &Actor,
@@ -465,7 +476,7 @@ pub(crate) fn update_in(
     Ok(())
 }
 
-pub(crate) fn delete_in(
+pub(super) fn delete_in(
     tx: &Connection,
     actor: &Actor,
     object: &SObjectType,
@@ -515,7 +526,7 @@ pub(crate) fn delete_in(
     Ok(())
 }
 
-pub(crate) fn load_row(
+pub(super) fn load_row(
     tx: &Connection,
     object: &SObjectType,
     id: &str,

@@ -3,16 +3,19 @@
 //! Every write runs in one SQLite transaction: a failed request leaves no trace. Validation
 //! follows the schema and answers with Salesforce's error codes, messages (which quote field
 //! labels) and `fields` (which list API names).
+//!
+//! Here: the [`Store`]'s write and read calls, and what they share ([`Actor`], [`WriteOptions`],
+//! [`Upserted`]). The parts: `batch` (a transaction's writes, [`Batch`]), `validate` (the
+//! checks), `derive` (defaults and fields the org computes), `read` (a record by id), `writer`
+//! (the group-commit writer thread) and `bootstrap` (the fixed records of a new org).
 
-use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, OptionalExtension, params_from_iter};
+use rusqlite::Connection;
 use serde_json::{Map, Value as Json};
 
-use super::values::{self, to_json, to_sql};
-use super::{ADMIN_USERNAME, Store, VIEWER_USERNAME, Writer};
+use super::{Store, Writer};
 use crate::api_error::ApiError;
 use crate::ids;
-use crate::schema::{Field, FieldType, SObjectType, Schema};
+use crate::schema::SObjectType;
 
 mod batch;
 mod bootstrap;
@@ -21,16 +24,13 @@ mod read;
 mod validate;
 mod writer;
 
-// The parts share one namespace, as when they were one file.
-use batch::*;
-use derive::*;
-use validate::*;
-use writer::*;
-
 pub use batch::Batch;
 pub(crate) use bootstrap::bootstrap;
 pub(crate) use read::read_record;
 pub(crate) use writer::{InsertJob, serve_inserts};
+
+use batch::{delete_in, persist_seq, update_in};
+use writer::{Create, Reply, run_inserts, writer_gone};
 
 /// Who is writing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,10 +48,6 @@ pub struct WriteOptions {
     pub system: bool,
     /// Use this sequence number for the new id instead of the next one (bootstrap only).
     pub(crate) reserved_seq: Option<u64>,
-}
-
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 pub(crate) fn readonly_error() -> ApiError {

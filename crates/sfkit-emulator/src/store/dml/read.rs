@@ -1,6 +1,14 @@
 //! Reading a record by id.
 
-use super::*;
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::{Map, Value as Json};
+
+use super::attributes;
+use super::batch::checked_id;
+use crate::api_error::ApiError;
+use crate::schema::{Field, SObjectType};
+use crate::store::values::to_json;
 
 /// A record by id from `conn`.
 pub(crate) fn read_record(

@@ -1,24 +1,34 @@
 //! The group-commit writer: creates from many requests queue for one thread, which commits
 //! them together (up to `MAX_GROUP` per transaction), so that many small creates cost few commits.
 
-use super::*;
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use parking_lot::Mutex;
+use serde_json::{Map, Value as Json};
+
+use super::batch::{insert_row, persist_seq};
+use super::{Actor, Batch, WriteOptions};
+use crate::api_error::ApiError;
+use crate::schema::Schema;
+use crate::store::Writer;
+use crate::store::wal_checkpointer::Nudge;
 
 /// A create waiting for the writer thread.
 pub(crate) struct InsertJob {
-    pub(crate) create: Create,
-    pub(crate) reply: Reply,
+    pub(super) create: Create,
+    pub(super) reply: Reply,
 }
 
 /// One record to create.
-pub(crate) struct Create {
-    pub(crate) actor: Actor,
-    pub(crate) sobject: String,
-    pub(crate) fields: Map<String, Json>,
+pub(super) struct Create {
+    pub(super) actor: Actor,
+    pub(super) sobject: String,
+    pub(super) fields: Map<String, Json>,
 }
 
 /// Where a queued create's answer goes: a thread blocked on it, or a task awaiting it.
-pub(crate) enum Reply {
-    Wait(std::sync::mpsc::SyncSender<Result<String, ApiError>>),
+pub(super) enum Reply {
+    Wait(SyncSender<Result<String, ApiError>>),
     Async(tokio::sync::oneshot::Sender<Result<String, ApiError>>),
 }
 
@@ -33,33 +43,31 @@ impl Reply {
     }
 }
 
-pub(crate) fn writer_gone() -> ApiError {
+pub(super) fn writer_gone() -> ApiError {
     ApiError::new(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred.")
 }
 
 /// The most creates committed in one transaction: bounds a group's latency when many clients
 /// create at once.
-pub(crate) const MAX_GROUP: usize = 256;
+pub(super) const MAX_GROUP: usize = 256;
 
 /// The writer thread: takes every create queued, commits them as one group, answers each, and
 /// repeats until the queue is closed (the store is dropped) and empty.
 pub(crate) fn serve_inserts(
-    writer: &std::sync::Mutex<Writer>,
+    writer: &Mutex<Writer>,
     schema: &Schema,
-    queue: &std::sync::mpsc::Receiver<InsertJob>,
-    checkpoints: &crate::store::checkpoint::Nudge,
+    queue: &Receiver<InsertJob>,
+    wal: &Nudge,
 ) {
     while let Ok(first) = queue.recv() {
         let mut jobs = Vec::with_capacity(16);
         jobs.push(first);
         jobs.extend(queue.try_iter().take(MAX_GROUP - 1));
-        let mut w = writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut w = writer.lock();
         let creates: Vec<&Create> = jobs.iter().map(|j| &j.create).collect();
         let answers = run_inserts(&mut w, schema, &creates);
         drop(w);
-        checkpoints.wrote();
+        wal.wrote();
         for (job, r) in jobs.into_iter().zip(answers) {
             job.reply.send(r);
         }
@@ -67,7 +75,7 @@ pub(crate) fn serve_inserts(
 }
 
 /// Commits a group of creates in one transaction, each in a savepoint; the answers, in order.
-pub(crate) fn run_inserts(
+pub(super) fn run_inserts(
     w: &mut Writer,
     schema: &Schema,
     creates: &[&Create],

@@ -1,4 +1,6 @@
-//! WAL checkpoints on a thread of their own, off the write path.
+//! The WAL checkpointer: SQLite WAL checkpoints on a thread of their own, off the write path.
+//! (Not to be confused with the replay checkpoints subscriptions keep elsewhere in sfkit: this
+//! one only copies committed pages from the WAL file into the database file.)
 //!
 //! SQLite's automatic checkpoint runs inside the commit that crosses its threshold, with two
 //! fsyncs (the WAL, then the database), while that commit holds the writer: every create queued
@@ -20,6 +22,7 @@
 //! Durability is SQLite's: a checkpoint only copies frames already committed to the WAL, and
 //! recovery after a kill replays the WAL as before.
 
+// The nudge state stays on std's lock: its Condvar needs it.
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -36,7 +39,7 @@ const INTERVAL: Duration = Duration::from_millis(50);
 /// over: 8,192 pages of 4 KiB, a 32 MiB WAL file at most in steady use.
 const WAL_LIMIT: i64 = 8192;
 
-/// Tells the checkpoint thread that something was written.
+/// Tells the checkpointer that something was written.
 #[derive(Clone)]
 pub(crate) struct Nudge(Arc<Shared>);
 
@@ -70,15 +73,18 @@ impl Nudge {
     }
 }
 
-/// The checkpoint thread; stopped and joined on drop.
-pub(crate) struct Checkpointer {
+/// The WAL checkpointer thread; stopped and joined on drop.
+pub(super) struct WalCheckpointer {
     nudge: Nudge,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Checkpointer {
+impl WalCheckpointer {
     /// Starts the thread on its own connection; `writer` is taken only to bound the WAL.
-    pub(crate) fn start(conn: Connection, writer: Arc<Mutex<Writer>>) -> Result<Self, Error> {
+    pub(super) fn start(
+        conn: Connection,
+        writer: Arc<parking_lot::Mutex<Writer>>,
+    ) -> Result<Self, Error> {
         let nudge = Nudge(Arc::new(Shared {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
@@ -91,19 +97,19 @@ impl Checkpointer {
                 context: "starting the checkpoint thread".into(),
                 source,
             })?;
-        Ok(Checkpointer {
+        Ok(WalCheckpointer {
             nudge,
             thread: Some(thread),
         })
     }
 
     /// A handle for writers to nudge the thread with.
-    pub(crate) fn nudge(&self) -> &Nudge {
+    pub(super) fn nudge(&self) -> &Nudge {
         &self.nudge
     }
 }
 
-impl Drop for Checkpointer {
+impl Drop for WalCheckpointer {
     fn drop(&mut self) {
         self.nudge.0.state().stop = true;
         self.nudge.0.wake.notify_one();
@@ -113,7 +119,7 @@ impl Drop for Checkpointer {
     }
 }
 
-fn run(shared: &Shared, conn: &Connection, writer: &Mutex<Writer>) {
+fn run(shared: &Shared, conn: &Connection, writer: &parking_lot::Mutex<Writer>) {
     loop {
         {
             let mut st = shared.state();
@@ -128,7 +134,7 @@ fn run(shared: &Shared, conn: &Connection, writer: &Mutex<Writer>) {
         }
         match passive(conn) {
             Ok(frames) if frames >= WAL_LIMIT => {
-                let _writer = writer.lock().unwrap_or_else(PoisonError::into_inner);
+                let _writer = writer.lock();
                 if let Err(e) = passive(conn) {
                     tracing::warn!(error = %e, "WAL checkpoint (holding the writer) failed");
                 }
