@@ -3,8 +3,9 @@
 //! `Sforce-Locator`, the last page saying `null`).
 //!
 //! An ingest job is applied when it is closed (`UploadComplete`), on a blocking thread, in
-//! transactions of 10,000 records (Salesforce's internal batch size) with a savepoint per record:
-//! one bad row fails alone and the others are kept, as Salesforce does. A query job runs when it
+//! transactions of 10,000 records (Salesforce's internal batch size), rows saved in groups under
+//! a savepoint and a group that fails retried row by row (`apply`): one bad row fails alone and
+//! the others are kept, as Salesforce does. A query job runs when it
 //! is created; its rows are kept as CSV cells. Jobs live in memory for the org's life (Salesforce
 //! keeps them seven days), at most [`MAX_JOBS`] of them: past that the oldest finished one goes.
 //! `hardDelete` deletes as `delete` does (the rows go to the recycle bin, where Salesforce would
