@@ -130,6 +130,14 @@ impl From<ClientError> for ActionError {
                 retryable: false,
                 origin: Origin::Salesforce,
             },
+            // The person's login through the browser did not come back usable.
+            ClientError::WebFlow(f) => ActionError {
+                code: f.code().into(),
+                message: e.to_string(),
+                fields: Vec::new(),
+                retryable: false,
+                origin: Origin::Connection,
+            },
             ClientError::Transport { .. } => ActionError {
                 code: "CONNECTION_FAILED".into(),
                 message: e.to_string(),

@@ -84,6 +84,9 @@ pub enum Error {
     /// The client was set up wrongly (a bad URL, an unreadable key file, ...).
     #[error("client configuration: {0}")]
     Config(String),
+    /// The OAuth web-server flow's redirect brought no login back.
+    #[error(transparent)]
+    WebFlow(#[from] WebFlowFailure),
 }
 
 impl Error {
@@ -111,6 +114,42 @@ impl Error {
         Error::Decode {
             context: context.into(),
             message: message.to_string(),
+        }
+    }
+}
+
+/// Why the web-server flow's redirect brought no login back
+/// ([`AuthorizationRequest::finish`](crate::auth::AuthorizationRequest::finish)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebFlowFailure {
+    /// The redirect's `state` is not the one this flow sent: another login's, expired or used.
+    #[error("this login is unknown, expired or already used; start again")]
+    UnknownState,
+    /// Salesforce (or the person) refused: OAuth's `error` and `error_description`.
+    #[error("Salesforce refused the login: {error} {description}")]
+    Refused {
+        /// OAuth's `error`, e.g. `access_denied`.
+        error: String,
+        /// OAuth's `error_description`.
+        description: String,
+    },
+    /// The redirect carries neither a code nor an error.
+    #[error("the redirect carries no authorization code")]
+    NoCode,
+    /// The code was traded, but no refresh token came: nothing could be kept.
+    #[error("Salesforce gave no refresh token: add the refresh_token scope to the connected app")]
+    NoRefreshToken,
+}
+
+impl WebFlowFailure {
+    /// The code sfkit reports it with, in Salesforce's style.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WebFlowFailure::UnknownState => "INVALID_STATE",
+            WebFlowFailure::Refused { .. } => "OAUTH_DENIED",
+            WebFlowFailure::NoCode => "REQUIRED_FIELD_MISSING",
+            WebFlowFailure::NoRefreshToken => "NO_REFRESH_TOKEN",
         }
     }
 }

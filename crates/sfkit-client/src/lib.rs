@@ -73,7 +73,7 @@ pub use composite::{
 };
 /// Rows of Bulk API CSV ([`CsvRows`], [`QueryRows`]) are `csv` records.
 pub use csv::ByteRecord;
-pub use error::{ApiError, ApiErrorEntry, AuthError, Error, ErrorCode};
+pub use error::{ApiError, ApiErrorEntry, AuthError, Error, ErrorCode, WebFlowFailure};
 pub use misc::{ApiVersion, DescribeGlobal, GlobalSObject, Limit};
 pub use query::{MAX_SOQL_CHARS, QueryOptions, QueryPage, RawRecord};
 pub use secret::Secret;

@@ -127,7 +127,7 @@ impl Clients {
         };
         let client = match local_org {
             // The local org of this server's data directory moves with the process serving it.
-            Some(org) if conn.kind == "local" => org.client(),
+            Some(org) if conn.kind == LoginKind::Local.as_str() => org.client(),
             _ => Client::builder()
                 .instance_url(conn.instance_url.clone())
                 .token_source(source(&conn, &secrets)?)

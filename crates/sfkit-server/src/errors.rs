@@ -98,7 +98,17 @@ impl From<ActionError> for Refusal {
 
 impl From<sfkit_client::Error> for Refusal {
     fn from(e: sfkit_client::Error) -> Self {
-        ActionError::from(e).into()
+        match e {
+            sfkit_client::Error::WebFlow(f) => f.into(),
+            e => ActionError::from(e).into(),
+        }
+    }
+}
+
+/// The web flow's redirect is the browser's request: what is wrong with it is a 400.
+impl From<sfkit_client::WebFlowFailure> for Refusal {
+    fn from(f: sfkit_client::WebFlowFailure) -> Self {
+        Refusal::new(StatusCode::BAD_REQUEST, f.code(), f.to_string())
     }
 }
 

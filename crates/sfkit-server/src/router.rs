@@ -13,6 +13,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 use sfkit_actions::Catalog;
+use sfkit_client::auth::LoginKind;
 use sfkit_store::Connection;
 
 use crate::auth::{Keys, require_key};
@@ -72,7 +73,8 @@ impl Server {
         let mut local = None;
         if let Some(dir) = &config.local_org_dir {
             let existing = store.list_connections().await?;
-            let wanted = existing.iter().any(|c| c.kind == "local")
+            let local_kind = LoginKind::Local.as_str();
+            let wanted = existing.iter().any(|c| c.kind == local_kind)
                 || (existing.is_empty() && config.default_connection.is_none());
             if wanted {
                 // Served from here, or by the process that already serves it.
@@ -85,7 +87,7 @@ impl Server {
                 // found; calls find it anew.
                 store
                     .put_connection(
-                        Connection::new("local", found.url, "local", json!({})),
+                        Connection::new("local", found.url, local_kind, json!({})),
                         json!({}),
                     )
                     .await?;

@@ -77,9 +77,6 @@ impl ConnectionNames {
 /// An OAuth connect flow between its start and its callback.
 pub(crate) struct Pending {
     pub(crate) name: String,
-    pub(crate) login_url: String,
-    pub(crate) client_id: String,
-    pub(crate) client_secret: Option<String>,
     pub(crate) flow: sfkit_client::auth::AuthorizationRequest,
     pub(crate) started: Instant,
 }

@@ -12,25 +12,7 @@ use serde::{Deserialize, Serialize};
 use sfkit_client::{Secret, TokenSource};
 
 use crate::keys::Home;
-use sfkit_client::auth::{JwtKey, Login};
-
-/// How a profile logs in.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Kind {
-    /// The web-server flow's refresh token.
-    Web,
-    /// JWT bearer with a key file.
-    Jwt,
-    /// Client credentials.
-    ClientCredentials,
-    /// A fixed access token.
-    Token,
-    /// Imported from the Salesforce CLI (an SFDX auth URL or an access token).
-    SfCli,
-    /// A connection held by Nango (its secret key among the sealed secrets).
-    Nango,
-}
+use sfkit_client::auth::{JwtKey, Login, LoginKind};
 
 /// Where a Nango login's connection is (nothing secret).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,7 +28,9 @@ pub(crate) struct NangoConnection {
 /// A saved login, without its secrets.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Profile {
-    pub(crate) kind: Kind,
+    /// How it logs in (`refresh_token`, `jwt`, ...; `web` in files written before the kinds
+    /// had one spelling across sfkit).
+    pub(crate) kind: LoginKind,
     pub(crate) instance_url: String,
     #[serde(default)]
     pub(crate) login_url: Option<String>,
@@ -224,7 +208,7 @@ fn source(p: &Profile, s: Secrets) -> anyhow::Result<Box<dyn TokenSource>> {
         .unwrap_or_else(|| p.instance_url.clone());
     let client_id = p.client_id.clone().unwrap_or_default();
     let login = match p.kind {
-        Kind::Web => Login::RefreshToken {
+        LoginKind::RefreshToken => Login::RefreshToken {
             login_url,
             client_id,
             client_secret: s.client_secret.map(Secret::from),
@@ -233,7 +217,7 @@ fn source(p: &Profile, s: Secrets) -> anyhow::Result<Box<dyn TokenSource>> {
                 .context("the saved login has no refresh token; log in again")?
                 .into(),
         },
-        Kind::Jwt => Login::JwtBearer {
+        LoginKind::Jwt => Login::JwtBearer {
             login_url,
             client_id,
             username: p.username.clone().unwrap_or_default(),
@@ -243,7 +227,7 @@ fn source(p: &Profile, s: Secrets) -> anyhow::Result<Box<dyn TokenSource>> {
                     .context("the saved login has no key file")?,
             ),
         },
-        Kind::ClientCredentials => Login::ClientCredentials {
+        LoginKind::ClientCredentials => Login::ClientCredentials {
             instance_url: p.instance_url.clone(),
             client_id,
             client_secret: s
@@ -251,14 +235,14 @@ fn source(p: &Profile, s: Secrets) -> anyhow::Result<Box<dyn TokenSource>> {
                 .context("the saved login has no client secret")?
                 .into(),
         },
-        Kind::Token => Login::AccessToken {
+        LoginKind::Token => Login::AccessToken {
             instance_url: p.instance_url.clone(),
             access_token: s
                 .access_token
                 .context("the saved login has no access token")?
                 .into(),
         },
-        Kind::SfCli => match (s.auth_url, s.access_token) {
+        LoginKind::SfCli => match (s.auth_url, s.access_token) {
             (Some(url), _) => Login::SfdxAuthUrl {
                 auth_url: url.into(),
             },
@@ -268,7 +252,7 @@ fn source(p: &Profile, s: Secrets) -> anyhow::Result<Box<dyn TokenSource>> {
             },
             _ => bail!("the saved Salesforce CLI login has neither an auth URL nor a token"),
         },
-        Kind::Nango => {
+        LoginKind::Nango => {
             let n = p
                 .nango
                 .clone()
@@ -283,6 +267,7 @@ fn source(p: &Profile, s: Secrets) -> anyhow::Result<Box<dyn TokenSource>> {
                     .into(),
             }
         }
+        other => bail!("a saved login cannot be of kind {other}; log in again"),
     };
     Ok(login.token_source()?)
 }
@@ -303,4 +288,20 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_saved_as_web_still_read_and_are_written_as_refresh_token() {
+        let old: Profile = serde_json::from_str(
+            r#"{"kind": "web", "instance_url": "https://x.my.salesforce.com"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.kind, LoginKind::RefreshToken);
+        let written = serde_json::to_value(&old).unwrap();
+        assert_eq!(written["kind"], "refresh_token");
+    }
 }

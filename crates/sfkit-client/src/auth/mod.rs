@@ -21,7 +21,8 @@ pub use jwt::JwtBearer;
 pub use login::{JwtKey, Login, LoginKind};
 pub use nango::{NANGO_CLOUD_URL, Nango};
 pub use oauth::{
-    AuthorizationRequest, ClientCredentials, DEFAULT_LOGIN_URL, Password, RefreshToken, StaticToken,
+    AuthorizationRequest, ClientCredentials, DEFAULT_LOGIN_URL, Password, Redirect, RefreshToken,
+    StaticToken, WebLogin,
 };
 pub use sf_cli::SfCliLogin;
 

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::{BoxFuture, Fetch, Token, TokenSource};
-use crate::error::{AuthError, Error};
+use crate::error::{AuthError, Error, WebFlowFailure};
 use crate::secret::Secret;
 
 /// Salesforce's production login URL; sandboxes use `https://test.salesforce.com`, and orgs
@@ -336,6 +336,51 @@ impl AuthorizationRequest {
         Ok(url)
     }
 
+    /// The flow as sfkit uses it to make a login that can be kept: scope `api refresh_token`.
+    pub fn for_refresh_token(
+        login_url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: Option<String>,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        let flow = AuthorizationRequest::new(login_url, client_id, redirect_uri)
+            .scope("api refresh_token");
+        match client_secret {
+            Some(secret) => flow.client_secret(secret),
+            None => flow,
+        }
+    }
+
+    /// Finishes the flow from what the redirect brought back: checks the state, reports a
+    /// refusal, trades the code for tokens and requires a refresh token. The CLI's local
+    /// callback and the server's callback route both end here.
+    pub async fn finish(
+        &self,
+        http: &reqwest::Client,
+        redirect: &Redirect,
+    ) -> Result<WebLogin, Error> {
+        if redirect.state.as_deref() != Some(self.state.as_str()) {
+            return Err(WebFlowFailure::UnknownState.into());
+        }
+        if let Some(error) = &redirect.error {
+            return Err(WebFlowFailure::Refused {
+                error: error.clone(),
+                description: redirect.error_description.clone().unwrap_or_default(),
+            }
+            .into());
+        }
+        let code = redirect.code.as_deref().ok_or(WebFlowFailure::NoCode)?;
+        let token = self.exchange(http, code).await?;
+        let refresh_token = token.refresh_token.ok_or(WebFlowFailure::NoRefreshToken)?;
+        Ok(WebLogin {
+            login_url: self.login_url.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            refresh_token,
+            instance_url: token.instance_url,
+        })
+    }
+
     /// Trades the code for a token (with its refresh token, if the app's scopes grant one).
     pub async fn exchange(&self, http: &reqwest::Client, code: &str) -> Result<Token, Error> {
         let mut form = vec![
@@ -352,6 +397,77 @@ impl AuthorizationRequest {
     }
 }
 
+/// What the browser brings back to the redirect URI, from its query string: Salesforce's code
+/// and the state, or OAuth's error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Redirect {
+    /// The authorization code.
+    pub code: Option<String>,
+    /// The `state` the flow sent.
+    pub state: Option<String>,
+    /// OAuth's `error` when the login was refused.
+    pub error: Option<String>,
+    /// OAuth's `error_description`.
+    pub error_description: Option<String>,
+}
+
+impl Redirect {
+    /// The redirect's parameters from a query string (`code=...&state=...`); others are ignored.
+    pub fn from_query(query: &str) -> Redirect {
+        let mut r = Redirect::default();
+        let Ok(url) = reqwest::Url::parse(&format!("http://localhost/?{query}")) else {
+            return r;
+        };
+        for (k, v) in url.query_pairs() {
+            let slot = match k.as_ref() {
+                "code" => &mut r.code,
+                "state" => &mut r.state,
+                "error" => &mut r.error,
+                "error_description" => &mut r.error_description,
+                _ => continue,
+            };
+            *slot = Some(v.into_owned());
+        }
+        r
+    }
+
+    /// Whether this is the flow's answer at all (a code or an error), rather than some other
+    /// request to the callback's address (a browser asking for its icon).
+    pub fn is_answer(&self) -> bool {
+        self.code.is_some() || self.error.is_some()
+    }
+}
+
+/// A login won through the web-server flow: a refresh token and what it is used with.
+/// `Debug` shows no secret.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WebLogin {
+    /// Where the token endpoint is.
+    pub login_url: String,
+    /// The connected app.
+    pub client_id: String,
+    /// The app's secret, when it needs one to refresh.
+    pub client_secret: Option<Secret>,
+    /// The refresh token to keep.
+    pub refresh_token: Secret,
+    /// The org's URL, as the token answer named it.
+    pub instance_url: Option<String>,
+}
+
+impl WebLogin {
+    /// The login, as data that makes a token source.
+    pub fn login(&self) -> super::Login {
+        super::Login::RefreshToken {
+            login_url: self.login_url.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            refresh_token: self.refresh_token.clone(),
+        }
+    }
+}
+
 /// A random URL-safe string of `len` characters.
 fn random_token(len: usize) -> String {
     use rand::Rng as _;
@@ -363,4 +479,65 @@ fn random_token(len: usize) -> String {
             ALPHABET.get(i).map_or('A', |&b| char::from(b))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow() -> AuthorizationRequest {
+        AuthorizationRequest::for_refresh_token(
+            "https://login.example.invalid",
+            "app",
+            None,
+            "http://localhost:1717/OauthRedirect",
+        )
+    }
+
+    #[test]
+    fn a_redirect_is_read_from_its_query() {
+        let r = Redirect::from_query("code=aPrx%2Bc%3D%3D&state=s1&other=x");
+        assert_eq!(r.code.as_deref(), Some("aPrx+c=="));
+        assert_eq!(r.state.as_deref(), Some("s1"));
+        assert!(r.is_answer());
+        let refused = Redirect::from_query(
+            "error=access_denied&error_description=end-user+denied+authorization&state=s1",
+        );
+        assert_eq!(refused.error.as_deref(), Some("access_denied"));
+        assert_eq!(
+            refused.error_description.as_deref(),
+            Some("end-user denied authorization")
+        );
+        assert!(!Redirect::from_query("").is_answer());
+        assert!(!Redirect::from_query("favicon").is_answer());
+    }
+
+    /// Each way a redirect can fail is told apart before any request is made (the login URL
+    /// here does not resolve: reaching the token endpoint would be a transport error).
+    #[tokio::test]
+    async fn a_redirect_that_brings_no_login_says_why() {
+        let flow = flow();
+        let http = crate::http_client().unwrap();
+        let failure = |e: Error| match e {
+            Error::WebFlow(f) => f,
+            other => panic!("not a web flow failure: {other}"),
+        };
+        let wrong_state = Redirect::from_query("code=c&state=another");
+        let e = failure(flow.finish(&http, &wrong_state).await.unwrap_err());
+        assert_eq!(e, WebFlowFailure::UnknownState);
+        assert_eq!(e.code(), "INVALID_STATE");
+        let state = flow.state().to_owned();
+        let refused = Redirect::from_query(&format!(
+            "error=access_denied&error_description=no&state={state}"
+        ));
+        let e = failure(flow.finish(&http, &refused).await.unwrap_err());
+        assert_eq!(e.code(), "OAUTH_DENIED");
+        assert_eq!(
+            e.to_string(),
+            "Salesforce refused the login: access_denied no"
+        );
+        let no_code = Redirect::from_query(&format!("state={state}"));
+        let e = failure(flow.finish(&http, &no_code).await.unwrap_err());
+        assert_eq!(e, WebFlowFailure::NoCode);
+    }
 }

@@ -6,6 +6,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use sfkit_client::auth::LoginKind;
 use sfkit_store::{ApiKey, Connection};
 
 use crate::auth::Authed;
@@ -70,7 +71,7 @@ pub(crate) async fn create_connection(
     // Nango names the org with each token; every other kind must be told where it is.
     let instance_url = match field("instanceUrl") {
         Some(url) => url,
-        None if kind == "nango" => String::new(),
+        None if kind == LoginKind::Nango.as_str() => String::new(),
         None => {
             return Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
@@ -96,7 +97,7 @@ pub(crate) async fn create_connection(
         })
         .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "INVALID_FIELD", e))?;
     client.userinfo().await?;
-    if conn.kind == "nango" {
+    if conn.kind == LoginKind::Nango.as_str() {
         // Where Nango's tokens lead, whatever the request said.
         conn.instance_url = client.instance_url().await?;
     }

@@ -9,6 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use sfkit_client::WebFlowFailure;
+use sfkit_client::auth::{AuthorizationRequest, LoginKind, Redirect};
 use sfkit_store::Connection;
 
 use crate::auth::Authed;
@@ -37,15 +39,12 @@ pub(crate) async fn start_connect(
     check_connection_name(&name)?;
     let base = st.url.get().cloned().unwrap_or_default();
     let client_secret = field("clientSecret");
-    let mut flow = sfkit_client::auth::AuthorizationRequest::new(
-        login_url.clone(),
-        client_id.clone(),
+    let flow = AuthorizationRequest::for_refresh_token(
+        login_url,
+        client_id,
+        client_secret,
         format!("{base}/v1/oauth/callback"),
-    )
-    .scope("api refresh_token");
-    if let Some(s) = &client_secret {
-        flow = flow.client_secret(s.clone());
-    }
+    );
     let state = flow.state().to_owned();
     {
         let mut pending = st.pending.lock();
@@ -54,9 +53,6 @@ pub(crate) async fn start_connect(
             state.clone(),
             Pending {
                 name,
-                login_url,
-                client_id,
-                client_secret,
                 flow,
                 started: Instant::now(),
             },
@@ -94,42 +90,18 @@ pub(crate) async fn redirect_to_salesforce(
     }
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct Callback {
-    pub(crate) code: Option<String>,
-    pub(crate) state: Option<String>,
-    pub(crate) error: Option<String>,
-    pub(crate) error_description: Option<String>,
-}
-
 /// `GET /v1/oauth/callback`: trades the code for tokens and saves the connection.
 pub(crate) async fn oauth_callback(
     State(st): State<Shared>,
-    Query(cb): Query<Callback>,
+    Query(redirect): Query<Redirect>,
 ) -> Result<Response, Refusal> {
-    let Some(p) = cb.state.as_ref().and_then(|s| st.pending.lock().remove(s)) else {
-        return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "INVALID_STATE",
-            "unknown or used login; start again",
-        ));
-    };
-    if let Some(e) = cb.error {
-        return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "OAUTH_DENIED",
-            format!(
-                "Salesforce refused the login: {e} {}",
-                cb.error_description.unwrap_or_default()
-            ),
-        ));
-    }
-    let Some(code) = cb.code else {
-        return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "REQUIRED_FIELD_MISSING",
-            "the callback has no code",
-        ));
+    let pending = redirect
+        .state
+        .as_ref()
+        .and_then(|s| st.pending.lock().remove(s))
+        .filter(|p| p.started.elapsed() < FLOW_TTL);
+    let Some(p) = pending else {
+        return Err(WebFlowFailure::UnknownState.into());
     };
     let http = sfkit_client::http_client().map_err(|e| {
         Refusal::new(
@@ -138,24 +110,16 @@ pub(crate) async fn oauth_callback(
             e.to_string(),
         )
     })?;
-    let token = p.flow.exchange(&http, &code).await?;
-    let Some(refresh) = token.refresh_token else {
-        return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "NO_REFRESH_TOKEN",
-            "Salesforce gave no refresh token: add the refresh_token scope to the connected app",
-        ));
-    };
-    let instance = token.instance_url.unwrap_or_else(|| p.login_url.clone());
-    let mut secrets = json!({"refreshToken": refresh.expose()});
-    if let (Some(s), Value::Object(m)) = (&p.client_secret, &mut secrets) {
-        m.insert("clientSecret".into(), json!(s));
+    let won = p.flow.finish(&http, &redirect).await?;
+    let mut secrets = json!({"refreshToken": won.refresh_token.expose()});
+    if let (Some(s), Value::Object(m)) = (&won.client_secret, &mut secrets) {
+        m.insert("clientSecret".into(), json!(s.expose()));
     }
     let conn = Connection::new(
         p.name.clone(),
-        instance,
-        "refresh_token",
-        json!({"clientId": p.client_id, "loginUrl": p.login_url}),
+        won.instance_url.unwrap_or_else(|| won.login_url.clone()),
+        LoginKind::RefreshToken.as_str(),
+        json!({"clientId": won.client_id, "loginUrl": won.login_url}),
     );
     st.store.put_connection(conn, secrets).await?;
     st.clients.forget(&p.name);

@@ -177,12 +177,11 @@ mod tests {
         // client, or the CLI printing records. All three are 3.
         let noticed_by_an_action = ActionError::unexpected("done: false, no next page");
         assert_eq!(Failure::from(noticed_by_an_action).exit_code(), 3);
-        let noticed_by_the_client: ActionError =
-            sfkit_client::Error::Decode {
-                context: "query".into(),
-                message: "at `records[0].Name`: invalid type".into(),
-            }
-            .into();
+        let noticed_by_the_client: ActionError = sfkit_client::Error::Decode {
+            context: "query".into(),
+            message: "at `records[0].Name`: invalid type".into(),
+        }
+        .into();
         assert_eq!(noticed_by_the_client.code, "UNEXPECTED_ANSWER");
         assert_eq!(Failure::from(noticed_by_the_client).exit_code(), 3);
         // Writing here failed: the command's own failure, whatever code the output shows.

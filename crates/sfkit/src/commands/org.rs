@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
+use sfkit_client::auth::LoginKind;
 use sfkit_emulator::shared::{Located, locate};
 
 use crate::connect::{self, Choice, LOCAL, Target};
@@ -51,14 +52,14 @@ fn list(target: &Target, json_out: bool) -> anyhow::Result<ExitCode> {
     let mut rows: Vec<Value> = Vec::new();
     if let Choice::Env { url } = &choice {
         rows.push(json!({
-            "name": "env", "kind": "token", "username": null, "instanceUrl": url,
+            "name": "env", "kind": LoginKind::Token.as_str(), "username": null, "instanceUrl": url,
             "default": true,
         }));
     }
     for (name, p) in &saved {
         rows.push(json!({
             "name": name,
-            "kind": serde_json::to_value(&p.kind).unwrap_or(Value::Null),
+            "kind": p.kind.as_str(),
             "username": p.username,
             "instanceUrl": p.instance_url,
             "default": choice == Choice::Login(name.clone()),
@@ -71,7 +72,7 @@ fn list(target: &Target, json_out: bool) -> anyhow::Result<ExitCode> {
     };
     rows.push(json!({
         "name": LOCAL,
-        "kind": "local",
+        "kind": LoginKind::Local.as_str(),
         "username": sfkit_emulator::ADMIN_USERNAME,
         "instanceUrl": instance,
         "dataDir": dir,
@@ -117,15 +118,13 @@ fn list(target: &Target, json_out: bool) -> anyhow::Result<ExitCode> {
 fn display(target: &Target, json_out: bool) -> anyhow::Result<ExitCode> {
     let (choice, why) = connect::choose(target)?;
     let kind = match &choice {
-        Choice::Local => "local".to_owned(),
-        Choice::Env { .. } => "token".to_owned(),
+        Choice::Local => LoginKind::Local.as_str(),
+        Choice::Env { .. } => LoginKind::Token.as_str(),
         Choice::Login(name) => crate::profiles::Store::new(&target.data_dir)
             .list()?
             .1
             .get(name)
-            .and_then(|p| serde_json::to_value(&p.kind).ok())
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+            .map_or("", |p| p.kind.as_str()),
     };
     super::with_connection(target, json_out, |ctx| async move {
         let who = ctx

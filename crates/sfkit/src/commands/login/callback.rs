@@ -1,6 +1,7 @@
 //! The web flow's two ends on this machine: the browser opened on the login page, and the
 //! local HTTP callback the org redirects to with the code.
 
+use sfkit_client::auth::Redirect;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Opens the URL in the person's browser, when there is a person (a terminal) to see it; the
@@ -27,10 +28,10 @@ pub(super) fn open_browser(url: &str) {
     }
 }
 
-/// Waits for the browser's redirect; answers it with a page saying the login is done.
-pub(super) async fn callback(
-    listener: &tokio::net::TcpListener,
-) -> anyhow::Result<(String, String)> {
+/// Waits for the browser's redirect (a code, or the login's refusal); answers it with a page
+/// that sends the person back to the terminal. Other requests (a browser asking for its icon)
+/// get a 404 and the wait goes on.
+pub(super) async fn callback(listener: &tokio::net::TcpListener) -> anyhow::Result<Redirect> {
     loop {
         let (mut stream, _) = listener.accept().await?;
         let mut buf = vec![0u8; 8192];
@@ -49,37 +50,19 @@ pub(super) async fn callback(
             }
         }
         let head = String::from_utf8_lossy(buf.get(..len).unwrap_or_default()).into_owned();
-        let target = head
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or_default()
-            .to_owned();
-        let url = reqwest::Url::parse(&format!("http://localhost{target}"));
-        let params: std::collections::HashMap<String, String> = url
-            .map(|u| {
-                u.query_pairs()
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let (status, body, result) = match (params.get("code"), params.get("error")) {
-            (Some(code), _) => (
+        let target = head.split_whitespace().nth(1).unwrap_or_default();
+        let query = target.split_once('?').map_or("", |(_, q)| q);
+        let answer = Redirect::from_query(query);
+        let (status, body) = match (&answer.code, &answer.error) {
+            (Some(_), _) => (
                 "200 OK",
-                "Logged in. You can close this tab and go back to the terminal.".to_owned(),
-                Some(Ok((
-                    code.clone(),
-                    params.get("state").cloned().unwrap_or_default(),
-                ))),
+                "Logged in. You can close this tab and go back to the terminal.",
             ),
-            (None, Some(e)) => (
+            (None, Some(_)) => (
                 "400 Bad Request",
-                "The login was refused; see the terminal.".to_owned(),
-                Some(Err(anyhow::anyhow!(
-                    "the login was refused: {e} {}",
-                    params.get("error_description").cloned().unwrap_or_default()
-                ))),
+                "The login was refused; see the terminal.",
             ),
-            _ => ("404 Not Found", "Not the login callback.".to_owned(), None),
+            _ => ("404 Not Found", "Not the login callback."),
         };
         let response = format!(
             "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -87,8 +70,8 @@ pub(super) async fn callback(
         );
         let _ = stream.write_all(response.as_bytes()).await;
         let _ = stream.shutdown().await;
-        if let Some(r) = result {
-            return r;
+        if answer.is_answer() {
+            return Ok(answer);
         }
     }
 }

@@ -15,7 +15,9 @@ use super::{
     ClientCredentialsArgs, Common, How, JwtArgs, NANGO_SECRET_KEY, NangoArgs, SfCliArgs, TokenArgs,
     WebArgs,
 };
-use crate::profiles::{Kind, NangoConnection, Profile, Secrets};
+use sfkit_client::auth::LoginKind;
+
+use crate::profiles::{NangoConnection, Profile, Secrets};
 
 /// A login that works, ready to save.
 pub(super) struct LoggedIn {
@@ -94,41 +96,28 @@ async fn web(args: WebArgs) -> anyhow::Result<LoggedIn> {
         .with_context(|| format!("listening for the callback on port {port}"))?;
     let port = listener.local_addr()?.port();
     let redirect = format!("http://localhost:{port}/OauthRedirect");
-    let mut flow = AuthorizationRequest::new(login_url.clone(), client_id.clone(), redirect)
-        .scope("api refresh_token");
-    if let Some(s) = &client_secret {
-        flow = flow.client_secret(s.clone());
-    }
+    let flow = AuthorizationRequest::for_refresh_token(
+        login_url.clone(),
+        client_id.clone(),
+        client_secret.clone(),
+        redirect,
+    );
     let url = flow.url()?;
     eprintln!("Open this URL in a browser to log in:\n{url}");
     open_browser(url.as_str());
-    let (code, state) = tokio::time::timeout(Duration::from_secs(300), callback(&listener))
+    let answer = tokio::time::timeout(Duration::from_secs(300), callback(&listener))
         .await
         .context("no login within 5 minutes")??;
-    if state != flow.state() {
-        bail!("the login's state does not match this request; try again");
-    }
-    // TODO(issue 12): a bare HTTP client for the token exchange; another change adds an API
-    // for it in sfkit-client.
-    let http = Client::builder()
-        .token_source(StaticToken::new("unused", login_url.clone()))
-        .build()?;
-    let token = flow.exchange(http.http(), &code).await?;
-    let refresh = token
-        .refresh_token
-        .context("the org gave no refresh token: add the refresh_token scope to the app")?;
-    let instance = token
+    let won = flow.finish(&sfkit_client::http_client()?, &answer).await?;
+    let instance = won
         .instance_url
         .clone()
         .unwrap_or_else(|| login_url.clone());
-    let mut source = sfkit_client::auth::RefreshToken::new(client_id.clone(), refresh.expose())
-        .login_url(login_url.clone());
-    if let Some(s) = &client_secret {
-        source = source.client_secret(s.clone());
-    }
+    let refresh = won.refresh_token.clone();
+    let source = won.login().token_source()?;
     let (instance, user) = verify(source, Some(&instance)).await?;
     let profile = Profile {
-        kind: Kind::Web,
+        kind: LoginKind::RefreshToken,
         instance_url: instance,
         login_url: Some(login_url),
         client_id: Some(client_id),
@@ -159,7 +148,7 @@ async fn jwt(args: JwtArgs) -> anyhow::Result<LoggedIn> {
         .login_url(login_url.clone());
     let (instance, user) = verify(source, Some(&login_url)).await?;
     let profile = Profile {
-        kind: Kind::Jwt,
+        kind: LoginKind::Jwt,
         instance_url: instance,
         login_url: Some(login_url),
         client_id: Some(client_id),
@@ -185,7 +174,7 @@ async fn client_credentials(args: ClientCredentialsArgs) -> anyhow::Result<Logge
     );
     let (instance, user) = verify(source, Some(&instance_url)).await?;
     let profile = Profile {
-        kind: Kind::ClientCredentials,
+        kind: LoginKind::ClientCredentials,
         instance_url: instance,
         login_url: None,
         client_id: Some(client_id),
@@ -213,7 +202,7 @@ async fn token(args: TokenArgs) -> anyhow::Result<LoggedIn> {
     )
     .await?;
     let profile = Profile {
-        kind: Kind::Token,
+        kind: LoginKind::Token,
         instance_url: instance,
         login_url: None,
         client_id: None,
@@ -244,7 +233,7 @@ async fn sf_cli(args: SfCliArgs) -> anyhow::Result<LoggedIn> {
     };
     let (instance, user) = verify(login, Some(&fallback)).await?;
     let profile = Profile {
-        kind: Kind::SfCli,
+        kind: LoginKind::SfCli,
         instance_url: instance,
         login_url: None,
         client_id: None,
@@ -319,7 +308,7 @@ async fn nango(args: NangoArgs, nango_key: Option<String>) -> anyhow::Result<Log
     // Nango names the instance: nothing to fall back on.
     let (instance, user) = verify(source, None).await?;
     let profile = Profile {
-        kind: Kind::Nango,
+        kind: LoginKind::Nango,
         instance_url: instance,
         login_url: None,
         client_id: None,
