@@ -42,12 +42,14 @@ mod error;
 pub mod escape;
 mod lexer;
 mod parser;
+mod span;
 
 use std::fmt;
 
 pub use ast::*;
 pub use error::Error;
 use serde::Serialize;
+pub use span::{Span, line_col};
 
 /// Salesforce's default maximum length of a SOQL statement, in characters.
 pub const MAX_QUERY_LENGTH: usize = 100_000;

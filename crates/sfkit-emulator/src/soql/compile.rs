@@ -571,7 +571,8 @@ impl<'a> Compiler<'a> {
             if let Some(l) = segments.last_mut() {
                 *l = last;
             }
-            c.resolve(&FieldPath { segments }).map(|r| r.sql)
+            c.resolve(&FieldPath::from_segments(segments))
+                .map(|r| r.sql)
         };
         let lat = component(self, lat_name)?;
         let lon = component(self, lon_name)?;

@@ -267,9 +267,7 @@ pub(crate) fn select_item(
         }
         SelectItem::TypeOf(t) => {
             // Resolving `rel.Id` creates the join with one alias per possible target type.
-            let probe = sfkit_soql::FieldPath {
-                segments: vec![t.relationship.clone(), "Id".into()],
-            };
+            let probe = sfkit_soql::FieldPath::from_segments([t.relationship.as_str(), "Id"]);
             let r = c.resolve(&probe)?;
             let index = *r
                 .chain

@@ -1,6 +1,7 @@
 //! Field paths and function calls, with the rules for which function may appear where.
 
 use super::Parser;
+use crate::Span;
 use crate::ast::{Expr, FieldPath, Function, FunctionCall, FunctionKind, Value};
 use crate::error::{Error, describe};
 use crate::lexer::Kind;
@@ -23,12 +24,16 @@ pub(super) enum Place {
 impl Parser<'_> {
     /// `name(.name)*`. The first name must not be reserved; later ones may be anything.
     pub(super) fn field_path(&mut self, what: &str) -> Result<FieldPath, Error> {
+        let first = self.peek();
         let mut segments = vec![self.name(what)?];
+        let mut spans = vec![Span::new(first.start, first.end)];
         while self.peek().kind == Kind::Dot {
             self.bump();
-            segments.push(self.ident_text("a field or relationship name after '.'")?);
+            let (name, span) = self.spanned_ident("a field or relationship name after '.'")?;
+            segments.push(name);
+            spans.push(span);
         }
-        Ok(FieldPath { segments })
+        Ok(FieldPath::from_segments(segments).with_spans(spans))
     }
 
     /// A field path or a function call.

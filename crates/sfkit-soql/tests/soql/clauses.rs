@@ -78,9 +78,7 @@ fn search_rejected(src: &str) {
 }
 
 fn path(p: &str) -> FieldPath {
-    FieldPath {
-        segments: p.split('.').map(str::to_owned).collect(),
-    }
+    FieldPath::from_segments(p.split('.'))
 }
 
 fn field(p: &str) -> Expr {

@@ -38,8 +38,8 @@ use sfkit_soql::{
     Function, FunctionCall, GroupBy, GroupByKind, InOperand, IncludesOp, LikeOperand, LikePart,
     LikePattern, NetworkFilter, NullsOrder, Number, OrderByItem, ParseOptions, Predicate, Query,
     RelatedAlias, ReturningObject, RowCount, Search, SearchExpr, SearchGroup, SearchPart,
-    SearchText, SearchWith, SelectItem, SortDirection, TypeOf, TypeOfWhen, UpdateClause, Value,
-    WithClause, WithParam, parse_query_with, parse_search_with,
+    SearchText, SearchWith, SelectItem, SortDirection, Span, TypeOf, TypeOfWhen, UpdateClause,
+    Value, WithClause, WithParam, parse_query_with, parse_search_with,
 };
 
 /// The words the parser reserves (`RESERVED` in `src/parser/mod.rs`).
@@ -185,7 +185,7 @@ fn field_path() -> BoxedStrategy<FieldPath> {
     .prop_map(|(first, rest)| {
         let mut segments = vec![first];
         segments.extend(rest);
-        FieldPath { segments }
+        FieldPath::from_segments(segments)
     })
     .boxed()
 }
@@ -536,6 +536,7 @@ fn type_of() -> BoxedStrategy<TypeOf> {
     )
         .prop_map(|(relationship, whens, else_fields)| TypeOf {
             relationship,
+            relationship_span: Span::default(),
             whens,
             else_fields,
         })
@@ -591,7 +592,7 @@ fn from_clause(kind: Kind) -> BoxedStrategy<FromClause> {
             .prop_map(|(first, rest)| {
                 let mut segments = vec![first];
                 segments.extend(rest);
-                FieldPath { segments }
+                FieldPath::from_segments(segments)
             })
             .boxed(),
         Kind::Top | Kind::SemiJoin => object_name().prop_map(FieldPath::new).boxed(),
