@@ -114,20 +114,8 @@ pub(crate) fn execute(
             "No search term found. The search term must be enclosed in braces.",
         ));
     }
-    let search = sfkit_soql::parse_search(sosl).map_err(|e| {
-        let line = sosl
-            .lines()
-            .nth(e.line.saturating_sub(1) as usize)
-            .unwrap_or("");
-        malformed(format!(
-            "\n{line}\n{}^\nERROR at Row:{}:Column:{}\nunexpected token: {} (expected {})",
-            " ".repeat(e.column.saturating_sub(1) as usize),
-            e.line,
-            e.column,
-            e.found,
-            e.expected
-        ))
-    })?;
+    let search = sfkit_soql::parse_search(sosl)
+        .map_err(|e| malformed(soql::parse_error_message(sosl, &e)))?;
     let expr = match &search.find {
         FindClause::Braces(e) | FindClause::Quotes(e) => e,
         FindClause::Bind(_) => return Err(malformed("bind variables are not SOSL over the API")),

@@ -7,10 +7,11 @@ use super::*;
 pub(crate) fn aggregate(
     conn: &Connection,
     env: Env<'_>,
+    soql: &str,
     root: &SObjectType,
     q: &Query,
 ) -> Result<FirstPage, ApiError> {
-    let mut c = Compiler::new(env, root, q.from.alias.as_deref(), "t");
+    let mut c = Compiler::new(env, soql, root, q.from.alias.as_deref(), "t");
     let alias = c.root_alias();
     let bare_count = matches!(q.select.as_slice(), [SelectItem::Expr { expr: Expr::Call(call), .. }] if call.args.is_empty());
     let mut wheres = Vec::new();
@@ -27,12 +28,13 @@ pub(crate) fn aggregate(
                     "only fields and aggregate functions can be selected in an aggregate query",
                 ));
             };
-            let (sql, kind, field) = c.expr(expr, true)?;
+            let operand = c.expr(expr, true)?;
+            let (sql, kind) = (operand.sql, operand.kind);
             let key = match (a, expr) {
                 (Some(a), _) => a.clone(),
-                (None, Expr::Field { .. }) => {
-                    field.map_or_else(|| "expr".to_owned(), |f| f.name.clone())
-                }
+                (None, Expr::Field { .. }) => operand
+                    .field
+                    .map_or_else(|| "expr".to_owned(), |f| f.field.name.clone()),
                 (None, _) => {
                     let k = format!("expr{expr_n}");
                     expr_n += 1;
@@ -81,7 +83,7 @@ pub(crate) fn aggregate(
         Some(g) => g
             .keys
             .iter()
-            .map(|k| c.expr(k, false).map(|x| x.0))
+            .map(|k| c.expr(k, false).map(|x| x.sql))
             .collect::<Result<_, _>>()?,
         None => Vec::new(),
     };

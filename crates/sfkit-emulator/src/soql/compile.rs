@@ -7,10 +7,11 @@ use rusqlite::types::Value as Sql;
 use serde_json::Value as Json;
 use sfkit_soql::{
     CompareOp, Condition, Expr, FieldPath, Function, FunctionCall, InOperand, IncludesOp,
-    LikeOperand, LikePart, Predicate, Query, Value,
+    LikeOperand, LikePart, Predicate, Query, Span, Value,
 };
 
 use super::dates;
+use super::limits::located;
 use crate::api_error::ApiError;
 use crate::schema::{Field, FieldType, SObjectType, Schema};
 
@@ -66,6 +67,8 @@ pub(crate) enum Out {
 
 pub(crate) struct Compiler<'a> {
     pub(crate) env: Env<'a>,
+    /// The query text, which the tree's spans point into: name errors are shown against it.
+    pub(crate) src: &'a str,
     pub(crate) root: &'a SObjectType,
     alias: Option<String>,
     pub(crate) joins: Vec<Join>,
@@ -76,6 +79,41 @@ pub(crate) struct Compiler<'a> {
     prefix: String,
     /// Compiling a semi-join's inner query, where another semi-join may not nest.
     in_semi_join: bool,
+}
+
+/// A compiled expression: its SQL, the type of its values, and the field it reads, if it reads
+/// one (functions such as toLabel or MIN pass their field's through).
+pub(crate) struct Operand<'a> {
+    pub(crate) sql: String,
+    pub(crate) kind: FieldType,
+    pub(crate) field: Option<FieldRef<'a>>,
+}
+
+/// A field an expression reads, and where the query named it.
+#[derive(Clone, Copy)]
+pub(crate) struct FieldRef<'a> {
+    pub(crate) field: &'a Field,
+    pub(crate) at: Span,
+}
+
+impl<'a> Operand<'a> {
+    fn computed(sql: String, kind: FieldType) -> Self {
+        Operand {
+            sql,
+            kind,
+            field: None,
+        }
+    }
+
+    /// The field's API name, for messages; `default` when the operand is not a field.
+    fn field_name<'s>(&'s self, default: &'s str) -> &'s str {
+        self.field.map_or(default, |f| f.field.name.as_str())
+    }
+
+    /// Where the field was named; no position when the operand is not a field.
+    fn at(&self) -> Span {
+        self.field.map_or(Span::default(), |f| f.at)
+    }
 }
 
 /// A resolved field path.
@@ -191,12 +229,14 @@ impl<'a> Compiler<'a> {
     /// A compiler for a query over `root`; table aliases start with `prefix`.
     pub(crate) fn new(
         env: Env<'a>,
+        src: &'a str,
         root: &'a SObjectType,
         alias: Option<&str>,
         prefix: &str,
     ) -> Self {
         Compiler {
             env,
+            src,
             root,
             alias: alias.map(str::to_ascii_lowercase),
             joins: Vec::new(),
@@ -237,6 +277,11 @@ impl<'a> Compiler<'a> {
             .unwrap_or_default()
     }
 
+    /// `e`, pointed at `at` in the query text.
+    pub(crate) fn at(&self, at: Span, e: ApiError) -> ApiError {
+        located(self.src, at, e)
+    }
+
     /// The index of a result column; the same expression selected twice (`Id` is always
     /// column 0 and often selected again) is read once.
     pub(crate) fn push_column(&mut self, sql: String) -> usize {
@@ -254,18 +299,21 @@ impl<'a> Compiler<'a> {
 
     /// Resolves a field path to SQL, adding joins for its relationships.
     pub(crate) fn resolve(&mut self, path: &FieldPath) -> Result<Resolved<'a>, ApiError> {
-        let mut segs: &[String] = &path.segments;
-        if segs.len() > 1 {
-            let first = segs
+        // A first segment naming the queried object or its alias is the object itself.
+        let mut skip = 0;
+        if path.segments.len() > 1 {
+            let first = path
+                .segments
                 .first()
                 .map(|s| s.to_ascii_lowercase())
                 .unwrap_or_default();
             let is_self = self.alias.as_deref() == Some(first.as_str())
                 || first.eq_ignore_ascii_case(&self.root.name);
             if is_self && self.root.relationship(&first).is_none() {
-                segs = segs.get(1..).unwrap_or_default();
+                skip = 1;
             }
         }
+        let segs = path.segments.get(skip..).unwrap_or_default();
         let Some((last, rels)) = segs.split_last() else {
             return Err(malformed("empty field path"));
         };
@@ -277,14 +325,10 @@ impl<'a> Compiler<'a> {
         let mut types: Vec<(String, &'a SObjectType)> = vec![(self.root_alias(), self.root)];
         let mut chain = Vec::new();
         let mut key = String::new();
-        for rel in rels {
-            let (parent_alias, parent) = types
-                .first()
-                .cloned()
-                .ok_or_else(|| bad_relationship(rel))?;
-            let field = parent
-                .relationship(rel)
-                .ok_or_else(|| bad_relationship(rel))?;
+        for (i, rel) in rels.iter().enumerate() {
+            let bad = || self.at(path.segment_span(skip + i), bad_relationship(rel));
+            let (parent_alias, parent) = types.first().cloned().ok_or_else(bad)?;
+            let field = parent.relationship(rel).ok_or_else(bad)?;
             key.push('.');
             key.push_str(&rel.to_ascii_lowercase());
             let fk = format!("{parent_alias}.\"{}\"", field.name);
@@ -312,7 +356,10 @@ impl<'a> Compiler<'a> {
                 }
             };
             chain.push(index);
-            let join = self.joins.get(index).ok_or_else(|| bad_relationship(rel))?;
+            let join = self
+                .joins
+                .get(index)
+                .ok_or_else(|| self.at(path.segment_span(skip + i), bad_relationship(rel)))?;
             types = join
                 .targets
                 .iter()
@@ -328,12 +375,10 @@ impl<'a> Compiler<'a> {
             }
         }
         let field = found.ok_or_else(|| {
-            no_such_column(
-                last,
-                types
-                    .first()
-                    .map_or(self.root.name.as_str(), |(_, t)| t.name.as_str()),
-            )
+            let object = types
+                .first()
+                .map_or(self.root.name.as_str(), |(_, t)| t.name.as_str());
+            self.at(path.field_span(), no_such_column(last, object))
         })?;
         let sql = if exprs.len() == 1 {
             exprs.remove(0)
@@ -387,26 +432,25 @@ impl<'a> Compiler<'a> {
 
     /// SQL for an expression on the left of a condition, a GROUP BY or ORDER BY key, or a
     /// selected function; with the type its values have.
-    pub(crate) fn expr(
-        &mut self,
-        e: &Expr,
-        aggregates_ok: bool,
-    ) -> Result<(String, FieldType, Option<&'a Field>), ApiError> {
+    pub(crate) fn expr(&mut self, e: &Expr, aggregates_ok: bool) -> Result<Operand<'a>, ApiError> {
         match e {
             Expr::Field { path } => {
                 let r = self.resolve(path)?;
-                Ok((r.sql, r.field.kind, Some(r.field)))
+                Ok(Operand {
+                    sql: r.sql,
+                    kind: r.field.kind,
+                    field: Some(FieldRef {
+                        field: r.field,
+                        at: path.field_span(),
+                    }),
+                })
             }
             Expr::Call(call) => self.call(call, aggregates_ok),
             Expr::Literal { .. } => Err(malformed("unexpected literal")),
         }
     }
 
-    fn call(
-        &mut self,
-        call: &FunctionCall,
-        aggregates_ok: bool,
-    ) -> Result<(String, FieldType, Option<&'a Field>), ApiError> {
+    fn call(&mut self, call: &FunctionCall, aggregates_ok: bool) -> Result<Operand<'a>, ApiError> {
         use Function as F;
         let arg = call.args.first();
         if call.function.is_aggregate() && !aggregates_ok {
@@ -414,30 +458,30 @@ impl<'a> Compiler<'a> {
                 "Aggregate functions are not allowed here: {call}"
             )));
         }
-        let inner = |c: &mut Self| -> Result<(String, FieldType, Option<&'a Field>), ApiError> {
+        let inner = |c: &mut Self| -> Result<Operand<'a>, ApiError> {
             match arg {
                 Some(a) => c.expr(a, false),
                 None => Err(malformed(format!("{} needs a field", call.function.name()))),
             }
         };
+        let int = |sql: String| Ok(Operand::computed(sql, FieldType::Int));
+        let double = |sql: String| Ok(Operand::computed(sql, FieldType::Double));
         match call.function {
-            F::Count if arg.is_none() => Ok(("COUNT(*)".into(), FieldType::Int, None)),
-            F::Count => Ok((format!("COUNT({})", inner(self)?.0), FieldType::Int, None)),
-            F::CountDistinct => Ok((
-                format!("COUNT(DISTINCT {})", inner(self)?.0),
-                FieldType::Int,
-                None,
-            )),
-            F::Sum => Ok((format!("SUM({})", inner(self)?.0), FieldType::Double, None)),
-            F::Avg => Ok((format!("AVG({})", inner(self)?.0), FieldType::Double, None)),
+            F::Count if arg.is_none() => int("COUNT(*)".into()),
+            F::Count => int(format!("COUNT({})", inner(self)?.sql)),
+            F::CountDistinct => int(format!("COUNT(DISTINCT {})", inner(self)?.sql)),
+            F::Sum => double(format!("SUM({})", inner(self)?.sql)),
+            F::Avg => double(format!("AVG({})", inner(self)?.sql)),
             F::Min | F::Max => {
-                let (sql, kind, field) = inner(self)?;
+                // The field passes through: MIN(Amount) has Amount's type, and its name.
+                let mut operand = inner(self)?;
                 let f = if call.function == F::Min {
                     "MIN"
                 } else {
                     "MAX"
                 };
-                Ok((format!("{f}({sql})"), kind, field))
+                operand.sql = format!("{f}({})", operand.sql);
+                Ok(operand)
             }
             F::Grouping => Err(malformed(
                 "GROUPING() is only allowed with GROUP BY ROLLUP or CUBE",
@@ -456,42 +500,8 @@ impl<'a> Compiler<'a> {
             | F::HourInDay
             | F::WeekInMonth
             | F::WeekInYear => {
-                let (sql, kind, _) = inner(self)?;
-                let date = match kind {
-                    FieldType::Datetime => format!("datetime({sql} / 1000, 'unixepoch')"),
-                    FieldType::Date => sql,
-                    _ => {
-                        return Err(malformed(format!(
-                            "{} needs a date or dateTime field",
-                            call.function.name()
-                        )));
-                    }
-                };
-                let fy = i64::from(self.env.fiscal_start.clamp(1, 12));
-                let month = format!("CAST(strftime('%m', {date}) AS INTEGER)");
-                let fiscal_month = format!("((({month}) - {fy} + 12) % 12 + 1)");
-                let sql = match call.function {
-                    F::CalendarYear => format!("CAST(strftime('%Y', {date}) AS INTEGER)"),
-                    F::CalendarMonth => month,
-                    F::CalendarQuarter => format!("(({month} + 2) / 3)"),
-                    F::DayInMonth => format!("CAST(strftime('%d', {date}) AS INTEGER)"),
-                    F::DayInWeek => format!("(CAST(strftime('%w', {date}) AS INTEGER) + 1)"),
-                    F::DayInYear => format!("CAST(strftime('%j', {date}) AS INTEGER)"),
-                    F::DayOnly => return Ok((format!("date({date})"), FieldType::Date, None)),
-                    F::HourInDay => format!("CAST(strftime('%H', {date}) AS INTEGER)"),
-                    F::WeekInMonth => {
-                        format!("((CAST(strftime('%d', {date}) AS INTEGER) - 1) / 7 + 1)")
-                    }
-                    F::WeekInYear => {
-                        format!("((CAST(strftime('%j', {date}) AS INTEGER) - 1) / 7 + 1)")
-                    }
-                    F::FiscalMonth => fiscal_month,
-                    F::FiscalQuarter => format!("(({fiscal_month} + 2) / 3)"),
-                    _ => format!(
-                        "(CAST(strftime('%Y', {date}) AS INTEGER) + CASE WHEN {fy} > 1 AND {month} >= {fy} THEN 1 ELSE 0 END)"
-                    ),
-                };
-                Ok((sql, FieldType::Int, None))
+                let operand = inner(self)?;
+                self.date_function(call.function, operand)
             }
             F::Distance => self.distance(call),
             F::Geolocation => Err(malformed(
@@ -501,14 +511,52 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// CALENDAR_YEAR and the other date functions over a date or dateTime operand.
+    fn date_function(
+        &self,
+        function: Function,
+        operand: Operand<'a>,
+    ) -> Result<Operand<'a>, ApiError> {
+        use Function as F;
+        let sql = operand.sql;
+        let date = match operand.kind {
+            FieldType::Datetime => format!("datetime({sql} / 1000, 'unixepoch')"),
+            FieldType::Date => sql,
+            _ => {
+                return Err(malformed(format!(
+                    "{} needs a date or dateTime field",
+                    function.name()
+                )));
+            }
+        };
+        let fy = i64::from(self.env.fiscal_start.clamp(1, 12));
+        let month = format!("CAST(strftime('%m', {date}) AS INTEGER)");
+        let fiscal_month = format!("((({month}) - {fy} + 12) % 12 + 1)");
+        let sql = match function {
+            F::CalendarYear => format!("CAST(strftime('%Y', {date}) AS INTEGER)"),
+            F::CalendarMonth => month,
+            F::CalendarQuarter => format!("(({month} + 2) / 3)"),
+            F::DayInMonth => format!("CAST(strftime('%d', {date}) AS INTEGER)"),
+            F::DayInWeek => format!("(CAST(strftime('%w', {date}) AS INTEGER) + 1)"),
+            F::DayInYear => format!("CAST(strftime('%j', {date}) AS INTEGER)"),
+            F::DayOnly => return Ok(Operand::computed(format!("date({date})"), FieldType::Date)),
+            F::HourInDay => format!("CAST(strftime('%H', {date}) AS INTEGER)"),
+            F::WeekInMonth => format!("((CAST(strftime('%d', {date}) AS INTEGER) - 1) / 7 + 1)"),
+            F::WeekInYear => format!("((CAST(strftime('%j', {date}) AS INTEGER) - 1) / 7 + 1)"),
+            F::FiscalMonth => fiscal_month,
+            F::FiscalQuarter => format!("(({fiscal_month} + 2) / 3)"),
+            _ => format!(
+                "(CAST(strftime('%Y', {date}) AS INTEGER) + CASE WHEN {fy} > 1 AND {month} >= {fy} THEN 1 ELSE 0 END)"
+            ),
+        };
+        Ok(Operand::computed(sql, FieldType::Int))
+    }
+
     /// `DISTANCE(location, GEOLOCATION(lat, lon), 'mi'|'km')`: the great-circle distance from
     /// a location (a geolocation field `Loc__c`, read from `Loc__Latitude__s` and
     /// `Loc__Longitude__s`, or an address such as `BillingAddress`, read from `BillingLatitude`
     /// and `BillingLongitude`) to a point, by the `sfkit_distance` SQL function.
-    fn distance(
-        &mut self,
-        call: &FunctionCall,
-    ) -> Result<(String, FieldType, Option<&'a Field>), ApiError> {
+    fn distance(&mut self, call: &FunctionCall) -> Result<Operand<'a>, ApiError> {
         let usage = || {
             malformed(
                 "DISTANCE() takes a location field, GEOLOCATION(latitude, longitude) and 'mi' or 'km'",
@@ -566,12 +614,15 @@ impl<'a> Compiler<'a> {
                 }
             },
         };
+        // The component's name was not written: only the relationships before it have a place.
+        let relationships = path.segments.len().saturating_sub(1);
         let component = |c: &mut Self, last: String| {
             let mut segments = path.segments.clone();
             if let Some(l) = segments.last_mut() {
                 *l = last;
             }
-            c.resolve(&FieldPath::from_segments(segments))
+            let spans = path.spans().iter().take(relationships).copied().collect();
+            c.resolve(&FieldPath::from_segments(segments).with_spans(spans))
                 .map(|r| r.sql)
         };
         let lat = component(self, lat_name)?;
@@ -581,19 +632,15 @@ impl<'a> Compiler<'a> {
             self.bind(Sql::Real(point.1)),
             self.bind(Sql::Real(per_unit)),
         );
-        Ok((
+        Ok(Operand::computed(
             format!("sfkit_distance({lat}, {lon}, {plat}, {plon}, {unit})"),
             FieldType::Double,
-            None,
         ))
     }
 
     /// `FORMULA('Amount - ExpectedRevenue')`: arithmetic (`+ - * /`, parentheses, numbers) on
     /// number fields, compiled to SQL; division by zero gives null, so the row does not match.
-    fn formula(
-        &mut self,
-        call: &FunctionCall,
-    ) -> Result<(String, FieldType, Option<&'a Field>), ApiError> {
+    fn formula(&mut self, call: &FunctionCall) -> Result<Operand<'a>, ApiError> {
         let [
             Expr::Literal {
                 value: Value::String(text),
@@ -639,7 +686,9 @@ impl<'a> Compiler<'a> {
                     if let Some(n) = sfkit_soql::Number::parse(word) {
                         sql.push_str(&self.bind(Sql::Real(n.to_f64())));
                     } else {
+                        // Parsed from the formula's text, its spans are not the query's: drop them.
                         let path = FieldPath::parse(word)
+                            .map(|p| FieldPath::from_segments(p.segments))
                             .map_err(|_| bad(&format!("'{word}' is not a field")))?;
                         let r = self.resolve(&path)?;
                         if !matches!(
@@ -667,7 +716,7 @@ impl<'a> Compiler<'a> {
         if expect_operand || depth > 0 {
             return Err(bad("it is incomplete"));
         }
-        Ok((format!("({sql})"), FieldType::Double, None))
+        Ok(Operand::computed(format!("({sql})"), FieldType::Double))
     }
 
     /// SQL for a WHERE or HAVING condition.
@@ -696,18 +745,16 @@ impl<'a> Compiler<'a> {
     fn predicate(&mut self, p: &Predicate, having: bool) -> Result<String, ApiError> {
         match p {
             Predicate::Compare { lhs, op, rhs } => {
-                let (col, kind, field) = self.expr(lhs, having)?;
-                self.compare(&col, kind, field, *op, rhs)
+                let lhs = self.expr(lhs, having)?;
+                self.compare(&lhs, *op, rhs)
             }
             Predicate::Like { lhs, pattern } => {
-                let (col, kind, field) = self.expr(lhs, having)?;
+                let lhs = self.expr(lhs, having)?;
+                let (col, kind) = (&lhs.sql, lhs.kind);
                 if !kind.is_text() || kind == FieldType::Id {
                     return Err(ApiError::bad_request(
                         "INVALID_FIELD",
-                        format!(
-                            "invalid operator on {} field: LIKE",
-                            field.map_or("this", |f| f.name.as_str())
-                        ),
+                        format!("invalid operator on {} field: LIKE", lhs.field_name("this")),
                     ));
                 }
                 let LikeOperand::Pattern(pattern) = pattern else {
@@ -743,9 +790,10 @@ impl<'a> Compiler<'a> {
                 Ok(format!("({col} LIKE {b} ESCAPE '\\')"))
             }
             Predicate::In { lhs, negated, rhs } => {
-                let (col, kind, field) = self.expr(lhs, having)?;
+                let lhs = self.expr(lhs, having)?;
+                let col = &lhs.sql;
                 let inner = match rhs {
-                    InOperand::List(values) => self.in_list(&col, kind, field, values)?,
+                    InOperand::List(values) => self.in_list(&lhs, values)?,
                     InOperand::SubQuery(q) => {
                         if self.in_semi_join {
                             return Err(ApiError::bad_request(
@@ -766,13 +814,14 @@ impl<'a> Compiler<'a> {
                 })
             }
             Predicate::Includes { lhs, op, values } => {
-                let (col, kind, field) = self.expr(lhs, having)?;
-                if kind != FieldType::Multipicklist {
+                let lhs = self.expr(lhs, having)?;
+                let col = &lhs.sql;
+                if lhs.kind != FieldType::Multipicklist {
                     return Err(ApiError::bad_request(
                         "INVALID_FIELD",
                         format!(
                             "includes or excludes operator only valid on multipicklist field: {}",
-                            field.map_or("", |f| f.name.as_str())
+                            lhs.field_name("")
                         ),
                     ));
                 }
@@ -816,13 +865,8 @@ impl<'a> Compiler<'a> {
     /// binds at most 32,766 parameters and nests at most 1,000 levels). Values with rules of
     /// their own (null, date literals' ranges, multi-select picklist sets) are compared as by
     /// `=`, each once.
-    fn in_list(
-        &mut self,
-        col: &str,
-        kind: FieldType,
-        field: Option<&Field>,
-        values: &[Value],
-    ) -> Result<String, ApiError> {
+    fn in_list(&mut self, lhs: &Operand<'a>, values: &[Value]) -> Result<String, ApiError> {
+        let (col, kind) = (&lhs.sql, lhs.kind);
         let mut plain: Vec<Json> = Vec::new();
         let mut seen_plain = std::collections::HashSet::new();
         let mut seen_special = std::collections::HashSet::new();
@@ -834,11 +878,11 @@ impl<'a> Compiler<'a> {
                     && matches!(kind, FieldType::Date | FieldType::Datetime));
             if special {
                 if seen_special.insert(v.to_string()) {
-                    parts.push(self.compare(col, kind, field, CompareOp::Eq, v)?);
+                    parts.push(self.compare(lhs, CompareOp::Eq, v)?);
                 }
                 continue;
             }
-            let json = match self.typed(kind, field, v)? {
+            let json = match self.typed(lhs, v)? {
                 Sql::Integer(n) => Json::from(n),
                 Sql::Real(x) => Json::from(x),
                 Sql::Text(t) => Json::from(t),
@@ -861,14 +905,8 @@ impl<'a> Compiler<'a> {
     }
 
     /// `col op value` with Salesforce's typing and null rules.
-    fn compare(
-        &mut self,
-        col: &str,
-        kind: FieldType,
-        field: Option<&Field>,
-        op: CompareOp,
-        v: &Value,
-    ) -> Result<String, ApiError> {
+    fn compare(&mut self, lhs: &Operand<'a>, op: CompareOp, v: &Value) -> Result<String, ApiError> {
+        let (col, kind) = (&lhs.sql, lhs.kind);
         if matches!(v, Value::Null) {
             return match op {
                 CompareOp::Eq => Ok(format!("({col} IS NULL)")),
@@ -927,7 +965,7 @@ impl<'a> Compiler<'a> {
                 _ => format!("(NOT COALESCE({same}, 0))"),
             });
         }
-        let value = self.typed(kind, field, v)?;
+        let value = self.typed(lhs, v)?;
         let b = self.bind(value);
         let sql_op = match op {
             CompareOp::Eq => "=",
@@ -941,14 +979,18 @@ impl<'a> Compiler<'a> {
     }
 
     /// The stored form of a literal compared with a value of `kind`, or INVALID_FIELD.
-    fn typed(&self, kind: FieldType, field: Option<&Field>, v: &Value) -> Result<Sql, ApiError> {
-        let name = field.map_or("expression", |f| f.name.as_str());
+    fn typed(&self, lhs: &Operand<'a>, v: &Value) -> Result<Sql, ApiError> {
+        let kind = lhs.kind;
+        let name = lhs.field_name("expression");
         let mismatch = |ty: &str, quoted: bool| {
-            ApiError::bad_request(
-                "INVALID_FIELD",
-                format!(
-                    "value of filter criterion for field '{name}' must be of type {ty} and should {}be enclosed in quotes",
-                    if quoted { "" } else { "not " }
+            self.at(
+                lhs.at(),
+                ApiError::bad_request(
+                    "INVALID_FIELD",
+                    format!(
+                        "value of filter criterion for field '{name}' must be of type {ty} and should {}be enclosed in quotes",
+                        if quoted { "" } else { "not " }
+                    ),
                 ),
             )
         };
@@ -1013,7 +1055,7 @@ impl<'a> Compiler<'a> {
             .env
             .schema
             .get(&name)
-            .ok_or_else(|| invalid_type(&name))?;
+            .ok_or_else(|| self.at(q.from.sobject.span(), invalid_type(&name)))?;
         // UNVERIFIED errorCode: the message is Salesforce's (quoted in public code that meets
         // it); INVALID_QUERY_FILTER_OPERATOR is the code recalled for it, not a capture.
         if object.name == self.root.name {
@@ -1035,7 +1077,7 @@ impl<'a> Compiler<'a> {
         };
         let prefix = format!("{}s{}", self.prefix, self.next_alias);
         self.next_alias += 1;
-        let mut sub = Compiler::new(self.env, object, q.from.alias.as_deref(), &prefix);
+        let mut sub = Compiler::new(self.env, self.src, object, q.from.alias.as_deref(), &prefix);
         sub.in_semi_join = true;
         sub.params = std::mem::take(&mut self.params);
         let r = sub.resolve(path)?;

@@ -2,6 +2,7 @@
 //! name error is pointed at the text the user wrote.
 
 use super::*;
+use sfkit_soql::Span;
 
 /// Salesforce refuses a statement over 100,000 characters before reading it, in these words
 /// (captured with the limit at 20,000: "MALFORMED_QUERY: SOQL statements can not be longer than
@@ -56,78 +57,39 @@ pub(crate) fn duplicate_field(name: &str) -> ApiError {
     ApiError::bad_request("INVALID_FIELD", format!("duplicate field selected: {name}"))
 }
 
-/// Salesforce prefixes a query's name errors with the query, a caret under the offending name
-/// and its row and column. The tree keeps no positions, so the name quoted in the message is
-/// found in the text (its first whole-word occurrence).
-pub(crate) fn locate(soql: &str, mut e: ApiError) -> ApiError {
-    if !matches!(e.code(), "INVALID_FIELD" | "INVALID_TYPE") {
+/// Salesforce prefixes a query's name errors with the query's line where the name is, a caret
+/// under it and its row and column. `at` is where the name that failed was written; with no
+/// position (a name the org made up, not the user), the error stays as it is.
+pub(crate) fn located(soql: &str, at: Span, mut e: ApiError) -> ApiError {
+    if at.is_empty() {
         return e;
     }
-    let Some(item) = e.items.first_mut() else {
-        return e;
-    };
-    if item.message.starts_with('\n') {
-        return e;
+    if let Some(item) = e.items.first_mut() {
+        let (row, column) = sfkit_soql::line_col(soql, at.start);
+        item.message = format!("{}\n{}", caret(soql, row, column), item.message);
     }
-    let name = quoted_name(&item.message).to_ascii_lowercase();
-    let lower = soql.to_ascii_lowercase();
-    let is_word = |b: Option<u8>| b.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
-    let at = (!name.is_empty())
-        .then(|| {
-            lower.match_indices(&name).map(|(i, _)| i).find(|&i| {
-                !is_word(
-                    i.checked_sub(1)
-                        .and_then(|j| lower.as_bytes().get(j).copied()),
-                ) && !is_word(lower.as_bytes().get(i + name.len()).copied())
-            })
-        })
-        .flatten();
-    let Some(at) = at else { return e };
-    let before = soql.get(..at).unwrap_or_default();
-    let row = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-    let line = soql
-        .get(line_start..)
-        .and_then(|l| l.lines().next())
-        .unwrap_or_default();
-    item.message = format!(
-        "\n{line}\n{}^\nERROR at Row:{row}:Column:{column}\n{}",
-        " ".repeat(column - 1),
-        item.message
-    );
     e
 }
 
-/// The first `'Name'` in a message: an identifier between single quotes (so the apostrophe of
-/// "Didn't" is not taken for one).
-pub(crate) fn quoted_name(message: &str) -> &str {
-    let bytes = message.as_bytes();
-    let mut i = 0;
-    while let Some(start) = message.get(i..).and_then(|m| m.find('\'')).map(|p| p + i) {
-        let name_end = message
-            .get(start + 1..)
-            .and_then(|m| m.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
-            .map(|p| p + start + 1);
-        match name_end {
-            Some(end) if end > start + 1 && bytes.get(end) == Some(&b'\'') => {
-                return message.get(start + 1..end).unwrap_or_default();
-            }
-            _ => i = start + 1,
-        }
-    }
-    ""
+/// `\n{line}\n{spaces}^\nERROR at Row:{row}:Column:{column}`: the head of Salesforce's query
+/// errors, rows and columns counted from 1.
+pub(crate) fn caret(text: &str, row: usize, column: usize) -> String {
+    let line = text.lines().nth(row.saturating_sub(1)).unwrap_or_default();
+    let pad = " ".repeat(column.saturating_sub(1));
+    format!("\n{line}\n{pad}^\nERROR at Row:{row}:Column:{column}")
 }
 
 /// MALFORMED_QUERY in Salesforce's layout: the query, a caret, the row and column.
 pub(crate) fn parse_error(soql: &str, e: &sfkit_soql::Error) -> ApiError {
-    let line = soql
-        .lines()
-        .nth(e.line.saturating_sub(1) as usize)
-        .unwrap_or("");
-    let pad = " ".repeat(e.column.saturating_sub(1) as usize);
-    malformed(format!(
-        "\n{line}\n{pad}^\nERROR at Row:{}:Column:{}\nunexpected token: {} (expected {})",
-        e.line, e.column, e.found, e.expected
-    ))
+    malformed(parse_error_message(soql, e))
+}
+
+/// A parse error's message, as Salesforce words it after the caret.
+pub(crate) fn parse_error_message(text: &str, e: &sfkit_soql::Error) -> String {
+    format!(
+        "{}\nunexpected token: {} (expected {})",
+        caret(text, e.line as usize, e.column as usize),
+        e.found,
+        e.expected
+    )
 }

@@ -127,13 +127,13 @@ pub(crate) fn execute(
     locators: Locators<'_>,
 ) -> Result<FirstPage, ApiError> {
     check_length(soql)?;
-    run(conn, env, soql, batch, version, locators).map_err(|e| locate(soql, e))
+    run(conn, env, soql, batch, version, locators)
 }
 
 /// The column metadata of a query (`columns=true`), without running it.
 pub(crate) fn columns(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
     check_length(soql)?;
-    columns::describe(schema, soql).map_err(|e| locate(soql, e))
+    columns::describe(schema, soql)
 }
 
 pub(crate) fn run(
@@ -157,12 +157,15 @@ pub(crate) fn run(
         Some(compiled) => compiled,
         None => {
             let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
-            let compiled = match compile_query(env, &q, version, None)? {
+            let compiled = match compile_query(env, soql, &q, version, None)? {
                 Some(compiled) => Arc::new(compiled),
                 None => {
                     let root = q.from.sobject.to_string();
-                    let root = env.schema.get(&root).ok_or_else(|| invalid_type(&root))?;
-                    return aggregate(conn, env, root, &q);
+                    let root = env
+                        .schema
+                        .get(&root)
+                        .ok_or_else(|| located(soql, q.from.sobject.span(), invalid_type(&root)))?;
+                    return aggregate(conn, env, soql, root, &q);
                 }
             };
             if let Some((cache, key)) = key {
@@ -208,22 +211,19 @@ pub(crate) fn search(
     found: &SearchMatch<'_>,
     version: &str,
 ) -> Result<Records, ApiError> {
-    let run = || {
-        check_length(soql)?;
-        let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
-        let compiled = compile_query(env, &q, version, Some(found))?
-            .ok_or_else(|| malformed("aggregate functions are not allowed in a search"))?;
-        let mut stmt = conn.prepare(&compiled.sql)?;
-        let mut rows = stmt.query(params_from_iter(compiled.params.iter()))?;
-        let shaper = Shaper {
-            conn,
-            schema: env.schema,
-            version,
-        };
-        let (records, _, _) = shaper.page(&compiled.plan, &mut rows, usize::MAX, None)?;
-        Ok(records)
+    check_length(soql)?;
+    let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
+    let compiled = compile_query(env, soql, &q, version, Some(found))?
+        .ok_or_else(|| malformed("aggregate functions are not allowed in a search"))?;
+    let mut stmt = conn.prepare(&compiled.sql)?;
+    let mut rows = stmt.query(params_from_iter(compiled.params.iter()))?;
+    let shaper = Shaper {
+        conn,
+        schema: env.schema,
+        version,
     };
-    run().map_err(|e| locate(soql, e))
+    let (records, _, _) = shaper.page(&compiled.plan, &mut rows, usize::MAX, None)?;
+    Ok(records)
 }
 
 /// Fetches a later batch by row ids.

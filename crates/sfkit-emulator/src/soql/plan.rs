@@ -4,14 +4,18 @@ use super::*;
 
 /// Compiles a query; `None` for an aggregate query, which runs by [`aggregate`]. With `found`,
 /// the query is restricted to a search's matches, ranked.
-pub(crate) fn compile_query(
-    env: Env<'_>,
+pub(crate) fn compile_query<'a>(
+    env: Env<'a>,
+    soql: &'a str,
     q: &Query,
     version: &str,
     found: Option<&SearchMatch<'_>>,
 ) -> Result<Option<Compiled>, ApiError> {
     let name = q.from.sobject.to_string();
-    let root = env.schema.get(&name).ok_or_else(|| invalid_type(&name))?;
+    let root = env
+        .schema
+        .get(&name)
+        .ok_or_else(|| located(soql, q.from.sobject.span(), invalid_type(&name)))?;
     if let Some(RowCount::Literal(n)) = q.offset
         && n > 2000
     {
@@ -24,7 +28,7 @@ pub(crate) fn compile_query(
         return Ok(None);
     }
     check_child_subqueries(q)?;
-    let mut c = Compiler::new(env, root, q.from.alias.as_deref(), "t");
+    let mut c = Compiler::new(env, soql, root, q.from.alias.as_deref(), "t");
     let root_alias = c.root_alias();
     c.push_column(format!("{root_alias}.\"Id\""));
     let mut out = Vec::new();
@@ -123,7 +127,7 @@ pub(crate) fn order_by(
 ) -> Result<String, ApiError> {
     let mut parts = Vec::new();
     for item in items {
-        let (sql, _, _) = c.expr(&item.expr, aggregates_ok)?;
+        let sql = c.expr(&item.expr, aggregates_ok)?.sql;
         let dir = match item.direction {
             Some(SortDirection::Desc) => " DESC",
             _ => " ASC",
@@ -198,10 +202,10 @@ pub(crate) fn select_item(
             alias,
         } => {
             // toLabel, FORMAT and convertCurrency show the field's own value under its name.
-            let (sql, kind, field) = c.expr(&Expr::Call(call.clone()), false)?;
+            let operand = c.expr(&Expr::Call(call.clone()), false)?;
             let key = alias
                 .clone()
-                .or_else(|| field.map(|f| f.name.clone()))
+                .or_else(|| operand.field.map(|f| f.field.name.clone()))
                 .unwrap_or_else(|| "expr0".into());
             // Two items under one key would be one JSON key twice.
             if out
@@ -210,8 +214,12 @@ pub(crate) fn select_item(
             {
                 return Err(duplicate_field(&key));
             }
-            let col = c.push_column(sql);
-            out.push(Out::Column { key, col, kind });
+            let col = c.push_column(operand.sql);
+            out.push(Out::Column {
+                key,
+                col,
+                kind: operand.kind,
+            });
         }
         SelectItem::Expr {
             expr: Expr::Literal { .. },
@@ -252,7 +260,7 @@ pub(crate) fn select_item(
             }
         }
         SelectItem::SubQuery { query } => {
-            let plan = child_plan(c.env, c.root, query, version)?;
+            let plan = child_plan(c.env, c.src, c.root, query, version)?;
             if out
                 .iter()
                 .any(|o| matches!(o, Out::Child { key, .. } if *key == plan.0))
@@ -267,7 +275,8 @@ pub(crate) fn select_item(
         }
         SelectItem::TypeOf(t) => {
             // Resolving `rel.Id` creates the join with one alias per possible target type.
-            let probe = sfkit_soql::FieldPath::from_segments([t.relationship.as_str(), "Id"]);
+            let probe = sfkit_soql::FieldPath::from_segments([t.relationship.as_str(), "Id"])
+                .with_spans(vec![t.relationship_span]);
             let r = c.resolve(&probe)?;
             let index = *r
                 .chain
@@ -297,8 +306,12 @@ pub(crate) fn select_item(
                         exprs.push(format!("{alias}.\"{}\"", f.name));
                     }
                 }
-                let (field, kind) =
-                    found.ok_or_else(|| compile::no_such_column(name, &t.relationship))?;
+                let (field, kind) = found.ok_or_else(|| {
+                    c.at(
+                        path.field_span(),
+                        compile::no_such_column(name, &t.relationship),
+                    )
+                })?;
                 let sql = if exprs.len() == 1 {
                     exprs.concat()
                 } else {
@@ -362,21 +375,26 @@ pub(crate) fn child_relationship_error(rel_name: &str) -> ApiError {
     )
 }
 
-pub(crate) fn child_plan(
-    env: Env<'_>,
+pub(crate) fn child_plan<'a>(
+    env: Env<'a>,
+    soql: &'a str,
     parent: &SObjectType,
     q: &Query,
     version: &str,
 ) -> Result<(String, ChildPlan), ApiError> {
     let rel_name = q.from.sobject.field();
-    let rel = parent
-        .child_relationship(rel_name)
-        .ok_or_else(|| child_relationship_error(rel_name))?;
+    let rel = parent.child_relationship(rel_name).ok_or_else(|| {
+        located(
+            soql,
+            q.from.sobject.field_span(),
+            child_relationship_error(rel_name),
+        )
+    })?;
     let child = env
         .schema
         .get(&rel.child)
         .ok_or_else(|| invalid_type(&rel.child))?;
-    let mut c = Compiler::new(env, child, q.from.alias.as_deref(), "c");
+    let mut c = Compiler::new(env, soql, child, q.from.alias.as_deref(), "c");
     let alias = c.root_alias();
     c.push_column(format!("{alias}.\"Id\""));
     let mut out = Vec::new();

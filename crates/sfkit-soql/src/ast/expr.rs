@@ -83,6 +83,11 @@ impl FieldPath {
         &self.spans
     }
 
+    /// Where the last segment, the field itself, was written; empty if the path was not parsed.
+    pub fn field_span(&self) -> Span {
+        self.segment_span(self.segments.len().saturating_sub(1))
+    }
+
     /// Where the whole path was written, first segment to last; empty if it was not parsed.
     pub fn span(&self) -> Span {
         self.spans
