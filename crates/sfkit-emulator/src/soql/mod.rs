@@ -31,7 +31,7 @@ pub(crate) mod dates;
 mod json;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Rows, params_from_iter};

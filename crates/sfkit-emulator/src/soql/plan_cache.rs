@@ -1,6 +1,12 @@
-//! Compiled queries by text and user, so a repeated query skips parsing and planning.
+//! Compiled queries by their text, so a repeated query skips parsing and planning.
 
-use super::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rusqlite::types::Value as Sql;
+
+use super::Plan;
 
 /// How many compiled queries a [`PlanCache`] keeps; past this it starts over.
 pub(crate) const PLAN_CACHE_SIZE: usize = 256;
@@ -11,7 +17,7 @@ pub(crate) const PLAN_CACHE_SIZE: usize = 256;
 /// version, and today's date (relative date literals become bound dates).
 #[derive(Debug, Default)]
 pub(crate) struct PlanCache {
-    pub(crate) map: Mutex<HashMap<PlanKey, Arc<Compiled>>>,
+    map: Mutex<HashMap<PlanKey, Arc<Compiled>>>,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -32,18 +38,11 @@ pub(crate) struct Compiled {
 
 impl PlanCache {
     pub(crate) fn get(&self, key: &PlanKey) -> Option<Arc<Compiled>> {
-        let map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(key).cloned()
+        self.map.lock().get(key).cloned()
     }
 
     pub(crate) fn put(&self, key: PlanKey, compiled: Arc<Compiled>) {
-        let mut map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.map.lock();
         if map.len() >= PLAN_CACHE_SIZE {
             map.clear();
         }
