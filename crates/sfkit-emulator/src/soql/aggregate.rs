@@ -1,10 +1,21 @@
 //! Aggregate queries (GROUP BY, COUNT, SUM, ...) and their result rows.
 
-use super::*;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, params_from_iter};
+use sfkit_soql::{Expr, Function, GroupByKind, Query, RowCount, SelectItem};
+
+use super::compile::{Compiler, Env};
+use super::errors::malformed;
+use super::execute::{FirstPage, Records};
+use super::json::{finish, push_key, push_value};
+use super::limits::check_params;
+use super::plan::{order_by, push_limits};
+use crate::api_error::ApiError;
+use crate::schema::{FieldType, SObjectType};
 
 /// Aggregate queries: COUNT(), GROUP BY (with ROLLUP and CUBE), HAVING. Rows are
 /// `AggregateResult`s; unaliased aggregates are named `expr0`, `expr1`, ...
-pub(crate) fn aggregate(
+pub(super) fn aggregate(
     conn: &Connection,
     env: Env<'_>,
     soql: &str,
@@ -43,10 +54,7 @@ pub(crate) fn aggregate(
             };
             let kind = match expr {
                 Expr::Call(call)
-                    if matches!(
-                        call.function,
-                        sfkit_soql::Function::Count | sfkit_soql::Function::CountDistinct
-                    ) =>
+                    if matches!(call.function, Function::Count | Function::CountDistinct) =>
                 {
                     FieldType::Int
                 }
@@ -186,7 +194,7 @@ pub(crate) fn aggregate(
 }
 
 /// Shifts `?N` placeholders by `by`.
-pub(crate) fn renumber(sql: &str, by: usize) -> String {
+pub(super) fn renumber(sql: &str, by: usize) -> String {
     if by == 0 {
         return sql.to_owned();
     }

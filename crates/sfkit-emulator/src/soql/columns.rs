@@ -11,9 +11,10 @@
 use serde_json::{Value as Json, json};
 use sfkit_soql::{Expr, FieldPath, FieldsGroup, Function, Query, SelectItem};
 
-use super::compile::{bad_relationship, invalid_type, malformed, no_such_column};
-use super::limits::located;
-use super::{child_relationship_error, parse_error};
+use super::errors::{
+    bad_relationship, child_relationship_error, invalid_type, located, malformed, no_such_column,
+    parse_error,
+};
 use crate::api_error::ApiError;
 use crate::schema::{Field, FieldType, SObjectType, Schema};
 
@@ -112,7 +113,7 @@ fn apex_type(kind: FieldType) -> &'static str {
 
 /// The column metadata of a query: `{columnMetadata, entityName, groupBy, idSelected,
 /// keyPrefix}`.
-pub(crate) fn describe(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
+pub(super) fn describe(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
     let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
     let name = q.from.sobject.to_string();
     let root = schema

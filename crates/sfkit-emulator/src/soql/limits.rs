@@ -1,13 +1,15 @@
-//! Salesforce's limits on a query (length, child subqueries, parameters) and how a parse or
-//! name error is pointed at the text the user wrote.
+//! Salesforce's limits on a query (its length, child subqueries and parent relationships, the
+//! strings of its WHERE clause) and SQLite's on the statements it becomes.
 
-use super::*;
-use sfkit_soql::Span;
+use sfkit_soql::{Query, SelectItem};
+
+use super::errors::{malformed, too_complicated};
+use crate::api_error::ApiError;
 
 /// Salesforce refuses a statement over 100,000 characters before reading it, in these words
 /// (captured with the limit at 20,000: "MALFORMED_QUERY: SOQL statements can not be longer than
 /// 20000 characters.", RoseSilverSoftware/IlluminatedCloud issue 466).
-pub(crate) fn check_length(soql: &str) -> Result<(), ApiError> {
+pub(super) fn check_length(soql: &str) -> Result<(), ApiError> {
     let max = sfkit_soql::MAX_QUERY_LENGTH;
     if soql.len() > max && soql.chars().count() > max {
         return Err(malformed(format!(
@@ -18,16 +20,16 @@ pub(crate) fn check_length(soql: &str) -> Result<(), ApiError> {
 }
 
 /// Salesforce's cap on child subqueries (parent-to-child relationships) in one query.
-pub(crate) const MAX_CHILD_SUBQUERIES: usize = 20;
+pub(super) const MAX_CHILD_SUBQUERIES: usize = 20;
 
 /// SQLite's cap on a statement's bound parameters (SQLITE_MAX_VARIABLE_NUMBER).
-pub(crate) const MAX_SQL_PARAMS: usize = 32_766;
+pub(super) const MAX_SQL_PARAMS: usize = 32_766;
 
 /// A compiled statement's parameters must fit SQLite's cap. Long lists travel as one JSON
 /// parameter, so only a statement of tens of thousands of separate comparisons gets here.
-pub(crate) fn check_params(n: usize) -> Result<(), ApiError> {
+pub(super) fn check_params(n: usize) -> Result<(), ApiError> {
     if n > MAX_SQL_PARAMS {
-        return Err(compile::too_complicated(&format!(
+        return Err(too_complicated(&format!(
             "it compares {n} separate values, at most {MAX_SQL_PARAMS} can be compared"
         )));
     }
@@ -36,7 +38,7 @@ pub(crate) fn check_params(n: usize) -> Result<(), ApiError> {
 
 /// UNVERIFIED wording: Salesforce documents the cap of 20 (relationship query limitations),
 /// not the error's text.
-pub(crate) fn check_child_subqueries(q: &Query) -> Result<(), ApiError> {
+pub(super) fn check_child_subqueries(q: &Query) -> Result<(), ApiError> {
     let n = q
         .select
         .iter()
@@ -50,46 +52,30 @@ pub(crate) fn check_child_subqueries(q: &Query) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Selecting the same field twice: Salesforce's words and code, from the SOQL reference's
-/// FIELDS() section (`SELECT Id, FIELDS(ALL) FROM User LIMIT 200` answers
-/// `[{"message": "duplicate field selected: Id", "errorCode": "INVALID_FIELD"}]`).
-pub(crate) fn duplicate_field(name: &str) -> ApiError {
-    ApiError::bad_request("INVALID_FIELD", format!("duplicate field selected: {name}"))
-}
+/// Salesforce's cap on each string in a WHERE clause, in characters.
+pub(super) const MAX_WHERE_STRING: usize = 4000;
 
-/// Salesforce prefixes a query's name errors with the query's line where the name is, a caret
-/// under it and its row and column. `at` is where the name that failed was written; with no
-/// position (a name the org made up, not the user), the error stays as it is.
-pub(crate) fn located(soql: &str, at: Span, mut e: ApiError) -> ApiError {
-    if at.is_empty() {
-        return e;
+/// Salesforce's cap on child-to-parent relationships in one query.
+pub(super) const MAX_PARENT_RELATIONSHIPS: usize = 55;
+
+/// SQLite joins at most 64 tables in one SELECT (polymorphic relationships join one table per
+/// type they can point to, so Salesforce's 55 relationships can still be more).
+pub(super) const MAX_SQL_TABLES: usize = 64;
+
+/// A string of a WHERE clause over Salesforce's 4,000 characters. UNVERIFIED: the limit is
+/// documented (the limits cheat sheet, "SOQL WHERE clause"), the error's wording is not.
+pub(super) fn check_where_string(s: &str) -> Result<(), ApiError> {
+    if s.len() > MAX_WHERE_STRING {
+        check_where_string_len(s.chars().count())?;
     }
-    if let Some(item) = e.items.first_mut() {
-        let (row, column) = sfkit_soql::line_col(soql, at.start);
-        item.message = format!("{}\n{}", caret(soql, row, column), item.message);
+    Ok(())
+}
+
+pub(super) fn check_where_string_len(chars: usize) -> Result<(), ApiError> {
+    if chars > MAX_WHERE_STRING {
+        return Err(malformed(format!(
+            "String too long: a string in a WHERE clause can be at most {MAX_WHERE_STRING} characters, this one has {chars}"
+        )));
     }
-    e
-}
-
-/// `\n{line}\n{spaces}^\nERROR at Row:{row}:Column:{column}`: the head of Salesforce's query
-/// errors, rows and columns counted from 1.
-pub(crate) fn caret(text: &str, row: usize, column: usize) -> String {
-    let line = text.lines().nth(row.saturating_sub(1)).unwrap_or_default();
-    let pad = " ".repeat(column.saturating_sub(1));
-    format!("\n{line}\n{pad}^\nERROR at Row:{row}:Column:{column}")
-}
-
-/// MALFORMED_QUERY in Salesforce's layout: the query, a caret, the row and column.
-pub(crate) fn parse_error(soql: &str, e: &sfkit_soql::Error) -> ApiError {
-    malformed(parse_error_message(soql, e))
-}
-
-/// A parse error's message, as Salesforce words it after the caret.
-pub(crate) fn parse_error_message(text: &str, e: &sfkit_soql::Error) -> String {
-    format!(
-        "{}\nunexpected token: {} (expected {})",
-        caret(text, e.line as usize, e.column as usize),
-        e.found,
-        e.expected
-    )
+    Ok(())
 }

@@ -9,7 +9,7 @@ use rusqlite::types::Value as Sql;
 use super::Plan;
 
 /// How many compiled queries a [`PlanCache`] keeps; past this it starts over.
-pub(crate) const PLAN_CACHE_SIZE: usize = 256;
+pub(super) const PLAN_CACHE_SIZE: usize = 256;
 
 /// Compiled queries by their text, so a query asked again (the usual case for an integration
 /// polling the same shapes) skips parsing and compiling. Keyed by everything compiling reads
@@ -21,27 +21,27 @@ pub(crate) struct PlanCache {
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub(crate) struct PlanKey {
-    pub(crate) soql: String,
-    pub(crate) all_rows: bool,
-    pub(crate) version: String,
-    pub(crate) today: chrono::NaiveDate,
+pub(super) struct PlanKey {
+    pub(super) soql: String,
+    pub(super) all_rows: bool,
+    pub(super) version: String,
+    pub(super) today: chrono::NaiveDate,
 }
 
 /// A non-aggregate query ready to run.
 #[derive(Debug)]
-pub(crate) struct Compiled {
-    pub(crate) sql: String,
-    pub(crate) params: Vec<Sql>,
-    pub(crate) plan: Arc<Plan>,
+pub(super) struct Compiled {
+    pub(super) sql: String,
+    pub(super) params: Vec<Sql>,
+    pub(super) plan: Arc<Plan>,
 }
 
 impl PlanCache {
-    pub(crate) fn get(&self, key: &PlanKey) -> Option<Arc<Compiled>> {
+    pub(super) fn get(&self, key: &PlanKey) -> Option<Arc<Compiled>> {
         self.map.lock().get(key).cloned()
     }
 
-    pub(crate) fn put(&self, key: PlanKey, compiled: Arc<Compiled>) {
+    pub(super) fn put(&self, key: PlanKey, compiled: Arc<Compiled>) {
         let mut map = self.map.lock();
         if map.len() >= PLAN_CACHE_SIZE {
             map.clear();
