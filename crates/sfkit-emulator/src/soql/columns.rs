@@ -9,7 +9,7 @@
 //! each record by them.
 
 use serde_json::{Value as Json, json};
-use sfkit_soql::{Expr, FieldPath, FieldsGroup, Function, Query, SelectItem};
+use sfkit_soql::{Expr, FieldPath, FieldsGroup, Function, FunctionCall, Query, SelectItem, TypeOf};
 
 use super::errors::{
     bad_relationship, child_relationship_error, invalid_type, located, malformed, no_such_column,
@@ -155,24 +155,7 @@ fn query_columns(
                 expr: Expr::Call(call),
                 alias: item_alias,
             } => {
-                // toLabel, FORMAT and convertCurrency keep the field's name.
-                let field = call.args.iter().find_map(|a| match a {
-                    Expr::Field { path } => Some(path),
-                    _ => None,
-                });
-                let resolved = field
-                    .map(|p| resolve(schema, soql, root, alias, p))
-                    .transpose()?;
-                let key = item_alias
-                    .clone()
-                    .or_else(|| resolved.as_ref().map(|(_, f)| f.name.clone()))
-                    .unwrap_or_else(|| "expr0".into());
-                let mut col = match &resolved {
-                    Some((_, f)) => Column::field(f),
-                    None => Column::other(&key, &key, false),
-                };
-                col.name.clone_from(&key);
-                col.display = key;
+                let col = call_column(schema, soql, root, alias, call, item_alias.as_deref())?;
                 push_unique(&mut out, col);
             }
             SelectItem::Expr {
@@ -205,44 +188,82 @@ fn query_columns(
                 col.join = query_columns(schema, soql, child, query)?;
                 out.push(col);
             }
-            SelectItem::TypeOf(t) => {
-                let field = root.relationship(&t.relationship).ok_or_else(|| {
-                    located(soql, t.relationship_span, bad_relationship(&t.relationship))
-                })?;
-                let rel_name = field
-                    .relationship_name
-                    .clone()
-                    .unwrap_or_else(|| t.relationship.clone());
-                let mut col = Column::other(&rel_name, &rel_name, false);
-                col.foreign_key = Some(field.name.clone());
-                let arms = t
-                    .whens
-                    .iter()
-                    .map(|w| (Some(w.sobject.as_str()), &w.fields))
-                    .chain(t.else_fields.iter().map(|f| (None, f)));
-                for (sobject, fields) in arms {
-                    let targets: Vec<&SObjectType> = field
-                        .reference_to
-                        .iter()
-                        .filter(|ty| sobject.is_none_or(|s| s.eq_ignore_ascii_case(ty)))
-                        .filter_map(|ty| schema.get(ty))
-                        .collect();
-                    for path in fields {
-                        let f = targets
-                            .iter()
-                            .find_map(|o| o.field(path.field()))
-                            .ok_or_else(|| {
-                                let e = no_such_column(path.field(), &t.relationship);
-                                located(soql, path.field_span(), e)
-                            })?;
-                        push_unique(&mut col.join, Column::field(f));
-                    }
-                }
-                out.push(col);
-            }
+            SelectItem::TypeOf(t) => out.push(type_of_column(schema, soql, root, t)?),
         }
     }
     Ok(out)
+}
+
+/// A function in a record query's SELECT list. toLabel, FORMAT and convertCurrency keep the
+/// field's name; other calls go under their alias or `expr0`.
+fn call_column(
+    schema: &Schema,
+    soql: &str,
+    root: &SObjectType,
+    alias: Option<&str>,
+    call: &FunctionCall,
+    item_alias: Option<&str>,
+) -> Result<Column, ApiError> {
+    let field = call.args.iter().find_map(|a| match a {
+        Expr::Field { path } => Some(path),
+        _ => None,
+    });
+    let resolved = field
+        .map(|p| resolve(schema, soql, root, alias, p))
+        .transpose()?;
+    let key = item_alias
+        .map(str::to_owned)
+        .or_else(|| resolved.as_ref().map(|(_, f)| f.name.clone()))
+        .unwrap_or_else(|| "expr0".into());
+    let mut col = match &resolved {
+        Some((_, f)) => Column::field(f),
+        None => Column::other(&key, &key, false),
+    };
+    col.name.clone_from(&key);
+    col.display = key;
+    Ok(col)
+}
+
+/// A TYPEOF: the relationship's column, whose join columns are every arm's fields.
+fn type_of_column(
+    schema: &Schema,
+    soql: &str,
+    root: &SObjectType,
+    t: &TypeOf,
+) -> Result<Column, ApiError> {
+    let field = root
+        .relationship(&t.relationship)
+        .ok_or_else(|| located(soql, t.relationship_span, bad_relationship(&t.relationship)))?;
+    let rel_name = field
+        .relationship_name
+        .clone()
+        .unwrap_or_else(|| t.relationship.clone());
+    let mut col = Column::other(&rel_name, &rel_name, false);
+    col.foreign_key = Some(field.name.clone());
+    let arms = t
+        .whens
+        .iter()
+        .map(|w| (Some(w.sobject.as_str()), &w.fields))
+        .chain(t.else_fields.iter().map(|f| (None, f)));
+    for (sobject, fields) in arms {
+        let targets: Vec<&SObjectType> = field
+            .reference_to
+            .iter()
+            .filter(|ty| sobject.is_none_or(|s| s.eq_ignore_ascii_case(ty)))
+            .filter_map(|ty| schema.get(ty))
+            .collect();
+        for path in fields {
+            let f = targets
+                .iter()
+                .find_map(|o| o.field(path.field()))
+                .ok_or_else(|| {
+                    let e = no_such_column(path.field(), &t.relationship);
+                    located(soql, path.field_span(), e)
+                })?;
+            push_unique(&mut col.join, Column::field(f));
+        }
+    }
+    Ok(col)
 }
 
 /// The columns of an aggregate query: grouped fields under their own names (relationship paths

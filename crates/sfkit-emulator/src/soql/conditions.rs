@@ -82,6 +82,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// One predicate; in HAVING (`having`), its left side may be an aggregate.
     fn predicate(&mut self, p: &Predicate, having: bool) -> Result<String, ApiError> {
         match p {
             Predicate::Compare { lhs, op, rhs } => {
@@ -90,63 +91,11 @@ impl<'a> Compiler<'a> {
             }
             Predicate::Like { lhs, pattern } => {
                 let lhs = self.expr(lhs, having)?;
-                let (col, kind) = (&lhs.sql, lhs.kind);
-                if !kind.is_text() || kind == FieldType::Id {
-                    return Err(ApiError::bad_request(
-                        "INVALID_FIELD",
-                        format!("invalid operator on {} field: LIKE", lhs.field_name("this")),
-                    ));
-                }
-                let LikeOperand::Pattern(pattern) = pattern else {
-                    return Err(malformed("bind variables are not SOQL over the API"));
-                };
-                let mut sql_pattern = String::new();
-                for part in pattern.parts() {
-                    match part {
-                        LikePart::Text(t) => {
-                            for ch in t.chars() {
-                                if matches!(ch, '%' | '_' | '\\') {
-                                    sql_pattern.push('\\');
-                                }
-                                sql_pattern.push(ch);
-                            }
-                        }
-                        LikePart::AnyChars => sql_pattern.push('%'),
-                        LikePart::OneChar => sql_pattern.push('_'),
-                    }
-                }
-                // Counted as the pattern reads, one character per wildcard; SQLite refuses
-                // patterns over 50,000 bytes, far past this.
-                let chars = pattern
-                    .parts()
-                    .iter()
-                    .map(|p| match p {
-                        LikePart::Text(t) => t.chars().count(),
-                        LikePart::AnyChars | LikePart::OneChar => 1,
-                    })
-                    .sum::<usize>();
-                check_where_string_len(chars)?;
-                let b = self.bind(Sql::Text(sql_pattern));
-                Ok(format!("({col} LIKE {b} ESCAPE '\\')"))
+                self.like(&lhs, pattern)
             }
             Predicate::In { lhs, negated, rhs } => {
                 let lhs = self.expr(lhs, having)?;
-                let col = &lhs.sql;
-                let inner = match rhs {
-                    InOperand::List(values) => self.in_list(&lhs, values)?,
-                    InOperand::SubQuery(q) => {
-                        if self.in_semi_join {
-                            return Err(ApiError::bad_request(
-                                "INVALID_QUERY_FILTER_OPERATOR",
-                                "Nesting of semi join sub-selects is not supported",
-                            ));
-                        }
-                        format!("({col} IN ({}))", self.semi_join(q)?)
-                    }
-                    InOperand::Bind(_) => {
-                        return Err(malformed("bind variables are not SOQL over the API"));
-                    }
-                };
+                let inner = self.is_in(&lhs, rhs)?;
                 Ok(if *negated {
                     format!("(NOT COALESCE({inner}, 0))")
                 } else {
@@ -155,48 +104,112 @@ impl<'a> Compiler<'a> {
             }
             Predicate::Includes { lhs, op, values } => {
                 let lhs = self.expr(lhs, having)?;
-                let col = &lhs.sql;
-                if lhs.kind != FieldType::Multipicklist {
-                    return Err(ApiError::bad_request(
-                        "INVALID_FIELD",
-                        format!(
-                            "includes or excludes operator only valid on multipicklist field: {}",
-                            lhs.field_name("")
-                        ),
-                    ));
-                }
-                // Each value is a set of picklist values that must all be there; any value may
-                // match. The sets travel as one JSON parameter, so no list is too long to bind.
-                let mut sets: Vec<Json> = Vec::new();
-                for v in values {
-                    let Value::String(s) = v else {
-                        return Err(malformed("INCLUDES and EXCLUDES take quoted values"));
-                    };
-                    check_where_string(s)?;
-                    let parts = picklist_set(s);
-                    if !parts.is_empty() {
-                        sets.push(Json::from(
-                            parts
-                                .iter()
-                                .map(|p| picklist_part_pattern(p))
-                                .collect::<Vec<_>>(),
-                        ));
-                    }
-                }
-                let cond = if sets.is_empty() {
-                    "0".to_owned()
-                } else {
-                    let b = self.bind(Sql::Text(Json::from(sets).to_string()));
-                    format!(
-                        "({col} IS NOT NULL AND EXISTS (SELECT 1 FROM json_each({b}) AS v WHERE NOT EXISTS (SELECT 1 FROM json_each(v.value) AS p WHERE NOT (';' || {col} || ';' LIKE p.value ESCAPE '\\'))))"
-                    )
-                };
+                let cond = self.includes(&lhs, values)?;
                 Ok(match op {
                     IncludesOp::Includes => cond,
                     IncludesOp::Excludes => format!("(NOT COALESCE({cond}, 0))"),
                 })
             }
         }
+    }
+
+    /// `lhs LIKE 'pattern'` on a text field, as SQLite's LIKE with `\` escaping the literal
+    /// wildcards.
+    fn like(&mut self, lhs: &Operand<'a>, pattern: &LikeOperand) -> Result<String, ApiError> {
+        let (col, kind) = (&lhs.sql, lhs.kind);
+        if !kind.is_text() || kind == FieldType::Id {
+            return Err(ApiError::bad_request(
+                "INVALID_FIELD",
+                format!("invalid operator on {} field: LIKE", lhs.field_name("this")),
+            ));
+        }
+        let LikeOperand::Pattern(pattern) = pattern else {
+            return Err(malformed("bind variables are not SOQL over the API"));
+        };
+        let mut sql_pattern = String::new();
+        for part in pattern.parts() {
+            match part {
+                LikePart::Text(t) => {
+                    for ch in t.chars() {
+                        if matches!(ch, '%' | '_' | '\\') {
+                            sql_pattern.push('\\');
+                        }
+                        sql_pattern.push(ch);
+                    }
+                }
+                LikePart::AnyChars => sql_pattern.push('%'),
+                LikePart::OneChar => sql_pattern.push('_'),
+            }
+        }
+        // Counted as the pattern reads, one character per wildcard; SQLite refuses patterns
+        // over 50,000 bytes, far past this.
+        let chars = pattern
+            .parts()
+            .iter()
+            .map(|p| match p {
+                LikePart::Text(t) => t.chars().count(),
+                LikePart::AnyChars | LikePart::OneChar => 1,
+            })
+            .sum::<usize>();
+        check_where_string_len(chars)?;
+        let b = self.bind(Sql::Text(sql_pattern));
+        Ok(format!("({col} LIKE {b} ESCAPE '\\')"))
+    }
+
+    /// `lhs IN (...)`: a value list or a semi-join (which may not nest).
+    fn is_in(&mut self, lhs: &Operand<'a>, rhs: &InOperand) -> Result<String, ApiError> {
+        match rhs {
+            InOperand::List(values) => self.in_list(lhs, values),
+            InOperand::SubQuery(q) => {
+                if self.in_semi_join {
+                    return Err(ApiError::bad_request(
+                        "INVALID_QUERY_FILTER_OPERATOR",
+                        "Nesting of semi join sub-selects is not supported",
+                    ));
+                }
+                Ok(format!("({} IN ({}))", lhs.sql, self.semi_join(q)?))
+            }
+            InOperand::Bind(_) => Err(malformed("bind variables are not SOQL over the API")),
+        }
+    }
+
+    /// `lhs INCLUDES (...)` on a multi-select picklist (EXCLUDES is its negation). Each value is
+    /// a set of picklist values that must all be there; any value may match. The sets travel
+    /// as one JSON parameter, so no list is too long to bind.
+    fn includes(&mut self, lhs: &Operand<'a>, values: &[Value]) -> Result<String, ApiError> {
+        let col = &lhs.sql;
+        if lhs.kind != FieldType::Multipicklist {
+            return Err(ApiError::bad_request(
+                "INVALID_FIELD",
+                format!(
+                    "includes or excludes operator only valid on multipicklist field: {}",
+                    lhs.field_name("")
+                ),
+            ));
+        }
+        let mut sets: Vec<Json> = Vec::new();
+        for v in values {
+            let Value::String(s) = v else {
+                return Err(malformed("INCLUDES and EXCLUDES take quoted values"));
+            };
+            check_where_string(s)?;
+            let parts = picklist_set(s);
+            if !parts.is_empty() {
+                sets.push(Json::from(
+                    parts
+                        .iter()
+                        .map(|p| picklist_part_pattern(p))
+                        .collect::<Vec<_>>(),
+                ));
+            }
+        }
+        if sets.is_empty() {
+            return Ok("0".to_owned());
+        }
+        let b = self.bind(Sql::Text(Json::from(sets).to_string()));
+        Ok(format!(
+            "({col} IS NOT NULL AND EXISTS (SELECT 1 FROM json_each({b}) AS v WHERE NOT EXISTS (SELECT 1 FROM json_each(v.value) AS p WHERE NOT (';' || {col} || ';' LIKE p.value ESCAPE '\\'))))"
+        ))
     }
 
     /// `col IN (values)`. Plain values (the usual case, and the long lists) are compared in one
