@@ -2,7 +2,7 @@
 //! (toLabel, FORMAT, convertCurrency, convertTimezone), date functions, DISTANCE and FORMULA.
 
 use rusqlite::types::Value as Sql;
-use sfkit_soql::{Expr, FieldPath, Function, FunctionCall, Value};
+use sfkit_soql::{Expr, FieldPath, Function, FunctionCall, Span, Value};
 
 use super::compile::{Compiler, Operand};
 use super::errors::malformed;
@@ -129,7 +129,7 @@ impl<'a> Compiler<'a> {
         let [
             Expr::Field { path },
             Expr::Call(geo),
-            Expr::Literal { value: unit },
+            Expr::Literal { value: unit, .. },
         ] = call.args.as_slice()
         else {
             return Err(usage());
@@ -140,9 +140,11 @@ impl<'a> Compiler<'a> {
                 [
                     Expr::Literal {
                         value: Value::Number(lat),
+                        ..
                     },
                     Expr::Literal {
                         value: Value::Number(lon),
+                        ..
                     },
                 ],
             ) => (lat.to_f64(), lon.to_f64()),
@@ -208,6 +210,7 @@ impl<'a> Compiler<'a> {
         let [
             Expr::Literal {
                 value: Value::String(text),
+                span: literal,
             },
         ] = call.args.as_slice()
         else {
@@ -250,9 +253,8 @@ impl<'a> Compiler<'a> {
                     if let Some(n) = sfkit_soql::Number::parse(word) {
                         sql.push_str(&self.bind(Sql::Real(n.to_f64())));
                     } else {
-                        // Parsed from the formula's text, its spans are not the query's: drop them.
                         let path = FieldPath::parse(word)
-                            .map(|p| FieldPath::from_segments(p.segments))
+                            .map(|p| in_query(self.src, *literal, text, i, p))
                             .map_err(|_| bad(&format!("'{word}' is not a field")))?;
                         let r = self.resolve(&path)?;
                         if !matches!(
@@ -282,4 +284,32 @@ impl<'a> Compiler<'a> {
         }
         Ok(Operand::computed(format!("({sql})"), FieldType::Double))
     }
+}
+
+/// A path parsed from a formula's text, at byte `at` of it, with its spans moved into the query
+/// text `src`, whose `literal` holds the formula. The spans are exact when the literal's text up
+/// to the path reads as the formula does (no escape sequence before it; a formula needs none);
+/// otherwise every segment points at the literal.
+fn in_query(src: &str, literal: Span, text: &str, at: usize, path: FieldPath) -> FieldPath {
+    if literal.is_empty() {
+        return FieldPath::from_segments(path.segments);
+    }
+    // After the opening quote.
+    let body = literal.start + 1;
+    let end = at + path.span().end;
+    let verbatim = src
+        .get(body..body + end)
+        .is_some_and(|raw| Some(raw) == text.get(..end));
+    let spans = path
+        .spans()
+        .iter()
+        .map(|s| {
+            if verbatim {
+                Span::new(body + at + s.start, body + at + s.end)
+            } else {
+                literal
+            }
+        })
+        .collect();
+    FieldPath::from_segments(path.segments).with_spans(spans)
 }

@@ -917,6 +917,12 @@ async fn name_errors_point_at_the_name_that_failed() {
             "Didn't understand relationship 'Nopes' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.".to_owned(),
         ),
         (
+            "SELECT Id FROM Account WHERE Name = 'Bogus' AND FORMULA('AnnualRevenue - Bogus') > 0",
+            74,
+            "INVALID_FIELD",
+            no_column("Bogus", "Account"),
+        ),
+        (
             "SELECT Id FROM Account WHERE Name = 'NumberOfEmployees' AND NumberOfEmployees = 'abc'",
             61,
             "INVALID_FIELD",

@@ -110,7 +110,9 @@ impl fmt::Display for FieldPath {
 
 /// An expression: what a SELECT item, a GROUP BY or ORDER BY key, or the left side of a
 /// condition is made of.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+///
+/// Equality and hashing ignore a literal's span, as they do a path's.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase", tag = "type")]
 pub enum Expr {
     /// A field or relationship path.
@@ -124,13 +126,48 @@ pub enum Expr {
     Literal {
         /// The value.
         value: Value,
+        /// Where it was written (a string's quotes included); empty when built by a program.
+        #[serde(skip)]
+        span: Span,
     },
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Expr::Field { path: a }, Expr::Field { path: b }) => a == b,
+            (Expr::Call(a), Expr::Call(b)) => a == b,
+            (Expr::Literal { value: a, .. }, Expr::Literal { value: b, .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Expr {}
+
+impl Hash for Expr {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Expr::Field { path } => path.hash(state),
+            Expr::Call(call) => call.hash(state),
+            Expr::Literal { value, .. } => value.hash(state),
+        }
+    }
 }
 
 impl Expr {
     /// A field expression from a path of names.
     pub fn field(path: FieldPath) -> Self {
         Expr::Field { path }
+    }
+
+    /// A literal argument, with no position.
+    pub fn literal(value: Value) -> Self {
+        Expr::Literal {
+            value,
+            span: Span::default(),
+        }
     }
 
     /// True if this is an aggregate call (COUNT, SUM, ...), possibly wrapped in FORMAT or
@@ -150,7 +187,7 @@ impl fmt::Display for Expr {
         match self {
             Expr::Field { path } => path.fmt(f),
             Expr::Call(call) => call.fmt(f),
-            Expr::Literal { value } => value.fmt(f),
+            Expr::Literal { value, .. } => value.fmt(f),
         }
     }
 }

@@ -96,6 +96,14 @@ impl<'a> Parser<'a> {
         self.tokens.get(self.pos + n).copied().unwrap_or(eof)
     }
 
+    /// Where the last consumed token ends (0 before the first).
+    fn last_end(&self) -> usize {
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.tokens.get(i))
+            .map_or(0, |t| t.end)
+    }
+
     fn peek(&self) -> Token {
         self.peek_at(0)
     }

@@ -101,7 +101,7 @@ fn num(s: &str) -> Value {
 }
 
 fn lit(v: Value) -> Expr {
-    Expr::Literal { value: v }
+    Expr::literal(v)
 }
 
 fn compare(lhs: Expr, op: CompareOp, rhs: Value) -> Condition {

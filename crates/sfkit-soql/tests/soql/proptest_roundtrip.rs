@@ -392,13 +392,13 @@ fn distance(ctx: Ctx) -> BoxedStrategy<Expr> {
     let geolocation = (coordinate.clone(), coordinate).prop_map(|(lat, lon)| {
         call(
             Function::Geolocation,
-            vec![Expr::Literal { value: lat }, Expr::Literal { value: lon }],
+            vec![Expr::literal(lat), Expr::literal(lon)],
         )
     });
     let location = if ctx.binds {
         prop_oneof![
             3 => geolocation,
-            1 => bind().prop_map(|b| Expr::Literal { value: Value::Bind(b) }),
+            1 => bind().prop_map(|b| Expr::literal(Value::Bind(b))),
         ]
         .boxed()
     } else {
@@ -409,13 +409,7 @@ fn distance(ctx: Ctx) -> BoxedStrategy<Expr> {
         .prop_map(|(f, loc, unit)| {
             call(
                 Function::Distance,
-                vec![
-                    f,
-                    loc,
-                    Expr::Literal {
-                        value: Value::string(unit),
-                    },
-                ],
+                vec![f, loc, Expr::literal(Value::string(unit))],
             )
         })
         .boxed()
@@ -445,14 +439,7 @@ fn expr(ctx: Ctx, place: Place) -> BoxedStrategy<Expr> {
     if place == Place::Where {
         alts.push(
             tricky_text(16)
-                .prop_map(|s| {
-                    call(
-                        Function::Formula,
-                        vec![Expr::Literal {
-                            value: Value::String(s),
-                        }],
-                    )
-                })
+                .prop_map(|s| call(Function::Formula, vec![Expr::literal(Value::String(s))]))
                 .boxed(),
         );
     }

@@ -96,3 +96,44 @@ fn line_col_counts_rows_and_characters_from_one() {
     assert_eq!(line_col("ab", 99), (1, 3));
     assert_eq!(line_col("é", 1), (1, 1));
 }
+
+#[test]
+fn literal_arguments_know_where_they_were_written() {
+    let src = "SELECT Id FROM Opportunity WHERE FORMULA( 'Amount - 1' ) > 0 ORDER BY DISTANCE(Loc__c, GEOLOCATION(-1.5, 2), 'km')";
+    let q = parse_query(src).unwrap();
+    let Some(sfkit_soql::Condition::Predicate(p)) = &q.where_clause else {
+        panic!("{:?}", q.where_clause);
+    };
+    let Predicate::Compare {
+        lhs: Expr::Call(formula),
+        ..
+    } = p.as_ref()
+    else {
+        panic!("{p:?}");
+    };
+    let Expr::Literal { span, .. } = &formula.args[0] else {
+        panic!("{formula:?}");
+    };
+    assert_eq!(at(src, *span), "'Amount - 1'");
+    let Expr::Call(distance) = &q.order_by[0].expr else {
+        panic!("{:?}", q.order_by[0]);
+    };
+    let Expr::Call(geo) = &distance.args[1] else {
+        panic!("{distance:?}");
+    };
+    let spans: Vec<&str> = geo
+        .args
+        .iter()
+        .chain(&distance.args[2..])
+        .map(|a| match a {
+            Expr::Literal { span, .. } => at(src, *span),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(spans, ["-1.5", "2", "'km'"]);
+    // A literal built by the program equals the parsed one.
+    assert_eq!(
+        formula.args[0],
+        Expr::literal(sfkit_soql::Value::string("Amount - 1"))
+    );
+}
