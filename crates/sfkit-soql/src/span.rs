@@ -1,7 +1,7 @@
 //! Where a name was written in the statement's text.
 //!
 //! The tree keeps a [`Span`] on the names a consumer reports errors about (field paths, object
-//! names, TYPEOF's relationship), as sqlparser-rs does on its identifiers: equality, hashing and
+//! names, TYPEOF's relationship, literal arguments), as sqlparser-rs does on its identifiers: equality, hashing and
 //! serialization ignore it, so a printed and re-parsed tree still equals the original and the
 //! JSON tree does not change. [`line_col`] turns a span's offset into the row and column that
 //! Salesforce's error messages show.

@@ -2,7 +2,7 @@
 //! Salesforce's JSON. A query runs as one statement; the first batch of rows becomes JSON and
 //! the rest are kept as row ids behind a query locator, fetched a batch at a time by a second
 //! statement that joins on those ids. Child subqueries run as one statement per batch of
-//! parents; a parent's children past [`shape::CHILD_BATCH`] go behind a locator of their own,
+//! parents; a parent's children past `shape::CHILD_BATCH` go behind a locator of their own,
 //! as Salesforce pages them.
 //!
 //! The modules, in the order a query meets them:

@@ -8,6 +8,10 @@
 //!
 //! Names (objects, fields, aliases) keep the case they were written in: Salesforce resolves them
 //! case-insensitively against the schema, which is the executor's business, not the parser's.
+//!
+//! Field paths, FROM names, TYPEOF relationships and literal arguments also keep where they were
+//! written (a [`crate::Span`]), for the executor's own errors; equality, hashing and the JSON
+//! ignore it, so the round trip above holds.
 
 mod expr;
 mod query;
