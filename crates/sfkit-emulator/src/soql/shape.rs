@@ -12,7 +12,7 @@ use super::execute::{Locators, Overflow, Records};
 use super::json::{
     finish, open_record, push_key, push_string, push_value, record_head, text, text_bytes,
 };
-use super::plan::Plan;
+use super::plan::{ChildPlan, Plan};
 use crate::api_error::ApiError;
 use crate::schema::{FieldType, Schema};
 
@@ -70,6 +70,14 @@ impl Values for Stepped<'_, '_> {
     fn value(&self, col: usize) -> ValueRef<'_> {
         self.row.get_ref(col + self.skip).unwrap_or(ValueRef::Null)
     }
+}
+
+/// One parent's child records as they are read: the inline ones as JSON, the rest by row id.
+struct Acc {
+    json: Vec<u8>,
+    len: usize,
+    total: usize,
+    rest: Vec<i64>,
 }
 
 /// Writes result rows as Salesforce's JSON records.
@@ -157,12 +165,6 @@ impl Shaper<'_> {
         };
         let mut all = Vec::with_capacity(plan.children.len());
         for cp in &plan.children {
-            struct Acc {
-                json: Vec<u8>,
-                len: usize,
-                total: usize,
-                rest: Vec<i64>,
-            }
             let mut by_parent: HashMap<String, Acc> = HashMap::new();
             let mut params = cp.params.clone();
             params.push(Sql::Text(ids.clone()));
@@ -202,42 +204,47 @@ impl Shaper<'_> {
                 );
                 acc.len += 1;
             }
-            let mut results = HashMap::with_capacity(by_parent.len());
-            for (parent, acc) in by_parent {
-                let mut out = Vec::with_capacity(acc.json.len() + 128);
-                out.extend_from_slice(
-                    format!(
-                        "{{\"totalSize\":{},\"done\":{}",
-                        acc.total,
-                        acc.rest.is_empty()
-                    )
-                    .as_bytes(),
-                );
-                if !acc.rest.is_empty()
-                    && let Some(open) = locators.as_mut()
-                {
-                    let first = acc.len;
-                    let locator = open(Overflow {
-                        plan: Arc::clone(&cp.page),
-                        rest: acc.rest,
-                        first,
-                        total: acc.total,
-                    });
-                    out.extend_from_slice(b",\"nextRecordsUrl\":");
-                    push_string(
-                        &mut out,
-                        format!("/services/data/v{}/query/{locator}-{first}", self.version)
-                            .as_bytes(),
-                    );
-                }
-                out.extend_from_slice(b",\"records\":[");
-                out.extend_from_slice(&acc.json);
-                out.extend_from_slice(b"]}");
-                results.insert(parent, out);
-            }
+            let results = by_parent
+                .into_iter()
+                .map(|(parent, acc)| (parent, self.child_result(cp, acc, locators)))
+                .collect();
             all.push(results);
         }
         Ok(all)
+    }
+
+    /// One parent's child result: `{"totalSize":..,"done":..,"nextRecordsUrl":..,"records":[..]}`,
+    /// the records past the inline batch kept behind a locator of their own.
+    fn child_result(&self, cp: &ChildPlan, acc: Acc, locators: &mut Locators<'_>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(acc.json.len() + 128);
+        out.extend_from_slice(
+            format!(
+                "{{\"totalSize\":{},\"done\":{}",
+                acc.total,
+                acc.rest.is_empty()
+            )
+            .as_bytes(),
+        );
+        if !acc.rest.is_empty()
+            && let Some(open) = locators.as_mut()
+        {
+            let first = acc.len;
+            let locator = open(Overflow {
+                plan: Arc::clone(&cp.page),
+                rest: acc.rest,
+                first,
+                total: acc.total,
+            });
+            out.extend_from_slice(b",\"nextRecordsUrl\":");
+            push_string(
+                &mut out,
+                format!("/services/data/v{}/query/{locator}-{first}", self.version).as_bytes(),
+            );
+        }
+        out.extend_from_slice(b",\"records\":[");
+        out.extend_from_slice(&acc.json);
+        out.extend_from_slice(b"]}");
+        out
     }
 
     /// Writes one record: `{"attributes":{..},"Field":value,...}`.

@@ -14,14 +14,16 @@
 //! ignore it, so the round trip above holds.
 
 mod expr;
+mod path;
 mod query;
 mod search;
 mod value;
 
 pub use expr::{
-    CompareOp, Condition, Expr, FieldPath, Function, FunctionCall, FunctionKind, InOperand,
-    IncludesOp, LikeOperand, LikePart, LikePattern, Predicate,
+    CompareOp, Condition, Expr, Function, FunctionCall, FunctionKind, InOperand, IncludesOp,
+    LikeOperand, LikePart, LikePattern, Predicate,
 };
+pub use path::FieldPath;
 pub use query::{
     CategorySelector, DataCategoryFilter, FieldsGroup, ForClause, FromClause, GroupBy, GroupByKind,
     NullsOrder, OrderByItem, Query, RelatedAlias, RowCount, SelectItem, SortDirection, TypeOf,
