@@ -79,7 +79,7 @@ pub(crate) fn columns(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
     super::columns::describe(schema, soql)
 }
 
-pub(crate) fn run(
+fn run(
     conn: &Connection,
     env: Env<'_>,
     soql: &str,
