@@ -64,7 +64,8 @@ impl Query {
 
     /// A query selecting `fields` (API names or dotted paths) from `sobject`, each checked to be
     /// a name SOQL can carry, so text from outside cannot smuggle syntax in. Values added later
-    /// (in WHERE and so on) are escaped by the printer.
+    /// (in WHERE and so on) are escaped by the printer. The tree is the program's, so its names
+    /// have no position.
     pub fn select_from<I, S>(fields: I, sobject: &str) -> Result<Self, Error>
     where
         I: IntoIterator<Item = S>,
@@ -74,12 +75,12 @@ impl Query {
             .into_iter()
             .map(|f| {
                 Ok(SelectItem::Expr {
-                    expr: Expr::field(FieldPath::parse(f.as_ref())?),
+                    expr: Expr::field(FieldPath::parse(f.as_ref())?.with_spans(Vec::new())),
                     alias: None,
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let sobject = FieldPath::parse(sobject)?;
+        let sobject = FieldPath::parse(sobject)?.with_spans(Vec::new());
         if sobject.segments.len() != 1 {
             return Err(Error::at(
                 &sobject.to_string(),

@@ -137,3 +137,23 @@ fn literal_arguments_know_where_they_were_written() {
         Expr::literal(sfkit_soql::Value::string("Amount - 1"))
     );
 }
+
+#[test]
+fn queries_built_by_the_program_have_no_positions() {
+    let q = sfkit_soql::Query::select_from(["Id", "Account.Name"], "Contact").unwrap();
+    assert!(q.from.sobject.span().is_empty());
+    for item in &q.select {
+        let SelectItem::Expr {
+            expr: Expr::Field { path },
+            ..
+        } = item
+        else {
+            panic!("{item:?}");
+        };
+        assert!(path.span().is_empty(), "{path}");
+    }
+    assert_eq!(
+        q,
+        parse_query("SELECT Id, Account.Name FROM Contact").unwrap()
+    );
+}
