@@ -10,12 +10,12 @@ use super::errors::{bad_relationship, located, malformed, no_such_column, too_co
 use super::limits::{MAX_PARENT_RELATIONSHIPS, MAX_SQL_TABLES};
 use super::plan_cache::PlanCache;
 use crate::api_error::ApiError;
-use crate::schema::{Field, FieldType, SObjectType};
+use crate::schema::{Field, FieldType, SObjectType, Schema};
 
 /// What the compiler needs to know about the request.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Env<'a> {
-    pub(crate) schema: &'a crate::schema::Schema,
+    pub(crate) schema: &'a Schema,
     pub(crate) today: NaiveDate,
     pub(crate) fiscal_start: u32,
     /// queryAll: include deleted rows.
@@ -54,7 +54,7 @@ pub(super) struct Compiler<'a> {
 }
 
 /// A compiled expression: its SQL, the type of its values, and the field it reads, if it reads
-/// one (functions such as toLabel or MIN pass their field's through).
+/// one (functions such as toLabel or MIN pass their field through).
 pub(super) struct Operand<'a> {
     pub(super) sql: String,
     pub(super) kind: FieldType,

@@ -28,7 +28,7 @@ pub(super) fn bad_relationship(name: &str) -> ApiError {
     )
 }
 
-/// MALFORMED_QUERY with the org's own words (the parser's errors have Salesforce's layout).
+/// MALFORMED_QUERY: the query is not one the org can run as written.
 pub(super) fn malformed(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("MALFORMED_QUERY", message)
 }
