@@ -11,7 +11,9 @@
 use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
 use serde_json::Value as Json;
-use sfkit_soql::{FindClause, RowCount, SearchExpr, SearchGroup, SearchPart, SearchText};
+use sfkit_soql::{
+    FindClause, ReturningObject, RowCount, Search, SearchExpr, SearchGroup, SearchPart, SearchText,
+};
 
 use crate::api_error::ApiError;
 use crate::ids;
@@ -103,61 +105,11 @@ pub(crate) fn execute(
     sosl: &str,
     version: &str,
 ) -> Result<Vec<Json>, ApiError> {
-    let trimmed = sosl.trim_start();
-    let after_find = trimmed.get(4..).unwrap_or_default().trim_start();
-    if trimmed
-        .get(..4)
-        .is_some_and(|f| f.eq_ignore_ascii_case("FIND"))
-        && !after_find.starts_with('{')
-    {
-        return Err(malformed(
-            "No search term found. The search term must be enclosed in braces.",
-        ));
-    }
-    let search = sfkit_soql::parse_search(sosl).map_err(|e| {
-        let line = sosl
-            .lines()
-            .nth(e.line.saturating_sub(1) as usize)
-            .unwrap_or("");
-        malformed(format!(
-            "\n{line}\n{}^\nERROR at Row:{}:Column:{}\nunexpected token: {} (expected {})",
-            " ".repeat(e.column.saturating_sub(1) as usize),
-            e.line,
-            e.column,
-            e.found,
-            e.expected
-        ))
-    })?;
-    let expr = match &search.find {
-        FindClause::Braces(e) | FindClause::Quotes(e) => e,
-        FindClause::Bind(_) => return Err(malformed("bind variables are not SOSL over the API")),
-    };
-    check_lengths(expr)?;
-    // Salesforce: a search query over 10,000 characters returns no rows; over 4,000 characters
-    // its logical operators are dropped, so every term counts as OR'ed (SOSL syntax reference).
-    let text_len = expr.to_string().chars().count();
-    if text_len > MAX_SEARCH_TEXT {
+    let search = parse(sosl)?;
+    let Some(matcher) = fts_matcher(&search)? else {
         return Ok(Vec::new());
-    }
-    let query = if text_len > MAX_SEARCH_OPERATORS_TEXT {
-        let mut terms = Vec::new();
-        leaves(expr, &mut terms);
-        fts_query(&SearchExpr::Or(terms))
-    } else {
-        fts_query(expr)
     };
-    let column = match search.in_fields {
-        Some(SearchGroup::Name) => Some("name"),
-        Some(SearchGroup::Email) => Some("email"),
-        Some(SearchGroup::Phone) => Some("phone"),
-        _ => None,
-    };
-    let matcher = match column {
-        Some(c) => format!("{{{c}}} : ({query})"),
-        None => query,
-    };
-    let specs: Vec<(String, Option<&sfkit_soql::ReturningObject>)> = if search.returning.is_empty()
-    {
+    let specs: Vec<(String, Option<&ReturningObject>)> = if search.returning.is_empty() {
         env.schema
             .objects()
             .iter()
@@ -204,6 +156,55 @@ pub(crate) fn execute(
         out.extend(records);
     }
     Ok(out)
+}
+
+/// Parses a search, with Salesforce's own error for a FIND without braces.
+fn parse(sosl: &str) -> Result<Search, ApiError> {
+    let trimmed = sosl.trim_start();
+    let after_find = trimmed.get(4..).unwrap_or_default().trim_start();
+    if trimmed
+        .get(..4)
+        .is_some_and(|f| f.eq_ignore_ascii_case("FIND"))
+        && !after_find.starts_with('{')
+    {
+        return Err(malformed(
+            "No search term found. The search term must be enclosed in braces.",
+        ));
+    }
+    sfkit_soql::parse_search(sosl).map_err(|e| malformed(soql::parse_error_message(sosl, &e)))
+}
+
+/// The FTS5 query for FIND (limited to IN's field group); `None` when the search text is so
+/// long that Salesforce returns no rows.
+fn fts_matcher(search: &Search) -> Result<Option<String>, ApiError> {
+    let expr = match &search.find {
+        FindClause::Braces(e) | FindClause::Quotes(e) => e,
+        FindClause::Bind(_) => return Err(malformed("bind variables are not SOSL over the API")),
+    };
+    check_lengths(expr)?;
+    // Salesforce: a search query over 10,000 characters returns no rows; over 4,000 characters
+    // its logical operators are dropped, so every term counts as OR'ed (SOSL syntax reference).
+    let text_len = expr.to_string().chars().count();
+    if text_len > MAX_SEARCH_TEXT {
+        return Ok(None);
+    }
+    let query = if text_len > MAX_SEARCH_OPERATORS_TEXT {
+        let mut terms = Vec::new();
+        leaves(expr, &mut terms);
+        fts_query(&SearchExpr::Or(terms))
+    } else {
+        fts_query(expr)
+    };
+    let column = match search.in_fields {
+        Some(SearchGroup::Name) => Some("name"),
+        Some(SearchGroup::Email) => Some("email"),
+        Some(SearchGroup::Phone) => Some("phone"),
+        _ => None,
+    };
+    Ok(Some(match column {
+        Some(c) => format!("{{{c}}} : ({query})"),
+        None => query,
+    }))
 }
 
 fn check_lengths(e: &SearchExpr) -> Result<(), ApiError> {
@@ -304,7 +305,7 @@ fn run_spec(
     conn: &Connection,
     env: Env<'_>,
     object: &SObjectType,
-    spec: Option<&sfkit_soql::ReturningObject>,
+    spec: Option<&ReturningObject>,
     found: &soql::SearchMatch<'_>,
     cap: usize,
     version: &str,

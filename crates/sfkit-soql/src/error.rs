@@ -30,10 +30,7 @@ impl Error {
         found: impl Into<String>,
     ) -> Self {
         let offset = offset.min(src.len());
-        let before = src.get(..offset).unwrap_or(src);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        let (line, column) = crate::line_col(src, offset);
         Error {
             expected: expected.into(),
             found: found.into(),

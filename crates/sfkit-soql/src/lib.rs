@@ -4,19 +4,25 @@
 //!
 //! # Design
 //!
-//! * [`lexer`](crate) turns the source into tokens that point back into it (no copies). Keywords
-//!   are not tokens: SOQL is full of contextual words (`Group` is an object, `Format` a field,
-//!   `OFFSET` an alias unless a number follows), so the parser decides from text and position.
-//! * The parser (`parser/`) is plain recursive descent with unbounded lookahead over the token
-//!   vector, one module per part of the statement. It follows Salesforce's rules, not SQL's:
-//!   keywords are case-insensitive, AND/OR/NOT have no precedence (mixing them at one level
-//!   without parentheses is an error), and there is no `AS`. Every recursion is counted against
+//! * `lexer` turns the source into tokens that point back into it (no copies). Keywords are not
+//!   tokens: SOQL is full of contextual words (`Group` is an object, `Format` a field, `OFFSET`
+//!   an alias unless a number follows), so the parser decides from text and position.
+//! * `parser/` is plain recursive descent with unbounded lookahead over the token vector, one
+//!   module per part of the statement (`query`, `condition`, `expr`, `value`, `strings`, and for
+//!   SOSL `search` and `search_expr`). It follows Salesforce's rules, not SQL's: keywords are
+//!   case-insensitive, AND/OR/NOT have no precedence (mixing them at one level without
+//!   parentheses is an error), and there is no `AS`. Every recursion is counted against
 //!   [`ParseOptions::recursion_limit`], so no input can overflow the stack.
-//! * The tree ([`ast`]) keeps what the source said, decoded: strings hold their value, LIKE
-//!   patterns hold literal text and wildcards apart, numbers keep their digits. `Display` on
-//!   every node prints canonical text, and `parse(print(parse(q))) == parse(q)` for every query
-//!   that parses.
-//! * Errors ([`Error`]) all read `Expected X, found Y at line L, column C`.
+//! * [`ast`] is the tree, one module per statement part (`query`, `expr`, `search`, `value`).
+//!   It keeps what the source said, decoded: strings hold their value, LIKE patterns hold
+//!   literal text and wildcards apart, numbers keep their digits. `Display` on every node prints
+//!   canonical text, and `parse(print(parse(q))) == parse(q)` for every query that parses.
+//! * `span` holds [`Span`], the byte range a name or literal was written at. Field paths
+//!   ([`FieldPath::segment_span`]), FROM names, TYPEOF relationships and literal arguments keep
+//!   one, so that a consumer can point its own errors (an unknown field, say) at the text;
+//!   equality, hashing and the JSON tree ignore them. [`line_col`] turns an offset into the row
+//!   and column Salesforce shows.
+//! * `error` holds [`Error`]: every parse error reads `Expected X, found Y at line L, column C`.
 //! * [`escape`] holds the helpers that keep user text from ever being pasted into a query:
 //!   string and LIKE escaping, SOSL reserved characters, date and dateTime literals.
 //!
@@ -42,12 +48,14 @@ mod error;
 pub mod escape;
 mod lexer;
 mod parser;
+mod span;
 
 use std::fmt;
 
 pub use ast::*;
 pub use error::Error;
 use serde::Serialize;
+pub use span::{Span, line_col};
 
 /// Salesforce's default maximum length of a SOQL statement, in characters.
 pub const MAX_QUERY_LENGTH: usize = 100_000;

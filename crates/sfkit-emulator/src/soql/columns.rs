@@ -9,10 +9,12 @@
 //! each record by them.
 
 use serde_json::{Value as Json, json};
-use sfkit_soql::{Expr, FieldPath, FieldsGroup, Function, Query, SelectItem};
+use sfkit_soql::{Expr, FieldPath, FieldsGroup, Function, FunctionCall, Query, SelectItem, TypeOf};
 
-use super::compile::{bad_relationship, invalid_type, malformed, no_such_column};
-use super::{child_relationship_error, parse_error};
+use super::errors::{
+    bad_relationship, child_relationship_error, invalid_type, located, malformed, no_such_column,
+    parse_error,
+};
 use crate::api_error::ApiError;
 use crate::schema::{Field, FieldType, SObjectType, Schema};
 
@@ -111,14 +113,16 @@ fn apex_type(kind: FieldType) -> &'static str {
 
 /// The column metadata of a query: `{columnMetadata, entityName, groupBy, idSelected,
 /// keyPrefix}`.
-pub(crate) fn describe(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
+pub(super) fn describe(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
     let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
     let name = q.from.sobject.to_string();
-    let root = schema.get(&name).ok_or_else(|| invalid_type(&name))?;
+    let root = schema
+        .get(&name)
+        .ok_or_else(|| located(soql, q.from.sobject.span(), invalid_type(&name)))?;
     let columns = if q.is_aggregate() {
-        aggregate_columns(schema, root, &q)?
+        aggregate_columns(schema, soql, root, &q)?
     } else {
-        query_columns(schema, root, &q)?
+        query_columns(schema, soql, root, &q)?
     };
     let id_selected = columns
         .iter()
@@ -133,7 +137,12 @@ pub(crate) fn describe(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
 }
 
 /// The columns of a query that returns records (no aggregates).
-fn query_columns(schema: &Schema, root: &SObjectType, q: &Query) -> Result<Vec<Column>, ApiError> {
+fn query_columns(
+    schema: &Schema,
+    soql: &str,
+    root: &SObjectType,
+    q: &Query,
+) -> Result<Vec<Column>, ApiError> {
     let alias = q.from.alias.as_deref();
     let mut out: Vec<Column> = Vec::new();
     for item in &q.select {
@@ -141,27 +150,12 @@ fn query_columns(schema: &Schema, root: &SObjectType, q: &Query) -> Result<Vec<C
             SelectItem::Expr {
                 expr: Expr::Field { path },
                 ..
-            } => add_path(schema, root, alias, &mut out, path)?,
+            } => add_path(schema, soql, root, alias, &mut out, path)?,
             SelectItem::Expr {
                 expr: Expr::Call(call),
                 alias: item_alias,
             } => {
-                // toLabel, FORMAT and convertCurrency keep the field's name.
-                let field = call.args.iter().find_map(|a| match a {
-                    Expr::Field { path } => Some(path),
-                    _ => None,
-                });
-                let resolved = field.map(|p| resolve(schema, root, alias, p)).transpose()?;
-                let key = item_alias
-                    .clone()
-                    .or_else(|| resolved.as_ref().map(|(_, f)| f.name.clone()))
-                    .unwrap_or_else(|| "expr0".into());
-                let mut col = match &resolved {
-                    Some((_, f)) => Column::field(f),
-                    None => Column::other(&key, &key, false),
-                };
-                col.name.clone_from(&key);
-                col.display = key;
+                let col = call_column(schema, soql, root, alias, call, item_alias.as_deref())?;
                 push_unique(&mut out, col);
             }
             SelectItem::Expr {
@@ -183,57 +177,100 @@ fn query_columns(schema: &Schema, root: &SObjectType, q: &Query) -> Result<Vec<C
             }
             SelectItem::SubQuery { query } => {
                 let rel_name = query.from.sobject.field();
-                let rel = root
-                    .child_relationship(rel_name)
-                    .ok_or_else(|| child_relationship_error(rel_name))?;
+                let rel = root.child_relationship(rel_name).ok_or_else(|| {
+                    let at = query.from.sobject.field_span();
+                    located(soql, at, child_relationship_error(rel_name))
+                })?;
                 let child = schema
                     .get(&rel.child)
                     .ok_or_else(|| invalid_type(&rel.child))?;
                 let mut col = Column::other(&rel.name, &rel.name, true);
-                col.join = query_columns(schema, child, query)?;
+                col.join = query_columns(schema, soql, child, query)?;
                 out.push(col);
             }
-            SelectItem::TypeOf(t) => {
-                let field = root
-                    .relationship(&t.relationship)
-                    .ok_or_else(|| bad_relationship(&t.relationship))?;
-                let rel_name = field
-                    .relationship_name
-                    .clone()
-                    .unwrap_or_else(|| t.relationship.clone());
-                let mut col = Column::other(&rel_name, &rel_name, false);
-                col.foreign_key = Some(field.name.clone());
-                let arms = t
-                    .whens
-                    .iter()
-                    .map(|w| (Some(w.sobject.as_str()), &w.fields))
-                    .chain(t.else_fields.iter().map(|f| (None, f)));
-                for (sobject, fields) in arms {
-                    let targets: Vec<&SObjectType> = field
-                        .reference_to
-                        .iter()
-                        .filter(|ty| sobject.is_none_or(|s| s.eq_ignore_ascii_case(ty)))
-                        .filter_map(|ty| schema.get(ty))
-                        .collect();
-                    for path in fields {
-                        let f = targets
-                            .iter()
-                            .find_map(|o| o.field(path.field()))
-                            .ok_or_else(|| no_such_column(path.field(), &t.relationship))?;
-                        push_unique(&mut col.join, Column::field(f));
-                    }
-                }
-                out.push(col);
-            }
+            SelectItem::TypeOf(t) => out.push(type_of_column(schema, soql, root, t)?),
         }
     }
     Ok(out)
+}
+
+/// A function in a record query's SELECT list. toLabel, FORMAT and convertCurrency keep the
+/// field's name; other calls go under their alias or `expr0`.
+fn call_column(
+    schema: &Schema,
+    soql: &str,
+    root: &SObjectType,
+    alias: Option<&str>,
+    call: &FunctionCall,
+    item_alias: Option<&str>,
+) -> Result<Column, ApiError> {
+    let field = call.args.iter().find_map(|a| match a {
+        Expr::Field { path } => Some(path),
+        _ => None,
+    });
+    let resolved = field
+        .map(|p| resolve(schema, soql, root, alias, p))
+        .transpose()?;
+    let key = item_alias
+        .map(str::to_owned)
+        .or_else(|| resolved.as_ref().map(|(_, f)| f.name.clone()))
+        .unwrap_or_else(|| "expr0".into());
+    let mut col = match &resolved {
+        Some((_, f)) => Column::field(f),
+        None => Column::other(&key, &key, false),
+    };
+    col.name.clone_from(&key);
+    col.display = key;
+    Ok(col)
+}
+
+/// A TYPEOF: the relationship's column, whose join columns are every arm's fields.
+fn type_of_column(
+    schema: &Schema,
+    soql: &str,
+    root: &SObjectType,
+    t: &TypeOf,
+) -> Result<Column, ApiError> {
+    let field = root
+        .relationship(&t.relationship)
+        .ok_or_else(|| located(soql, t.relationship_span, bad_relationship(&t.relationship)))?;
+    let rel_name = field
+        .relationship_name
+        .clone()
+        .unwrap_or_else(|| t.relationship.clone());
+    let mut col = Column::other(&rel_name, &rel_name, false);
+    col.foreign_key = Some(field.name.clone());
+    let arms = t
+        .whens
+        .iter()
+        .map(|w| (Some(w.sobject.as_str()), &w.fields))
+        .chain(t.else_fields.iter().map(|f| (None, f)));
+    for (sobject, fields) in arms {
+        let targets: Vec<&SObjectType> = field
+            .reference_to
+            .iter()
+            .filter(|ty| sobject.is_none_or(|s| s.eq_ignore_ascii_case(ty)))
+            .filter_map(|ty| schema.get(ty))
+            .collect();
+        for path in fields {
+            let f = targets
+                .iter()
+                .find_map(|o| o.field(path.field()))
+                .ok_or_else(|| {
+                    let e = no_such_column(path.field(), &t.relationship);
+                    located(soql, path.field_span(), e)
+                })?;
+            push_unique(&mut col.join, Column::field(f));
+        }
+    }
+    Ok(col)
 }
 
 /// The columns of an aggregate query: grouped fields under their own names (relationship paths
 /// flattened, as the records show them), functions under their alias or `exprN`.
 fn aggregate_columns(
     schema: &Schema,
+    soql: &str,
     root: &SObjectType,
     q: &Query,
 ) -> Result<Vec<Column>, ApiError> {
@@ -257,7 +294,7 @@ fn aggregate_columns(
         };
         match expr {
             Expr::Field { path } => {
-                let (_, f) = resolve(schema, root, alias, path)?;
+                let (_, f) = resolve(schema, soql, root, alias, path)?;
                 let mut col = Column::field(f);
                 if let Some(a) = item_alias {
                     col.name.clone_from(a);
@@ -287,7 +324,7 @@ fn aggregate_columns(
                         .args
                         .iter()
                         .find_map(|a| match a {
-                            Expr::Field { path } => resolve(schema, root, alias, path).ok(),
+                            Expr::Field { path } => resolve(schema, soql, root, alias, path).ok(),
                             _ => None,
                         })
                         .is_some_and(|(_, f)| f.kind.is_number()),
@@ -314,12 +351,13 @@ fn push_unique(level: &mut Vec<Column>, col: Column) {
 /// Adds a field path: its relationships become (shared) join columns, its field the innermost.
 fn add_path(
     schema: &Schema,
+    soql: &str,
     root: &SObjectType,
     alias: Option<&str>,
     out: &mut Vec<Column>,
     path: &FieldPath,
 ) -> Result<(), ApiError> {
-    let (rels, field) = resolve(schema, root, alias, path)?;
+    let (rels, field) = resolve(schema, soql, root, alias, path)?;
     let mut level = out;
     for (rel_name, fk) in rels {
         let pos = match level
@@ -349,28 +387,31 @@ type Walked = (String, String);
 /// Resolves a field path: the relationships it walks and the field.
 fn resolve<'a>(
     schema: &'a Schema,
+    soql: &str,
     root: &'a SObjectType,
     alias: Option<&str>,
     path: &FieldPath,
 ) -> Result<(Vec<Walked>, &'a Field), ApiError> {
-    let mut segs: &[String] = &path.segments;
-    if let (true, Some(first)) = (segs.len() > 1, segs.first()) {
+    // A first segment naming the queried object or its alias is the object itself.
+    let mut skip = 0;
+    if let (true, Some(first)) = (path.segments.len() > 1, path.segments.first()) {
         let is_self = alias.is_some_and(|a| a.eq_ignore_ascii_case(first))
             || first.eq_ignore_ascii_case(&root.name);
         if is_self && root.relationship(first).is_none() {
-            segs = segs.get(1..).unwrap_or_default();
+            skip = 1;
         }
     }
+    let segs = path.segments.get(skip..).unwrap_or_default();
     let Some((last, rels)) = segs.split_last() else {
         return Err(malformed("empty field path"));
     };
     let mut types: Vec<&SObjectType> = vec![root];
     let mut walked = Vec::new();
-    for rel in rels {
+    for (i, rel) in rels.iter().enumerate() {
         let field = types
             .first()
             .and_then(|t| t.relationship(rel))
-            .ok_or_else(|| bad_relationship(rel))?;
+            .ok_or_else(|| located(soql, path.segment_span(skip + i), bad_relationship(rel)))?;
         walked.push((
             field
                 .relationship_name
@@ -385,12 +426,10 @@ fn resolve<'a>(
             .collect();
     }
     let field = types.iter().find_map(|t| t.field(last)).ok_or_else(|| {
-        no_such_column(
-            last,
-            types
-                .first()
-                .map_or(root.name.as_str(), |t| t.name.as_str()),
-        )
+        let object = types
+            .first()
+            .map_or(root.name.as_str(), |t| t.name.as_str());
+        located(soql, path.field_span(), no_such_column(last, object))
     })?;
     Ok((walked, field))
 }

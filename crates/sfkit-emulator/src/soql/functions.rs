@@ -1,6 +1,6 @@
 //! The SQL functions the compiled statements call (DISTANCE and friends).
 
-use super::*;
+use rusqlite::Connection;
 
 /// Mean radius of the Earth in kilometres (IUGG). UNVERIFIED: Salesforce does not document the
 /// model its DISTANCE() uses; a sphere of this radius is within 0.5% of the ellipsoid.

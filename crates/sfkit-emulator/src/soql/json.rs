@@ -15,7 +15,7 @@ use crate::store::values::format_datetime;
 /// Appends `s` as the inside of a JSON string (no quotes). Works on bytes: text from SQLite is
 /// copied without being validated again here; the finished document is checked once
 /// ([`finish`]).
-pub(crate) fn push_escaped(buf: &mut Vec<u8>, s: &[u8]) {
+pub(super) fn push_escaped(buf: &mut Vec<u8>, s: &[u8]) {
     // What JSON strings must escape: the quote, the backslash and the control characters.
     let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
     // Most text has none: check it all without branching (this loop vectorizes), copy it once.
@@ -47,14 +47,14 @@ pub(crate) fn push_escaped(buf: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// Appends `s` as a JSON string.
-pub(crate) fn push_string(buf: &mut Vec<u8>, s: &[u8]) {
+pub(super) fn push_string(buf: &mut Vec<u8>, s: &[u8]) {
     buf.push(b'"');
     push_escaped(buf, s);
     buf.push(b'"');
 }
 
 /// Appends `"key":`.
-pub(crate) fn push_key(buf: &mut Vec<u8>, key: &str) {
+pub(super) fn push_key(buf: &mut Vec<u8>, key: &str) {
     push_string(buf, key.as_bytes());
     buf.push(b':');
 }
@@ -62,7 +62,7 @@ pub(crate) fn push_key(buf: &mut Vec<u8>, key: &str) {
 /// The start of a record of type `sobject`, up to where its id goes:
 /// `{"attributes":{"type":"T","url":"/services/data/vV/sobjects/T/`. The same for every record
 /// of a type, so it is made once per batch.
-pub(crate) fn record_head(sobject: &str, version: &str) -> Vec<u8> {
+pub(super) fn record_head(sobject: &str, version: &str) -> Vec<u8> {
     let mut head = Vec::with_capacity(64 + 2 * sobject.len());
     head.extend_from_slice(b"{\"attributes\":{\"type\":");
     push_string(&mut head, sobject.as_bytes());
@@ -75,14 +75,14 @@ pub(crate) fn record_head(sobject: &str, version: &str) -> Vec<u8> {
 }
 
 /// Opens a record: its head (from [`record_head`]) and id, closing the `attributes` member.
-pub(crate) fn open_record(buf: &mut Vec<u8>, head: &[u8], id: &[u8]) {
+pub(super) fn open_record(buf: &mut Vec<u8>, head: &[u8], id: &[u8]) {
     buf.extend_from_slice(head);
     push_escaped(buf, id);
     buf.extend_from_slice(b"\"}");
 }
 
 /// The bytes of a value, if it is text.
-pub(crate) fn text_bytes(v: ValueRef<'_>) -> Option<&[u8]> {
+pub(super) fn text_bytes(v: ValueRef<'_>) -> Option<&[u8]> {
     match v {
         ValueRef::Text(t) => Some(t),
         _ => None,
@@ -90,12 +90,12 @@ pub(crate) fn text_bytes(v: ValueRef<'_>) -> Option<&[u8]> {
 }
 
 /// The text of a value, if it is valid UTF-8 text.
-pub(crate) fn text(v: ValueRef<'_>) -> Option<&str> {
+pub(super) fn text(v: ValueRef<'_>) -> Option<&str> {
     text_bytes(v).and_then(|t| std::str::from_utf8(t).ok())
 }
 
 /// Appends the JSON Salesforce shows for a stored value of a field of `kind`.
-pub(crate) fn push_value(buf: &mut Vec<u8>, kind: FieldType, v: ValueRef<'_>) {
+pub(super) fn push_value(buf: &mut Vec<u8>, kind: FieldType, v: ValueRef<'_>) {
     match (kind, v) {
         (_, ValueRef::Null | ValueRef::Blob(_)) => buf.extend_from_slice(b"null"),
         (FieldType::Boolean, ValueRef::Integer(i)) => {
@@ -119,7 +119,7 @@ pub(crate) fn push_value(buf: &mut Vec<u8>, kind: FieldType, v: ValueRef<'_>) {
 
 /// The finished document as a `String`. SQLite text written through the API is UTF-8; bytes
 /// that are not (a file edited by hand) come out as U+FFFD rather than failing the answer.
-pub(crate) fn finish(buf: Vec<u8>) -> String {
+pub(super) fn finish(buf: Vec<u8>) -> String {
     String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 

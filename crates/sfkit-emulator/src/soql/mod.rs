@@ -1,253 +1,46 @@
-//! SOQL execution: parse with sfkit-soql, compile to SQLite ([`compile`]), run, and write the
-//! rows as Salesforce's JSON ([`json`]). A query runs as one statement; the first batch of rows
-//! becomes JSON and the rest are kept as row ids behind a query locator, fetched a batch at a
-//! time by a second statement that joins on those ids. Child subqueries run as one statement
-//! per batch of parents; a parent's children past [`CHILD_BATCH`] go behind a locator of their
-//! own, as Salesforce pages them.
+//! SOQL execution: parse with sfkit-soql, plan and compile to SQLite, run, and write the rows as
+//! Salesforce's JSON. A query runs as one statement; the first batch of rows becomes JSON and
+//! the rest are kept as row ids behind a query locator, fetched a batch at a time by a second
+//! statement that joins on those ids. Child subqueries run as one statement per batch of
+//! parents; a parent's children past `shape::CHILD_BATCH` go behind a locator of their own,
+//! as Salesforce pages them.
 //!
-//! Parts: `limits` (Salesforce's limits, error positions), `plan_cache` (compiled queries by
-//! text), `plan` (a query to statements), `compile` (expressions to SQL), `shape` and `json`
-//! (rows to records), `aggregate` (GROUP BY results), `columns` (`columns=true` metadata),
-//! `functions` (SQL functions the statements call), `dates` (date literals).
+//! The modules, in the order a query meets them:
+//!
+//! * `execute`: the entry points (run a query, fetch a later batch, describe its columns, run a
+//!   SOSL search's RETURNING spec) and the pages they answer with.
+//! * `limits`: Salesforce's limits on a query and SQLite's on the statements it becomes.
+//! * `plan_cache`: compiled queries by text, so a repeated query skips parsing and planning.
+//! * `plan`: a parsed query to one statement for its records and one per child subquery;
+//!   `select` plans the SELECT list's items.
+//! * `compile`: the compiler's core (names resolved against the schema, parent paths as LEFT
+//!   JOINs, expressions as SQL over bound parameters); `calls` compiles function calls and
+//!   `conditions` WHERE and HAVING.
+//! * `aggregate`: GROUP BY, ROLLUP, CUBE and COUNT() queries and their `AggregateResult` rows.
+//! * `shape` and `json`: rows to records, nested as Salesforce nests them, written as JSON text.
+//! * `columns`: the column metadata of `columns=true`, without running the query.
+//! * `errors`: Salesforce's error answers, with the caret pointed at the name that failed.
+//! * `functions`: the SQL functions the statements call; `dates`: date literals' ranges.
 
 mod aggregate;
+mod calls;
+mod columns;
+mod compile;
+mod conditions;
+pub(crate) mod dates;
+mod errors;
+mod execute;
 mod functions;
+mod json;
 mod limits;
 mod plan;
 mod plan_cache;
+mod select;
 mod shape;
 
-// The parts share one namespace, as when they were one file.
-pub(crate) use aggregate::*;
-pub(crate) use functions::*;
-pub(crate) use limits::*;
-pub(crate) use plan::*;
-pub(crate) use plan_cache::*;
-pub(crate) use shape::*;
-
-mod columns;
-mod compile;
-pub(crate) mod dates;
-mod json;
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-use rusqlite::types::{Value as Sql, ValueRef};
-use rusqlite::{Connection, Rows, params_from_iter};
-use serde_json::Value as Json;
-use sfkit_soql::{
-    Expr, FieldsGroup, GroupByKind, NullsOrder, OrderByItem, Query, RowCount, SelectItem,
-    SortDirection,
-};
-
 pub(crate) use compile::Env;
-use compile::{Compiler, Out, invalid_type, malformed};
-use json::{finish, open_record, push_key, push_string, push_value, record_head, text, text_bytes};
-
-use crate::api_error::ApiError;
-use crate::schema::{FieldType, SObjectType, Schema};
-
-/// How many of one parent's child records a query answer holds inline; the rest follow through
-/// the child relationship's own `nextRecordsUrl`. UNVERIFIED: Salesforce documents no number;
-/// users report child results cut at 499 records with a locator ending `-499` (jsforce issue 577,
-/// simple-salesforce issue 311).
-pub(crate) const CHILD_BATCH: usize = 499;
-
-/// A compiled query, kept behind a locator to fetch later batches.
-#[derive(Debug)]
-pub(crate) struct Plan {
-    pub(crate) root: String,
-    /// `SELECT rowid, cols FROM json_each(?1) ... ORDER BY p.key`.
-    pub(crate) page_sql: String,
-    pub(crate) ncols: usize,
-    pub(crate) out: Vec<Out>,
-    pub(crate) children: Vec<ChildPlan>,
-}
-
-#[derive(Debug)]
-pub(crate) struct ChildPlan {
-    /// `SELECT parent id, rowid, cols ... WHERE parent IN json_each(?N)`.
-    pub(crate) sql: String,
-    pub(crate) params: Vec<Sql>,
-    pub(crate) limit: Option<u64>,
-    /// The child records' own plan, for their locators.
-    pub(crate) page: Arc<Plan>,
-}
-
-/// A batch of records as JSON text.
-#[derive(Debug, Default)]
-pub(crate) struct Records {
-    /// A JSON array.
-    pub(crate) json: String,
-}
-
-impl Records {
-    /// The records as values, for answers that embed them in a larger document.
-    pub(crate) fn into_values(self) -> Result<Vec<Json>, ApiError> {
-        serde_json::from_str(&self.json).map_err(|e| {
-            ApiError::new(
-                500,
-                "UNKNOWN_EXCEPTION",
-                format!("query answer is not JSON: {e}"),
-            )
-        })
-    }
-}
-
-/// The first batch of a query's answer.
-pub(crate) struct FirstPage {
-    pub(crate) total_size: usize,
-    pub(crate) records: Records,
-    /// Row ids of the records not yet returned.
-    pub(crate) rest: Vec<i64>,
-    pub(crate) plan: Option<Arc<Plan>>,
-}
-
-/// Child records past a parent's inline batch, to be kept behind a locator.
-pub(crate) struct Overflow {
-    pub(crate) plan: Arc<Plan>,
-    pub(crate) rest: Vec<i64>,
-    /// How many were inline.
-    pub(crate) first: usize,
-    pub(crate) total: usize,
-}
-
-/// Opens a locator for an [`Overflow`] and returns its id. Without one (`None`), child records
-/// all come back inline.
-pub(crate) type Locators<'a> = Option<&'a mut dyn FnMut(Overflow) -> String>;
-
-/// Runs a query; `batch` is the page size.
-pub(crate) fn execute(
-    conn: &Connection,
-    env: Env<'_>,
-    soql: &str,
-    batch: usize,
-    version: &str,
-    locators: Locators<'_>,
-) -> Result<FirstPage, ApiError> {
-    check_length(soql)?;
-    run(conn, env, soql, batch, version, locators).map_err(|e| locate(soql, e))
-}
-
-/// The column metadata of a query (`columns=true`), without running it.
-pub(crate) fn columns(schema: &Schema, soql: &str) -> Result<Json, ApiError> {
-    check_length(soql)?;
-    columns::describe(schema, soql).map_err(|e| locate(soql, e))
-}
-
-pub(crate) fn run(
-    conn: &Connection,
-    env: Env<'_>,
-    soql: &str,
-    batch: usize,
-    version: &str,
-    locators: Locators<'_>,
-) -> Result<FirstPage, ApiError> {
-    let key = env.plans.map(|cache| {
-        let key = PlanKey {
-            soql: soql.to_owned(),
-            all_rows: env.all_rows,
-            version: version.to_owned(),
-            today: env.today,
-        };
-        (cache, key)
-    });
-    let compiled = match key.as_ref().and_then(|(cache, key)| cache.get(key)) {
-        Some(compiled) => compiled,
-        None => {
-            let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
-            let compiled = match compile_query(env, &q, version, None)? {
-                Some(compiled) => Arc::new(compiled),
-                None => {
-                    let root = q.from.sobject.to_string();
-                    let root = env.schema.get(&root).ok_or_else(|| invalid_type(&root))?;
-                    return aggregate(conn, env, root, &q);
-                }
-            };
-            if let Some((cache, key)) = key {
-                cache.put(key, Arc::clone(&compiled));
-            }
-            compiled
-        }
-    };
-    // Literals are bound parameters, so a query shape's SQL repeats: keep it prepared.
-    let mut stmt = conn.prepare_cached(&compiled.sql)?;
-    let mut rows = stmt.query(params_from_iter(compiled.params.iter()))?;
-    let shaper = Shaper {
-        conn,
-        schema: env.schema,
-        version,
-    };
-    let plan = &compiled.plan;
-    let (records, rest, total) = shaper.page(plan, &mut rows, batch, locators)?;
-    Ok(FirstPage {
-        total_size: total,
-        records,
-        rest,
-        plan: Some(Arc::clone(plan)),
-    })
-}
-
-/// The records of one object a SOSL search matched: an FTS5 query over the search index.
-pub(crate) struct SearchMatch<'a> {
-    /// The FTS5 query (already checked to parse).
-    pub(crate) matcher: &'a str,
-    /// The object's API name, as the index keeps it.
-    pub(crate) sobject: &'a str,
-}
-
-/// Runs a SOSL RETURNING spec, written as a SOQL query, over the records `found` matches. The
-/// match is joined into the query's one statement, so the WHERE sees every match (not a first
-/// few), nothing grows with the number of matches, and without an ORDER BY the best ranked
-/// records come first (and are the ones LIMIT keeps).
-pub(crate) fn search(
-    conn: &Connection,
-    env: Env<'_>,
-    soql: &str,
-    found: &SearchMatch<'_>,
-    version: &str,
-) -> Result<Records, ApiError> {
-    let run = || {
-        check_length(soql)?;
-        let q = sfkit_soql::parse_query(soql).map_err(|e| parse_error(soql, &e))?;
-        let compiled = compile_query(env, &q, version, Some(found))?
-            .ok_or_else(|| malformed("aggregate functions are not allowed in a search"))?;
-        let mut stmt = conn.prepare(&compiled.sql)?;
-        let mut rows = stmt.query(params_from_iter(compiled.params.iter()))?;
-        let shaper = Shaper {
-            conn,
-            schema: env.schema,
-            version,
-        };
-        let (records, _, _) = shaper.page(&compiled.plan, &mut rows, usize::MAX, None)?;
-        Ok(records)
-    };
-    run().map_err(|e| locate(soql, e))
-}
-
-/// Fetches a later batch by row ids.
-pub(crate) fn fetch(
-    conn: &Connection,
-    schema: &Schema,
-    plan: &Plan,
-    rowids: &[i64],
-    version: &str,
-    locators: Locators<'_>,
-) -> Result<Records, ApiError> {
-    let ids = Json::from(rowids.to_vec()).to_string();
-    let mut stmt = conn.prepare_cached(&plan.page_sql)?;
-    let mut rows = stmt.query([ids])?;
-    let shaper = Shaper {
-        conn,
-        schema,
-        version,
-    };
-    let (records, _, _) = shaper.page(plan, &mut rows, usize::MAX, locators)?;
-    Ok(records)
-}
-
-/// One result row's values by output column (column 0 is the record's Id).
-pub(crate) trait Values {
-    fn value(&self, col: usize) -> ValueRef<'_>;
-}
+pub(crate) use errors::parse_error_message;
+pub(crate) use execute::{Overflow, SearchMatch, columns, execute, fetch, search};
+pub(crate) use functions::register_functions;
+pub(crate) use plan::Plan;
+pub(crate) use plan_cache::PlanCache;

@@ -1,9 +1,15 @@
-//! Compiled queries by text and user, so a repeated query skips parsing and planning.
+//! Compiled queries by their text, so a repeated query skips parsing and planning.
 
-use super::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rusqlite::types::Value as Sql;
+
+use super::Plan;
 
 /// How many compiled queries a [`PlanCache`] keeps; past this it starts over.
-pub(crate) const PLAN_CACHE_SIZE: usize = 256;
+pub(super) const PLAN_CACHE_SIZE: usize = 256;
 
 /// Compiled queries by their text, so a query asked again (the usual case for an integration
 /// polling the same shapes) skips parsing and compiling. Keyed by everything compiling reads
@@ -11,39 +17,32 @@ pub(crate) const PLAN_CACHE_SIZE: usize = 256;
 /// version, and today's date (relative date literals become bound dates).
 #[derive(Debug, Default)]
 pub(crate) struct PlanCache {
-    pub(crate) map: Mutex<HashMap<PlanKey, Arc<Compiled>>>,
+    map: Mutex<HashMap<PlanKey, Arc<Compiled>>>,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub(crate) struct PlanKey {
-    pub(crate) soql: String,
-    pub(crate) all_rows: bool,
-    pub(crate) version: String,
-    pub(crate) today: chrono::NaiveDate,
+pub(super) struct PlanKey {
+    pub(super) soql: String,
+    pub(super) all_rows: bool,
+    pub(super) version: String,
+    pub(super) today: chrono::NaiveDate,
 }
 
 /// A non-aggregate query ready to run.
 #[derive(Debug)]
-pub(crate) struct Compiled {
-    pub(crate) sql: String,
-    pub(crate) params: Vec<Sql>,
-    pub(crate) plan: Arc<Plan>,
+pub(super) struct Compiled {
+    pub(super) sql: String,
+    pub(super) params: Vec<Sql>,
+    pub(super) plan: Arc<Plan>,
 }
 
 impl PlanCache {
-    pub(crate) fn get(&self, key: &PlanKey) -> Option<Arc<Compiled>> {
-        let map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(key).cloned()
+    pub(super) fn get(&self, key: &PlanKey) -> Option<Arc<Compiled>> {
+        self.map.lock().get(key).cloned()
     }
 
-    pub(crate) fn put(&self, key: PlanKey, compiled: Arc<Compiled>) {
-        let mut map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pub(super) fn put(&self, key: PlanKey, compiled: Arc<Compiled>) {
+        let mut map = self.map.lock();
         if map.len() >= PLAN_CACHE_SIZE {
             map.clear();
         }

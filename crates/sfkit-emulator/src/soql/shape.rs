@@ -1,6 +1,58 @@
 //! Result shaping: rows to records as Salesforce nests them (parents, children, attributes).
+//! The plan says how ([`Out`]); the JSON is written straight into bytes ([`super::json`]).
 
-use super::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::{Connection, Rows, params_from_iter};
+use serde_json::Value as Json;
+
+use super::execute::{Locators, Overflow, Records};
+use super::json::{
+    finish, open_record, push_key, push_string, push_value, record_head, text, text_bytes,
+};
+use super::plan::{ChildPlan, Plan};
+use crate::api_error::ApiError;
+use crate::schema::{FieldType, Schema};
+
+/// How many of one parent's child records a query answer holds inline; the rest follow through
+/// the child relationship's own `nextRecordsUrl`. UNVERIFIED: Salesforce documents no number;
+/// users report child results cut at 499 records with a locator ending `-499` (jsforce issue 577,
+/// simple-salesforce issue 311).
+pub(super) const CHILD_BATCH: usize = 499;
+
+/// How a selected value becomes JSON.
+#[derive(Debug, Clone)]
+pub(super) enum Out {
+    /// A column, shown under `key`.
+    Column {
+        key: String,
+        col: usize,
+        kind: FieldType,
+    },
+    /// A parent record: `null` when its id column is null, else an object.
+    Parent {
+        key: String,
+        id_col: usize,
+        items: Vec<Out>,
+    },
+    /// A child subquery, by index.
+    Child { key: String, index: usize },
+    /// A TYPEOF over a polymorphic relationship: the branch is chosen by the referenced record's
+    /// type (from its id prefix); `else_items` serve types no WHEN names.
+    TypeOf {
+        key: String,
+        id_col: usize,
+        branches: Vec<(String, Vec<Out>)>,
+        else_items: Vec<Out>,
+    },
+}
+
+/// One result row's values by output column (column 0 is the record's Id).
+pub(super) trait Values {
+    fn value(&self, col: usize) -> ValueRef<'_>;
+}
 
 impl Values for [Sql] {
     fn value(&self, col: usize) -> ValueRef<'_> {
@@ -9,9 +61,9 @@ impl Values for [Sql] {
 }
 
 /// A row being stepped, whose first `skip` columns are not output columns.
-pub(crate) struct Stepped<'a, 'b> {
-    pub(crate) row: &'a rusqlite::Row<'b>,
-    pub(crate) skip: usize,
+pub(super) struct Stepped<'a, 'b> {
+    pub(super) row: &'a rusqlite::Row<'b>,
+    pub(super) skip: usize,
 }
 
 impl Values for Stepped<'_, '_> {
@@ -20,11 +72,19 @@ impl Values for Stepped<'_, '_> {
     }
 }
 
+/// One parent's child records as they are read: the inline ones as JSON, the rest by row id.
+struct Acc {
+    json: Vec<u8>,
+    len: usize,
+    total: usize,
+    rest: Vec<i64>,
+}
+
 /// Writes result rows as Salesforce's JSON records.
-pub(crate) struct Shaper<'a> {
-    pub(crate) conn: &'a Connection,
-    pub(crate) schema: &'a Schema,
-    pub(crate) version: &'a str,
+pub(super) struct Shaper<'a> {
+    pub(super) conn: &'a Connection,
+    pub(super) schema: &'a Schema,
+    pub(super) version: &'a str,
 }
 
 impl Shaper<'_> {
@@ -32,7 +92,7 @@ impl Shaper<'_> {
     /// with the row ids past the batch and the total row count. Without child subqueries each
     /// record is written as its row is stepped; with them, the batch's rows are kept until the
     /// children of the whole batch are in.
-    pub(crate) fn page(
+    pub(super) fn page(
         &self,
         plan: &Plan,
         rows: &mut Rows<'_>,
@@ -90,7 +150,7 @@ impl Shaper<'_> {
 
     /// Runs each child subquery for a batch of parents: per subquery, each parent's child
     /// result (`{"totalSize":..,"done":..,"records":[..]}`) by parent id.
-    pub(crate) fn children(
+    pub(super) fn children(
         &self,
         plan: &Plan,
         parents: &[Vec<Sql>],
@@ -105,12 +165,6 @@ impl Shaper<'_> {
         };
         let mut all = Vec::with_capacity(plan.children.len());
         for cp in &plan.children {
-            struct Acc {
-                json: Vec<u8>,
-                len: usize,
-                total: usize,
-                rest: Vec<i64>,
-            }
             let mut by_parent: HashMap<String, Acc> = HashMap::new();
             let mut params = cp.params.clone();
             params.push(Sql::Text(ids.clone()));
@@ -150,46 +204,51 @@ impl Shaper<'_> {
                 );
                 acc.len += 1;
             }
-            let mut results = HashMap::with_capacity(by_parent.len());
-            for (parent, acc) in by_parent {
-                let mut out = Vec::with_capacity(acc.json.len() + 128);
-                out.extend_from_slice(
-                    format!(
-                        "{{\"totalSize\":{},\"done\":{}",
-                        acc.total,
-                        acc.rest.is_empty()
-                    )
-                    .as_bytes(),
-                );
-                if !acc.rest.is_empty()
-                    && let Some(open) = locators.as_mut()
-                {
-                    let first = acc.len;
-                    let locator = open(Overflow {
-                        plan: Arc::clone(&cp.page),
-                        rest: acc.rest,
-                        first,
-                        total: acc.total,
-                    });
-                    out.extend_from_slice(b",\"nextRecordsUrl\":");
-                    push_string(
-                        &mut out,
-                        format!("/services/data/v{}/query/{locator}-{first}", self.version)
-                            .as_bytes(),
-                    );
-                }
-                out.extend_from_slice(b",\"records\":[");
-                out.extend_from_slice(&acc.json);
-                out.extend_from_slice(b"]}");
-                results.insert(parent, out);
-            }
+            let results = by_parent
+                .into_iter()
+                .map(|(parent, acc)| (parent, self.child_result(cp, acc, locators)))
+                .collect();
             all.push(results);
         }
         Ok(all)
     }
 
+    /// One parent's child result: `{"totalSize":..,"done":..,"nextRecordsUrl":..,"records":[..]}`,
+    /// the records past the inline batch kept behind a locator of their own.
+    fn child_result(&self, cp: &ChildPlan, acc: Acc, locators: &mut Locators<'_>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(acc.json.len() + 128);
+        out.extend_from_slice(
+            format!(
+                "{{\"totalSize\":{},\"done\":{}",
+                acc.total,
+                acc.rest.is_empty()
+            )
+            .as_bytes(),
+        );
+        if !acc.rest.is_empty()
+            && let Some(open) = locators.as_mut()
+        {
+            let first = acc.len;
+            let locator = open(Overflow {
+                plan: Arc::clone(&cp.page),
+                rest: acc.rest,
+                first,
+                total: acc.total,
+            });
+            out.extend_from_slice(b",\"nextRecordsUrl\":");
+            push_string(
+                &mut out,
+                format!("/services/data/v{}/query/{locator}-{first}", self.version).as_bytes(),
+            );
+        }
+        out.extend_from_slice(b",\"records\":[");
+        out.extend_from_slice(&acc.json);
+        out.extend_from_slice(b"]}");
+        out
+    }
+
     /// Writes one record: `{"attributes":{..},"Field":value,...}`.
-    pub(crate) fn record<V: Values + ?Sized>(
+    pub(super) fn record<V: Values + ?Sized>(
         &self,
         buf: &mut Vec<u8>,
         head: &[u8],
@@ -202,7 +261,7 @@ impl Shaper<'_> {
         buf.push(b'}');
     }
 
-    pub(crate) fn fields<V: Values + ?Sized>(
+    pub(super) fn fields<V: Values + ?Sized>(
         &self,
         buf: &mut Vec<u8>,
         out: &[Out],
@@ -247,7 +306,7 @@ impl Shaper<'_> {
 
     /// A parent record: `null` when its id is, else an object with its own `attributes` and
     /// the items `pick` chooses for its type.
-    pub(crate) fn parent<'o, V: Values + ?Sized>(
+    pub(super) fn parent<'o, V: Values + ?Sized>(
         &self,
         buf: &mut Vec<u8>,
         vals: &V,

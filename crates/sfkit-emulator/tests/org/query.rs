@@ -880,6 +880,72 @@ async fn query_errors() {
     }
 }
 
+/// A name error points at the name that failed, not at the first place its text appears (in a
+/// string, an alias or another clause). Regression test: the caret was placed by searching the
+/// query for the first whole-word occurrence of the quoted name.
+#[tokio::test]
+async fn name_errors_point_at_the_name_that_failed() {
+    let t = TestOrg::start().await;
+    let no_column = |name: &str, object: &str| {
+        format!(
+            "No such column '{name}' on entity '{object}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."
+        )
+    };
+    for (q, col, code, message) in [
+        (
+            "SELECT Name FROM Account WHERE Name = 'Bogus__c' AND Bogus__c = 1",
+            54,
+            "INVALID_FIELD",
+            no_column("Bogus__c", "Account"),
+        ),
+        (
+            "SELECT Id, Name Foo FROM Account ORDER BY Foo",
+            43,
+            "INVALID_FIELD",
+            no_column("Foo", "Account"),
+        ),
+        (
+            "SELECT Nope__c.Id FROM Nope__c",
+            24,
+            "INVALID_TYPE",
+            "sObject type 'Nope__c' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.".to_owned(),
+        ),
+        (
+            "SELECT Name Nopes, (SELECT Id FROM Nopes) FROM Account",
+            36,
+            "INVALID_TYPE",
+            "Didn't understand relationship 'Nopes' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.".to_owned(),
+        ),
+        (
+            "SELECT Id FROM Account WHERE Name = 'Bogus' AND FORMULA('AnnualRevenue - Bogus') > 0",
+            74,
+            "INVALID_FIELD",
+            no_column("Bogus", "Account"),
+        ),
+        (
+            "SELECT Id FROM Account WHERE Name = 'NumberOfEmployees' AND NumberOfEmployees = 'abc'",
+            61,
+            "INVALID_FIELD",
+            "value of filter criterion for field 'NumberOfEmployees' must be of type int and should not be enclosed in quotes".to_owned(),
+        ),
+    ] {
+        t.query(q)
+            .await
+            .expect_error(400, code, &located(q, col, &message));
+    }
+    // On a later row: the caret goes under that row's text.
+    t.query("SELECT Id\nFROM Account\nWHERE Name = 'Foo'\n  AND Foo = 1")
+        .await
+        .expect_error(
+            400,
+            "INVALID_FIELD",
+            &format!(
+                "\n  AND Foo = 1\n      ^\nERROR at Row:4:Column:7\n{}",
+                no_column("Foo", "Account")
+            ),
+        );
+}
+
 const GADGETS: &str = r#"
 [[object]]
 name = "Gadget__c"

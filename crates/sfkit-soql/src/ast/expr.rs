@@ -1,57 +1,20 @@
-//! Field paths, function calls and the boolean conditions of WHERE and HAVING.
+//! Expressions (field paths, function calls, literal arguments) and the boolean conditions of
+//! WHERE and HAVING.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use serde::Serialize;
 
-use super::{Query, Value, value::BindVariable};
+use super::{FieldPath, Query, Value, value::BindVariable};
+use crate::Span;
 use crate::escape::write_escaped;
-
-/// A field or a relationship path: `Name`, `Account.Owner.Name`, `c.Account.Name`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
-pub struct FieldPath {
-    /// The dot-separated names, in order. Never empty.
-    pub segments: Vec<String>,
-}
-
-impl FieldPath {
-    /// A one-segment path from a name the program itself spells (`"Name"`, `"Industry"`). It is
-    /// not checked: for a name that comes from outside, use [`FieldPath::parse`].
-    pub fn new(name: impl Into<String>) -> Self {
-        FieldPath {
-            segments: vec![name.into()],
-        }
-    }
-
-    /// A path from text such as `Account.Owner.Name`, checked to be API names that SOQL can
-    /// carry (letters, digits and underscores, not a reserved word), so that printing it can
-    /// never inject syntax.
-    pub fn parse(text: &str) -> Result<Self, crate::Error> {
-        crate::parser::parse_field_path(text)
-    }
-
-    /// The last segment: the field itself.
-    pub fn field(&self) -> &str {
-        self.segments.last().map(String::as_str).unwrap_or_default()
-    }
-}
-
-impl fmt::Display for FieldPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, s) in self.segments.iter().enumerate() {
-            if i > 0 {
-                f.write_str(".")?;
-            }
-            f.write_str(s)?;
-        }
-        Ok(())
-    }
-}
 
 /// An expression: what a SELECT item, a GROUP BY or ORDER BY key, or the left side of a
 /// condition is made of.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+///
+/// Equality and hashing ignore a literal's span, as they do a path's.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase", tag = "type")]
 pub enum Expr {
     /// A field or relationship path.
@@ -65,13 +28,48 @@ pub enum Expr {
     Literal {
         /// The value.
         value: Value,
+        /// Where it was written (a string's quotes included); empty when built by a program.
+        #[serde(skip)]
+        span: Span,
     },
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Expr::Field { path: a }, Expr::Field { path: b }) => a == b,
+            (Expr::Call(a), Expr::Call(b)) => a == b,
+            (Expr::Literal { value: a, .. }, Expr::Literal { value: b, .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Expr {}
+
+impl Hash for Expr {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Expr::Field { path } => path.hash(state),
+            Expr::Call(call) => call.hash(state),
+            Expr::Literal { value, .. } => value.hash(state),
+        }
+    }
 }
 
 impl Expr {
     /// A field expression from a path of names.
     pub fn field(path: FieldPath) -> Self {
         Expr::Field { path }
+    }
+
+    /// A literal argument, with no position.
+    pub fn literal(value: Value) -> Self {
+        Expr::Literal {
+            value,
+            span: Span::default(),
+        }
     }
 
     /// True if this is an aggregate call (COUNT, SUM, ...), possibly wrapped in FORMAT or
@@ -91,7 +89,7 @@ impl fmt::Display for Expr {
         match self {
             Expr::Field { path } => path.fmt(f),
             Expr::Call(call) => call.fmt(f),
-            Expr::Literal { value } => value.fmt(f),
+            Expr::Literal { value, .. } => value.fmt(f),
         }
     }
 }

@@ -1,12 +1,13 @@
 //! The SOQL statement and its clauses.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use serde::Serialize;
 
 use super::expr::write_list;
 use super::{Condition, Expr, FieldPath, Value, value::BindVariable};
-use crate::Error;
+use crate::{Error, Span};
 
 /// A SOQL query: the top-level statement, a child-relationship subquery in a SELECT list, or
 /// the subquery of a semi-join or anti-join. Clauses appear in Salesforce's fixed order.
@@ -63,7 +64,8 @@ impl Query {
 
     /// A query selecting `fields` (API names or dotted paths) from `sobject`, each checked to be
     /// a name SOQL can carry, so text from outside cannot smuggle syntax in. Values added later
-    /// (in WHERE and so on) are escaped by the printer.
+    /// (in WHERE and so on) are escaped by the printer. The tree is the program's, so its names
+    /// have no position.
     pub fn select_from<I, S>(fields: I, sobject: &str) -> Result<Self, Error>
     where
         I: IntoIterator<Item = S>,
@@ -73,12 +75,12 @@ impl Query {
             .into_iter()
             .map(|f| {
                 Ok(SelectItem::Expr {
-                    expr: Expr::field(FieldPath::parse(f.as_ref())?),
+                    expr: Expr::field(FieldPath::parse(f.as_ref())?.with_spans(Vec::new())),
                     alias: None,
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let sobject = FieldPath::parse(sobject)?;
+        let sobject = FieldPath::parse(sobject)?.with_spans(Vec::new());
         if sobject.segments.len() != 1 {
             return Err(Error::at(
                 &sobject.to_string(),
@@ -214,15 +216,38 @@ impl fmt::Display for FieldsGroup {
 }
 
 /// A TYPEOF expression over a polymorphic relationship.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+///
+/// Equality, hashing and serialization ignore `relationship_span`.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TypeOf {
     /// The polymorphic relationship (`What`, `Who`, `Owner`).
     pub relationship: String,
+    /// Where the relationship was written; empty when built by a program.
+    #[serde(skip)]
+    pub relationship_span: Span,
     /// The WHEN arms, at least one.
     pub whens: Vec<TypeOfWhen>,
     /// The ELSE fields, if any.
     pub else_fields: Option<Vec<FieldPath>>,
+}
+
+impl PartialEq for TypeOf {
+    fn eq(&self, other: &Self) -> bool {
+        self.relationship == other.relationship
+            && self.whens == other.whens
+            && self.else_fields == other.else_fields
+    }
+}
+
+impl Eq for TypeOf {}
+
+impl Hash for TypeOf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.relationship.hash(state);
+        self.whens.hash(state);
+        self.else_fields.hash(state);
+    }
 }
 
 impl fmt::Display for TypeOf {

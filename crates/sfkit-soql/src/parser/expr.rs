@@ -1,9 +1,10 @@
 //! Field paths and function calls, with the rules for which function may appear where.
 
 use super::Parser;
+use crate::Span;
 use crate::ast::{Expr, FieldPath, Function, FunctionCall, FunctionKind, Value};
 use crate::error::{Error, describe};
-use crate::lexer::Kind;
+use crate::lexer::{Kind, Token};
 
 /// Where an expression stands; decides which functions are allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,12 +24,25 @@ pub(super) enum Place {
 impl Parser<'_> {
     /// `name(.name)*`. The first name must not be reserved; later ones may be anything.
     pub(super) fn field_path(&mut self, what: &str) -> Result<FieldPath, Error> {
+        let first = self.peek();
         let mut segments = vec![self.name(what)?];
+        let mut spans = vec![Span::new(first.start, first.end)];
         while self.peek().kind == Kind::Dot {
             self.bump();
-            segments.push(self.ident_text("a field or relationship name after '.'")?);
+            let (name, span) = self.spanned_ident("a field or relationship name after '.'")?;
+            segments.push(name);
+            spans.push(span);
         }
-        Ok(FieldPath { segments })
+        Ok(FieldPath::from_segments(segments).with_spans(spans))
+    }
+
+    /// A literal argument whose tokens began with `first` and end at the last one consumed.
+    fn literal(&self, value: Value, first: Token) -> Expr {
+        let end = self.last_end().max(first.start);
+        Expr::Literal {
+            value,
+            span: Span::new(first.start, end),
+        }
     }
 
     /// A field path or a function call.
@@ -85,10 +99,10 @@ impl Parser<'_> {
                     self.field_path("a location field as DISTANCE's first argument")?,
                 ));
                 self.expect(Kind::Comma, "',' after DISTANCE's location field")?;
-                args.push(if self.peek().kind == Kind::Colon {
-                    Expr::Literal {
-                        value: Value::Bind(self.bind()?),
-                    }
+                let first = self.peek();
+                args.push(if first.kind == Kind::Colon {
+                    let value = Value::Bind(self.bind()?);
+                    self.literal(value, first)
                 } else if self.peek_kw("GEOLOCATION") && self.peek_at(1).kind == Kind::LParen {
                     Expr::Call(self.call(place, Some(F::Distance))?)
                 } else {
@@ -101,7 +115,7 @@ impl Parser<'_> {
                 if !ok {
                     return Err(self.error_at(unit, "the unit 'mi' or 'km'"));
                 }
-                args.push(Expr::Literal { value });
+                args.push(self.literal(value, unit));
             }
             F::Geolocation => {
                 for i in 0..2 {
@@ -113,7 +127,7 @@ impl Parser<'_> {
                     if !matches!(value, Value::Number(_) | Value::Bind(_)) {
                         return Err(self.error_at(t, "a latitude or longitude in degrees"));
                     }
-                    args.push(Expr::Literal { value });
+                    args.push(self.literal(value, t));
                 }
             }
             F::Formula => {
@@ -123,10 +137,9 @@ impl Parser<'_> {
                         self.unexpected("a quoted formula such as 'Amount - ExpectedRevenue'")
                     );
                 }
-                args.push(Expr::Literal {
-                    value: Value::String(self.string_value(t)?),
-                });
+                let value = Value::String(self.string_value(t)?);
                 self.bump();
+                args.push(self.literal(value, t));
             }
             _ => {
                 // Every other function takes exactly one argument: a field, or a call that may

@@ -13,10 +13,10 @@ mod search_expr;
 mod strings;
 mod value;
 
-use crate::ParseOptions;
 use crate::ast::{BindVariable, Query, Search};
 use crate::error::{Error, describe};
 use crate::lexer::{Kind, Token, tokenize};
+use crate::{ParseOptions, Span};
 
 /// Words that can never be an alias or a bare field name. Salesforce documents the first group;
 /// the rest would make clauses ambiguous (`FROM Account For` must not read `For` as an alias).
@@ -94,6 +94,14 @@ impl<'a> Parser<'a> {
             end: self.src.len(),
         };
         self.tokens.get(self.pos + n).copied().unwrap_or(eof)
+    }
+
+    /// Where the last consumed token ends (0 before the first).
+    fn last_end(&self) -> usize {
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.tokens.get(i))
+            .map_or(0, |t| t.end)
     }
 
     fn peek(&self) -> Token {
@@ -269,7 +277,12 @@ impl<'a> Parser<'a> {
 
     /// Any identifier, reserved or not.
     fn ident_text(&mut self, what: &str) -> Result<String, Error> {
+        self.spanned_ident(what).map(|(name, _)| name)
+    }
+
+    /// Any identifier, reserved or not, with where it was written.
+    fn spanned_ident(&mut self, what: &str) -> Result<(String, Span), Error> {
         let t = self.expect(Kind::Ident, what)?;
-        Ok(self.text(t).to_owned())
+        Ok((self.text(t).to_owned(), Span::new(t.start, t.end)))
     }
 }

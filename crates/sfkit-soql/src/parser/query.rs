@@ -3,9 +3,9 @@
 use super::Parser;
 use super::expr::Place;
 use crate::ast::{
-    CategorySelector, DataCategoryFilter, Expr, FieldsGroup, ForClause, FromClause, Function,
-    GroupBy, GroupByKind, NullsOrder, OrderByItem, Query, RelatedAlias, SelectItem, SortDirection,
-    TypeOf, TypeOfWhen, UpdateClause, WithClause, WithParam,
+    CategorySelector, DataCategoryFilter, Expr, FieldPath, FieldsGroup, ForClause, FromClause,
+    Function, GroupBy, GroupByKind, NullsOrder, OrderByItem, Query, RelatedAlias, SelectItem,
+    SortDirection, TypeOf, TypeOfWhen, UpdateClause, WithClause, WithParam,
 };
 use crate::error::Error;
 use crate::lexer::Kind;
@@ -165,7 +165,7 @@ impl Parser<'_> {
 
     fn type_of(&mut self) -> Result<TypeOf, Error> {
         self.bump();
-        let relationship = self.ident_text("a polymorphic relationship")?;
+        let (relationship, relationship_span) = self.spanned_ident("a polymorphic relationship")?;
         let mut whens = Vec::new();
         while self.eat_kw("WHEN") {
             let sobject = self.ident_text("an object type after WHEN")?;
@@ -183,12 +183,13 @@ impl Parser<'_> {
         self.expect_kw("END")?;
         Ok(TypeOf {
             relationship,
+            relationship_span,
             whens,
             else_fields,
         })
     }
 
-    fn path_list(&mut self) -> Result<Vec<crate::ast::FieldPath>, Error> {
+    fn path_list(&mut self) -> Result<Vec<FieldPath>, Error> {
         let mut fields = vec![self.field_path("a field")?];
         // Every field after a comma is read as the first one is (`THEN Id, Group.Name`).
         while self.peek().kind == Kind::Comma && self.is_name(self.peek_at(1), self.peek_at(2)) {
@@ -210,15 +211,15 @@ impl Parser<'_> {
         {
             return Err(self.unexpected("an object name"));
         }
-        let sobject = if kind == QueryKind::Child {
-            let mut segments = vec![self.ident_text("an object name")?];
-            while self.eat(Kind::Dot) {
-                segments.push(self.ident_text("a relationship name after '.'")?);
-            }
-            crate::ast::FieldPath { segments }
-        } else {
-            crate::ast::FieldPath::new(self.ident_text("an object name")?)
-        };
+        let (first, span) = self.spanned_ident("an object name")?;
+        let (mut segments, mut spans) = (vec![first], vec![span]);
+        // A child subquery's FROM may be a relationship path; a query's is one object name.
+        while kind == QueryKind::Child && self.eat(Kind::Dot) {
+            let (name, span) = self.spanned_ident("a relationship name after '.'")?;
+            segments.push(name);
+            spans.push(span);
+        }
+        let sobject = FieldPath::from_segments(segments).with_spans(spans);
         let alias = self.alias();
         let mut related = Vec::new();
         if kind == QueryKind::Top {
