@@ -23,9 +23,9 @@
     clippy::print_stderr
 )]
 
+use parking_lot::Mutex;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rusqlite::trace::{TraceEvent, TraceEventCodes};
@@ -541,9 +541,7 @@ fn run_raw(store: &Store) -> usize {
 static TRACED: Mutex<Vec<(String, Option<Duration>, i32)>> = Mutex::new(Vec::new());
 
 fn tracer(e: TraceEvent<'_>) {
-    let mut t = TRACED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut t = TRACED.lock();
     match e {
         TraceEvent::Profile(stmt, d) => t.push((
             stmt.sql().into_owned(),
@@ -608,14 +606,14 @@ fn selective_query(store: &Store, scale: &Scale) -> QueryResult {
 
     // The statement the emulator runs, from SQLite's trace hook; no step of either statement
     // may be a full-scan step.
-    TRACED.lock().expect("trace log").clear();
+    TRACED.lock().clear();
     trace_readers(store, true);
     for _ in 0..scale.query_iters.min(20) {
         run_emulator(store);
         run_raw(store);
     }
     trace_readers(store, false);
-    let traced = std::mem::take(&mut *TRACED.lock().expect("trace log"));
+    let traced = std::mem::take(&mut *TRACED.lock());
     let emulator_sql = traced
         .iter()
         .find(|(sql, d, _)| d.is_none() && sql.contains("LIKE") && sql.contains("rowid"))

@@ -22,11 +22,11 @@
 //! Durability is SQLite's: a checkpoint only copies frames already committed to the WAL, and
 //! recovery after a kill replays the WAL as before.
 
-// The nudge state stays on std's lock: its Condvar needs it.
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 use super::Writer;
@@ -58,7 +58,7 @@ struct State {
 
 impl Shared {
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock()
     }
 }
 
@@ -81,10 +81,7 @@ pub(super) struct WalCheckpointer {
 
 impl WalCheckpointer {
     /// Starts the thread on its own connection; `writer` is taken only to bound the WAL.
-    pub(super) fn start(
-        conn: Connection,
-        writer: Arc<parking_lot::Mutex<Writer>>,
-    ) -> Result<Self, Error> {
+    pub(super) fn start(conn: Connection, writer: Arc<Mutex<Writer>>) -> Result<Self, Error> {
         let nudge = Nudge(Arc::new(Shared {
             state: Mutex::new(State::default()),
             wake: Condvar::new(),
@@ -119,12 +116,12 @@ impl Drop for WalCheckpointer {
     }
 }
 
-fn run(shared: &Shared, conn: &Connection, writer: &parking_lot::Mutex<Writer>) {
+fn run(shared: &Shared, conn: &Connection, writer: &Mutex<Writer>) {
     loop {
         {
             let mut st = shared.state();
             while !st.dirty && !st.stop {
-                st = shared.wake.wait(st).unwrap_or_else(PoisonError::into_inner);
+                shared.wake.wait(&mut st);
             }
             if st.stop {
                 // Closing the last connection checkpoints what is left.
@@ -145,11 +142,9 @@ fn run(shared: &Shared, conn: &Connection, writer: &parking_lot::Mutex<Writer>) 
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
         }
-        let st = shared.state();
-        let (st, _) = shared
-            .wake
-            .wait_timeout_while(st, INTERVAL, |st| !st.stop)
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut st = shared.state();
+        // The pause between checkpoints; only stopping cuts it short.
+        shared.wake.wait_while_for(&mut st, |st| !st.stop, INTERVAL);
         if st.stop {
             return;
         }
