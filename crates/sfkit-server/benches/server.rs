@@ -15,13 +15,14 @@
     missing_docs
 )]
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sfkit_client::Client;
 use sfkit_client::auth::Password;
-use sfkit_server::{Server, ServerConfig};
+use sfkit_server::{Server, ServerConfig, ServerHandle};
 use sfkit_store::{Cipher, Scope};
 
 const CALLERS: usize = 25;
@@ -77,10 +78,39 @@ fn main() {
         .unwrap();
     rt.block_on(async move {
         let dir = std::env::temp_dir().join(format!("sfkit-server-bench-{}", std::process::id()));
-        let store = sfkit_store::open("sqlite::memory:", Cipher::from_base64(&Cipher::generate().unwrap()).unwrap())
+        let setup = Setup::start(&dir).await;
+        let (secs, rounds) = if smoke { (0.2, 1) } else { (3.0, 2) };
+        let (mut direct_rounds, mut server_rounds) = measure(&setup, secs, rounds).await;
+        report(&mut direct_rounds, &mut server_rounds, secs, rounds, smoke);
+        setup.server.shutdown().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
+/// The server on the local org, its API key, and the account both sides read.
+struct Setup {
+    server: ServerHandle,
+    base: String,
+    key: String,
+    http: reqwest::Client,
+    client: Client,
+    id: String,
+}
+
+impl Setup {
+    /// Starts the server with its local org under `dir`, creates the account through it, and
+    /// logs a client in to the same org.
+    async fn start(dir: &Path) -> Self {
+        let store = sfkit_store::open(
+            "sqlite::memory:",
+            Cipher::from_base64(&Cipher::generate().unwrap()).unwrap(),
+        )
+        .await
+        .unwrap();
+        let (_, key) = store
+            .create_api_key("bench", Scope::default())
             .await
             .unwrap();
-        let (_, key) = store.create_api_key("bench", Scope::default()).await.unwrap();
         let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), Arc::clone(&store));
         config.local_org_dir = Some(dir.join("org"));
         config.rate_per_key = 1e9;
@@ -112,91 +142,132 @@ fn main() {
                 .await
                 .unwrap(),
         );
-        let org = conns["connections"][0]["instanceUrl"].as_str().unwrap().to_owned();
+        let org = conns["connections"][0]["instanceUrl"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let client = Client::builder()
             .token_source(
-                Password::new("sfkit-local", "sfkit-local-secret", "admin@sfkit.local", "sfkit-local")
-                    .login_url(org),
+                Password::new(
+                    "sfkit-local",
+                    "sfkit-local-secret",
+                    "admin@sfkit.local",
+                    "sfkit-local",
+                )
+                .login_url(org),
             )
             .build()
             .unwrap();
+        Setup {
+            server,
+            base,
+            key,
+            http,
+            client,
+            id,
+        }
+    }
+}
 
-        let direct = {
+/// Warms up both paths, then `rounds * 2` rounds of `secs` each side, alternating which goes
+/// first: the direct rounds and the server's.
+async fn measure(setup: &Setup, secs: f64, rounds: usize) -> (Vec<Round>, Vec<Round>) {
+    let Setup {
+        base,
+        key,
+        http,
+        client,
+        id,
+        ..
+    } = setup;
+    let direct = {
+        let (client, id) = (client.clone(), id.clone());
+        move || {
             let (client, id) = (client.clone(), id.clone());
-            move || {
-                let (client, id) = (client.clone(), id.clone());
-                async move {
-                    let r: Value = client.sobjects("Account").get(&id).await.unwrap();
-                    assert_eq!(r["Name"], "Bench Co");
-                }
-            }
-        };
-        let via_server = {
-            let (http, base, key, id) = (http.clone(), base.clone(), key.clone(), id.clone());
-            move || {
-                let (http, url, key, id) = (
-                    http.clone(),
-                    format!("{base}/v1/actions/getAccount"),
-                    key.clone(),
-                    id.clone(),
-                );
-                async move {
-                    let r = http
-                        .post(url)
-                        .bearer_auth(key)
-                        .json(&json!({ "id": id }))
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(r.status(), 200);
-                    let v: Value = r.json().await.unwrap();
-                    assert_eq!(v["Name"], "Bench Co");
-                }
-            }
-        };
-        let (secs, rounds) = if smoke { (0.2, 1) } else { (3.0, 2) };
-        let d = Duration::from_secs_f64(secs);
-        // Warm up both paths.
-        round(Duration::from_millis(300), direct.clone()).await;
-        round(Duration::from_millis(300), via_server.clone()).await;
-        let mut direct_rounds = Vec::new();
-        let mut server_rounds = Vec::new();
-        for i in 0..rounds * 2 {
-            if i % 2 == 0 {
-                direct_rounds.push(round(d, direct.clone()).await);
-                server_rounds.push(round(d, via_server.clone()).await);
-            } else {
-                server_rounds.push(round(d, via_server.clone()).await);
-                direct_rounds.push(round(d, direct.clone()).await);
+            async move {
+                let r: Value = client.sobjects("Account").get(&id).await.unwrap();
+                assert_eq!(r["Name"], "Bench Co");
             }
         }
-        let summarize = |name: &str, rs: &mut Vec<Round>| {
-            let calls: usize = rs.iter().map(|r| r.calls).sum();
-            let secs: f64 = rs.iter().map(|r| r.elapsed.as_secs_f64()).sum();
-            let mut lat: Vec<Duration> = rs.iter_mut().flat_map(|r| r.latencies.drain(..)).collect();
-            let (p50, p99) = (pct(&mut lat, 0.5), pct(&mut lat, 0.99));
-            let rate = calls as f64 / secs;
-            println!(
-                "   | {name} | {calls} | {rate:.0}/s | {:.2} ms | {:.2} ms |",
-                p50.as_secs_f64() * 1e3,
-                p99.as_secs_f64() * 1e3
+    };
+    let via_server = {
+        let (http, base, key, id) = (http.clone(), base.clone(), key.clone(), id.clone());
+        move || {
+            let (http, url, key, id) = (
+                http.clone(),
+                format!("{base}/v1/actions/getAccount"),
+                key.clone(),
+                id.clone(),
             );
-            rate
-        };
-        println!("\n{CALLERS} concurrent callers of getAccount, {} rounds of {secs} s each side, alternating", rounds * 2);
-        println!("   | path | calls | throughput | p50 | p99 |");
-        let direct_rate = summarize("client, in process", &mut direct_rounds);
-        let server_rate = summarize("server /v1/actions", &mut server_rounds);
-        let ratio = server_rate / direct_rate;
-        if smoke {
-            println!("   server / direct: {ratio:.2} (a smoke run judges nothing)");
+            async move {
+                let r = http
+                    .post(url)
+                    .bearer_auth(key)
+                    .json(&json!({ "id": id }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                let v: Value = r.json().await.unwrap();
+                assert_eq!(v["Name"], "Bench Co");
+            }
+        }
+    };
+    let d = Duration::from_secs_f64(secs);
+    // Warm up both paths.
+    round(Duration::from_millis(300), direct.clone()).await;
+    round(Duration::from_millis(300), via_server.clone()).await;
+    let mut direct_rounds = Vec::new();
+    let mut server_rounds = Vec::new();
+    for i in 0..rounds * 2 {
+        if i % 2 == 0 {
+            direct_rounds.push(round(d, direct.clone()).await);
+            server_rounds.push(round(d, via_server.clone()).await);
         } else {
-            println!(
-                "   server / direct: {ratio:.2} (target >= 0.5: {})",
-                if ratio >= 0.5 { "met" } else { "MISSED" }
-            );
+            server_rounds.push(round(d, via_server.clone()).await);
+            direct_rounds.push(round(d, direct.clone()).await);
         }
-        server.shutdown().await;
-        let _ = std::fs::remove_dir_all(&dir);
-    });
+    }
+    (direct_rounds, server_rounds)
+}
+
+/// Prints one side's row of the table: calls, throughput, p50 and p99; returns the throughput.
+fn summarize(name: &str, rs: &mut [Round]) -> f64 {
+    let calls: usize = rs.iter().map(|r| r.calls).sum();
+    let secs: f64 = rs.iter().map(|r| r.elapsed.as_secs_f64()).sum();
+    let mut lat: Vec<Duration> = rs.iter_mut().flat_map(|r| r.latencies.drain(..)).collect();
+    let (p50, p99) = (pct(&mut lat, 0.5), pct(&mut lat, 0.99));
+    let rate = calls as f64 / secs;
+    println!(
+        "   | {name} | {calls} | {rate:.0}/s | {:.2} ms | {:.2} ms |",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
+    rate
+}
+
+/// The table of both sides and the server / direct ratio against the target.
+fn report(
+    direct_rounds: &mut [Round],
+    server_rounds: &mut [Round],
+    secs: f64,
+    rounds: usize,
+    smoke: bool,
+) {
+    println!(
+        "\n{CALLERS} concurrent callers of getAccount, {} rounds of {secs} s each side, alternating",
+        rounds * 2
+    );
+    println!("   | path | calls | throughput | p50 | p99 |");
+    let direct_rate = summarize("client, in process", direct_rounds);
+    let server_rate = summarize("server /v1/actions", server_rounds);
+    let ratio = server_rate / direct_rate;
+    if smoke {
+        println!("   server / direct: {ratio:.2} (a smoke run judges nothing)");
+    } else {
+        println!(
+            "   server / direct: {ratio:.2} (target >= 0.5: {})",
+            if ratio >= 0.5 { "met" } else { "MISSED" }
+        );
+    }
 }

@@ -341,7 +341,14 @@ async fn leads_default_to_new_and_convert_with_and_without_an_opportunity() {
 #[tokio::test]
 async fn close_opportunity_uses_the_orgs_own_stages() {
     let t = T::start().await;
-    // Rename the closed stages, as an admin might.
+    rename_the_closed_stages(&t).await;
+    check_closing_as_won_uses_the_renamed_stage(&t).await;
+    let opp2 = check_closing_as_lost_records_the_reason_in_a_task(&t).await;
+    check_a_reason_field_and_bad_input(&t, &opp2).await;
+}
+
+/// Rename the closed stages, as an admin might: "Signed" and "Walked Away".
+async fn rename_the_closed_stages(t: &T) {
     let stages: Value = t
         .ok("query", json!({"query": "SELECT Id, ApiName, IsWon FROM OpportunityStage WHERE IsClosed = true"}))
         .await;
@@ -357,6 +364,10 @@ async fn close_opportunity_uses_the_orgs_own_stages() {
         )
         .await;
     }
+}
+
+/// Closing as won goes to the org's won stage.
+async fn check_closing_as_won_uses_the_renamed_stage(t: &T) {
     let opp = t
         .ok("createOpportunity", json!({"name": "Big deal", "stageName": "Prospecting", "closeDate": "2031-01-31", "amount": 5000}))
         .await["id"]
@@ -376,7 +387,11 @@ async fn close_opportunity_uses_the_orgs_own_stages() {
         (json!(true), json!(true))
     );
     assert_eq!(got["CloseDate"], "2030-06-30");
+}
 
+/// Closing as lost goes to the org's lost stage; the reason is kept in a completed task. The
+/// opportunity's id.
+async fn check_closing_as_lost_records_the_reason_in_a_task(t: &T) -> String {
     let opp2 = t
         .ok(
             "createOpportunity",
@@ -415,7 +430,12 @@ async fn close_opportunity_uses_the_orgs_own_stages() {
             Some("Completed")
         )
     );
-    // A field named for it takes it instead; one that does not exist is refused, nothing saved.
+    opp2
+}
+
+/// A field named for the reason takes it instead; one that does not exist is refused, nothing
+/// saved; bad outcomes, dates and probabilities are refused.
+async fn check_a_reason_field_and_bad_input(t: &T, opp2: &str) {
     let again = t
         .ok(
             "closeOpportunity",

@@ -17,7 +17,9 @@ use sfkit_actions::{Catalog, Ctx, Cursors};
 use sfkit_client::Client;
 use sfkit_client::auth::Password;
 use sfkit_emulator::store::{Actor, WriteOptions};
-use sfkit_emulator::{ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, Org, OrgConfig, PASSWORD};
+use sfkit_emulator::{
+    ADMIN_USERNAME, CLIENT_ID, CLIENT_SECRET, Org, OrgConfig, OrgHandle, PASSWORD,
+};
 
 const INDUSTRIES: [Option<&str>; 4] = [Some("Banking"), Some("Retail"), Some("Energy"), None];
 const TYPES: [Option<&str>; 3] = [Some("Customer"), Some("Partner"), None];
@@ -93,45 +95,7 @@ impl Listing {
 #[test]
 fn paging_any_listing_gives_every_matching_record_once() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (org, seeded) = rt.block_on(async {
-        let org = Org::start(OrgConfig::default()).await.unwrap();
-        let store = org.store();
-        let actor = Actor {
-            user_id: store.user_id(ADMIN_USERNAME).unwrap().unwrap(),
-            read_only: false,
-        };
-        let mut seeded = Vec::new();
-        store
-            .write_batch(|b| {
-                for i in 0..600usize {
-                    let industry = INDUSTRIES[i % 4];
-                    let kind = TYPES[(i / 4) % 3];
-                    // Few names and revenues: many ties, and nulls, to page across.
-                    let name = format!("{} {}", NAMES[i % 6], i % 7);
-                    let revenue = if i % 5 == 0 {
-                        Value::Null
-                    } else {
-                        json!((i % 9) * 1000)
-                    };
-                    let fields = json!({"Name": name, "Industry": industry, "Type": kind, "AnnualRevenue": revenue});
-                    let id = b.insert(
-                        &actor,
-                        "Account",
-                        fields.as_object().unwrap(),
-                        WriteOptions::default(),
-                    )?;
-                    seeded.push(Seeded {
-                        id,
-                        name,
-                        industry,
-                        kind,
-                    });
-                }
-                Ok(())
-            })
-            .unwrap();
-        (org, seeded)
-    });
+    let (org, seeded) = rt.block_on(seed_600_accounts());
     let client = Client::builder()
         .token_source(
             Password::new(CLIENT_ID, CLIENT_SECRET, ADMIN_USERNAME, PASSWORD).login_url(org.url()),
@@ -192,4 +156,46 @@ fn paging_any_listing_gives_every_matching_record_once() {
         })
         .unwrap();
     rt.block_on(org.shutdown());
+}
+
+/// A local org with 600 accounts over a few industries, types, names and revenues (many ties,
+/// and nulls, to page across), and what was seeded.
+async fn seed_600_accounts() -> (OrgHandle, Vec<Seeded>) {
+    let org = Org::start(OrgConfig::default()).await.unwrap();
+    let store = org.store();
+    let actor = Actor {
+        user_id: store.user_id(ADMIN_USERNAME).unwrap().unwrap(),
+        read_only: false,
+    };
+    let mut seeded = Vec::new();
+    store
+        .write_batch(|b| {
+            for i in 0..600usize {
+                let industry = INDUSTRIES[i % 4];
+                let kind = TYPES[(i / 4) % 3];
+                // Few names and revenues: many ties, and nulls, to page across.
+                let name = format!("{} {}", NAMES[i % 6], i % 7);
+                let revenue = if i % 5 == 0 {
+                    Value::Null
+                } else {
+                    json!((i % 9) * 1000)
+                };
+                let fields = json!({"Name": name, "Industry": industry, "Type": kind, "AnnualRevenue": revenue});
+                let id = b.insert(
+                    &actor,
+                    "Account",
+                    fields.as_object().unwrap(),
+                    WriteOptions::default(),
+                )?;
+                seeded.push(Seeded {
+                    id,
+                    name,
+                    industry,
+                    kind,
+                });
+            }
+            Ok(())
+        })
+        .unwrap();
+    (org, seeded)
 }

@@ -203,6 +203,23 @@ async fn an_insert_job_keeps_good_rows_and_reports_each_bad_one() {
                Bulk Two,Bulkland,2500.5,\"has, a comma\nand a newline\"\n\
                ,Bulkland,10,no name\n\
                Bulk Three,Bulkland,,\"quote \"\"inside\"\"\"\n";
+    check_created_job_info_and_delete(&t).await;
+
+    let info = t
+        .ingest(json!({"object": "Account", "operation": "insert"}), csv)
+        .await;
+    assert_eq!(info["state"], "JobComplete", "{info}");
+    assert_eq!(info["numberRecordsProcessed"], 4);
+    assert_eq!(info["numberRecordsFailed"], 1);
+    let id = info["id"].as_str().unwrap();
+    check_insert_successful_results(&t, id).await;
+    check_insert_failed_results(&t, id).await;
+    check_inserted_rows_are_in_the_org(&t).await;
+    check_insert_left_nothing_unprocessed(&t, id).await;
+}
+
+/// The job info's shape clients rely on; a job that is never uploaded can be deleted.
+async fn check_created_job_info_and_delete(t: &TestOrg) {
     let created = t
         .post(
             &data("/jobs/ingest"),
@@ -223,15 +240,10 @@ async fn an_insert_job_keeps_good_rows_and_reports_each_bad_one() {
     t.delete(&data(&format!("/jobs/ingest/{id}")))
         .await
         .expect(204);
+}
 
-    let info = t
-        .ingest(json!({"object": "Account", "operation": "insert"}), csv)
-        .await;
-    assert_eq!(info["state"], "JobComplete", "{info}");
-    assert_eq!(info["numberRecordsProcessed"], 4);
-    assert_eq!(info["numberRecordsFailed"], 1);
-    let id = info["id"].as_str().unwrap();
-
+/// The insert job's successful results: its CSV header and the rows as sent.
+async fn check_insert_successful_results(t: &TestOrg, id: &str) {
     let ok = t
         .get_csv(
             &data(&format!("/jobs/ingest/{id}/successfulResults/")),
@@ -262,7 +274,10 @@ async fn an_insert_job_keeps_good_rows_and_reports_each_bad_one() {
         column(&ok.rows, "Description"),
         ["plain", "has, a comma\nand a newline", "quote \"inside\""]
     );
+}
 
+/// The insert job's failed results: the row without a name, with its error.
+async fn check_insert_failed_results(t: &TestOrg, id: &str) {
     let bad = t
         .get_csv(&data(&format!("/jobs/ingest/{id}/failedResults/")), b',')
         .await;
@@ -275,8 +290,10 @@ async fn an_insert_job_keeps_good_rows_and_reports_each_bad_one() {
         "{err}"
     );
     assert_eq!(bad.rows[1][5], "no name");
+}
 
-    // The rows are in the org, with their types.
+/// The rows are in the org, with their types.
+async fn check_inserted_rows_are_in_the_org(t: &TestOrg) {
     let q = t
         .get(&data(
             "/query?q=SELECT+Name,+AnnualRevenue,+Description+FROM+Account+WHERE+Industry+=+'Bulkland'+ORDER+BY+Name",
@@ -291,8 +308,10 @@ async fn an_insert_job_keeps_good_rows_and_reports_each_bad_one() {
         q["records"][2]["Description"],
         "has, a comma\nand a newline"
     );
+}
 
-    // Nothing is left unprocessed.
+/// Nothing is left unprocessed.
+async fn check_insert_left_nothing_unprocessed(t: &TestOrg, id: &str) {
     let rest = t
         .get_csv(
             &data(&format!("/jobs/ingest/{id}/unprocessedrecords/")),
@@ -385,6 +404,15 @@ async fn update_upsert_and_delete_jobs_and_parents_by_external_id() {
 #[tokio::test]
 async fn bad_jobs_get_salesforce_errors_and_lose_nothing() {
     let t = org().await;
+    check_bad_job_requests_are_refused(&t).await;
+    let id = check_an_unknown_header_fails_the_job(&t).await;
+    let jid = check_one_upload_per_job_and_abort(&t).await;
+    check_listing_shows_jobs_and_delete_removes_one(&t, &id, &jid).await;
+    check_the_viewers_rows_each_fail(&t).await;
+}
+
+/// Unknown objects, bad operations and options, bad JSON and unknown job ids are refused.
+async fn check_bad_job_requests_are_refused(t: &TestOrg) {
     let e = t
         .post(
             &data("/jobs/ingest"),
@@ -420,8 +448,10 @@ async fn bad_jobs_get_salesforce_errors_and_lose_nothing() {
     t.get(&data("/jobs/ingest/750000000000001AAA"))
         .await
         .expect(404);
+}
 
-    // A header naming an unknown field fails the whole job, as Salesforce does.
+/// A header naming an unknown field fails the whole job, as Salesforce does; its id.
+async fn check_an_unknown_header_fails_the_job(t: &TestOrg) -> String {
     let info = t
         .ingest(
             json!({"object": "Account", "operation": "insert"}),
@@ -433,9 +463,11 @@ async fn bad_jobs_get_salesforce_errors_and_lose_nothing() {
         info["errorMessage"],
         "InvalidBatch : Field name not found : Bogus__c"
     );
-    let id = info["id"].as_str().unwrap().to_owned();
+    info["id"].as_str().unwrap().to_owned()
+}
 
-    // One upload per job; no second close.
+/// One upload per job; no second close; an aborted job writes nothing. The job's id.
+async fn check_one_upload_per_job_and_abort(t: &TestOrg) -> String {
     let job = t
         .post(
             &data("/jobs/ingest"),
@@ -443,7 +475,7 @@ async fn bad_jobs_get_salesforce_errors_and_lose_nothing() {
         )
         .await
         .expect(200);
-    let jid = job["id"].as_str().unwrap();
+    let jid = job["id"].as_str().unwrap().to_owned();
     let batches = data(&format!("/jobs/ingest/{jid}/batches"));
     assert_eq!(t.put_csv(&t.token, &batches, "Name\nA\n").await, 201);
     assert_eq!(t.put_csv(&t.token, &batches, "Name\nB\n").await, 400);
@@ -473,8 +505,11 @@ async fn bad_jobs_get_salesforce_errors_and_lose_nothing() {
         )
         .await;
     assert_eq!(r.status, 400);
+    jid
+}
 
-    // Listing shows the jobs; deleting one removes it.
+/// Listing shows the jobs; deleting one removes it.
+async fn check_listing_shows_jobs_and_delete_removes_one(t: &TestOrg, id: &str, jid: &str) {
     let list = t.get(&data("/jobs/ingest")).await.expect(200);
     assert_eq!(list["done"], true);
     let ids: Vec<&str> = list["records"]
@@ -483,15 +518,17 @@ async fn bad_jobs_get_salesforce_errors_and_lose_nothing() {
         .iter()
         .map(|j| j["id"].as_str().unwrap())
         .collect();
-    assert!(ids.contains(&id.as_str()) && ids.contains(&jid));
+    assert!(ids.contains(&id) && ids.contains(&jid));
     t.delete(&data(&format!("/jobs/ingest/{id}")))
         .await
         .expect(204);
     t.get(&data(&format!("/jobs/ingest/{id}")))
         .await
         .expect(404);
+}
 
-    // The read-only user's rows each fail; the job itself completes.
+/// The read-only user's rows each fail; the job itself completes.
+async fn check_the_viewers_rows_each_fail(t: &TestOrg) {
     let viewer = t.org.mint_token(VIEWER_USERNAME).unwrap();
     let info = t
         .ingest_as(
@@ -552,6 +589,17 @@ async fn query_jobs_page_their_csv_behind_locators() {
         .await;
     assert_eq!(info["numberRecordsFailed"], 0);
 
+    let id = run_the_paged_query_job(&t).await;
+    let rows = check_pages_behind_locators(&t, &id).await;
+    check_results_version_and_locator(&t, &id).await;
+    check_query_all_sees_deleted_rows(&t, &rows[0][0]).await;
+    check_bulk_queries_that_are_refused(&t).await;
+    let list = t.get(&data("/jobs/query")).await.expect(200);
+    assert_eq!(list["records"].as_array().unwrap().len(), 3);
+}
+
+/// The query job over the 25 `BulkQuery` accounts, run to completion; its id.
+async fn run_the_paged_query_job(t: &TestOrg) -> String {
     let soql = "SELECT Id, Name, a.Owner.Name, AnnualRevenue FROM Account a WHERE Industry = 'BulkQuery' ORDER BY Name";
     let job = t
         .post(
@@ -566,7 +614,11 @@ async fn query_jobs_page_their_csv_behind_locators() {
     let done = t.wait(&format!("/jobs/query/{id}")).await;
     assert_eq!(done["state"], "JobComplete");
     assert_eq!(done["numberRecordsProcessed"], 25);
+    id
+}
 
+/// The results come 10 rows a page behind `Sforce-Locator`s; every row, in order.
+async fn check_pages_behind_locators(t: &TestOrg, id: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut locator: Option<String> = None;
     let mut pages = 0;
@@ -599,8 +651,11 @@ async fn query_jobs_page_their_csv_behind_locators() {
     assert_eq!(rows[1][3], "100.0");
     assert!(!rows[0][2].is_empty(), "the owner's name: {:?}", rows[0]);
     assert!(rows.iter().all(|r| r[0].len() == 18));
+    rows
+}
 
-    // Results are read with the version that made the job.
+/// Results are read with the version that made the job; a made-up locator is refused.
+async fn check_results_version_and_locator(t: &TestOrg, id: &str) {
     let r = t
         .get_csv(&data_v("60.0", &format!("/jobs/query/{id}/results")), b',')
         .await;
@@ -613,9 +668,10 @@ async fn query_jobs_page_their_csv_behind_locators() {
         )
         .await;
     assert_eq!(r.status, 400);
+}
 
-    // queryAll sees deleted rows; query does not.
-    let first = rows[0][0].clone();
+/// queryAll sees deleted rows; query does not.
+async fn check_query_all_sees_deleted_rows(t: &TestOrg, first: &str) {
     t.delete(&data(&format!("/sobjects/Account/{first}")))
         .await
         .expect(204);
@@ -636,8 +692,10 @@ async fn query_jobs_page_their_csv_behind_locators() {
         assert_eq!(all.rows.len(), n + 1);
         assert_eq!(all.headers["sforce-locator"], "null");
     }
+}
 
-    // What Bulk queries cannot do, and queries that do not parse.
+/// What Bulk queries cannot do, and queries that do not parse.
+async fn check_bulk_queries_that_are_refused(t: &TestOrg) {
     for (soql, code) in [
         (
             "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
@@ -657,8 +715,6 @@ async fn query_jobs_page_their_csv_behind_locators() {
         assert_eq!(e.status, 400, "{soql}: {}", e.text);
         assert_eq!(e.json()[0]["errorCode"], code, "{soql}");
     }
-    let list = t.get(&data("/jobs/query")).await.expect(200);
-    assert_eq!(list["records"].as_array().unwrap().len(), 3);
 }
 
 /// At most 1,000 jobs are kept: a new one pushes out the oldest finished job, never an open one.

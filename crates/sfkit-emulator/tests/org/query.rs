@@ -417,6 +417,12 @@ async fn semi_joins_and_anti_joins() {
 #[tokio::test]
 async fn date_and_datetime_literals() {
     let t = TestOrg::start().await;
+    check_date_literals(&t).await;
+    check_datetimes_are_instants(&t).await;
+}
+
+/// Date fields against TODAY, the relative-day literals, and date literals.
+async fn check_date_literals(t: &TestOrg) {
     let today = Utc::now().date_naive();
     let day = |n: i64| -> NaiveDate {
         if n >= 0 {
@@ -440,7 +446,6 @@ async fn date_and_datetime_literals() {
     }
     let names = |cond: &str| {
         let soql = format!("SELECT Name FROM Opportunity WHERE {cond} ORDER BY CloseDate");
-        let t = &t;
         async move { t.column(&soql, "Name").await }
     };
     assert_eq!(names("CloseDate = TODAY").await, ["D0"]);
@@ -471,8 +476,10 @@ async fn date_and_datetime_literals() {
         .records("SELECT CloseDate FROM Opportunity WHERE Name = 'D2020'")
         .await;
     assert_eq!(recs[0]["CloseDate"], "2020-01-15");
+}
 
-    // dateTime values are instants: offsets are converted, answers are UTC.
+/// dateTime values are instants: offsets are converted, answers are UTC.
+async fn check_datetimes_are_instants(t: &TestOrg) {
     for (subject, at) in [
         ("E1", json!("2024-03-01T10:00:00.000+0000")),
         ("E2", json!("2024-03-01T12:00:00Z")),
@@ -487,7 +494,6 @@ async fn date_and_datetime_literals() {
     }
     let events = |cond: &str| {
         let soql = format!("SELECT Subject FROM Event WHERE {cond} ORDER BY Subject");
-        let t = &t;
         async move { t.column(&soql, "Subject").await }
     };
     assert_eq!(

@@ -83,8 +83,17 @@ fn names(cols: &Value) -> Vec<String> {
 #[tokio::test]
 async fn query_columns_describe_the_selected_items() {
     let t = TestOrg::start().await;
-    // Plain fields, in Salesforce's casing whatever the query's.
-    let body = columns(&t, "select id, name, numberofemployees from account").await;
+    check_plain_field_columns(&t).await;
+    check_parent_and_child_columns(&t).await;
+    check_aggregate_columns(&t).await;
+    check_count_and_fields_columns(&t).await;
+    check_column_query_errors(&t).await;
+    t.shutdown().await;
+}
+
+/// Plain fields, in Salesforce's casing whatever the query's.
+async fn check_plain_field_columns(t: &TestOrg) {
+    let body = columns(t, "select id, name, numberofemployees from account").await;
     assert_eq!(body["entityName"], "Account");
     assert_eq!(body["keyPrefix"], "001");
     assert_eq!(body["groupBy"], false);
@@ -107,11 +116,13 @@ async fn query_columns_describe_the_selected_items() {
     assert_eq!(cols[2]["numberType"], true);
     // No records are returned.
     assert!(body.get("records").is_none(), "{body}");
+}
 
-    // Parent paths share one join column per relationship; a child subquery is an aggregate
-    // column holding the subquery's columns.
+/// Parent paths share one join column per relationship; a child subquery is an aggregate
+/// column holding the subquery's columns.
+async fn check_parent_and_child_columns(t: &TestOrg) {
     let body = columns(
-        &t,
+        t,
         "SELECT Name, Owner.Name, Owner.Email, Parent.Owner.Name, (SELECT LastName, Account.Name FROM Contacts) FROM Account",
     )
     .await;
@@ -136,11 +147,13 @@ async fn query_columns_describe_the_selected_items() {
     assert_eq!(cols[3]["columnName"], "Contacts");
     assert_eq!(cols[3]["aggregate"], true);
     assert_eq!(cols[3]["foreignKeyName"], Value::Null);
+}
 
-    // Aggregates: grouped fields under their names, functions under alias or exprN with the
-    // call as the display name.
+/// Aggregates: grouped fields under their names, functions under alias or exprN with the
+/// call as the display name.
+async fn check_aggregate_columns(t: &TestOrg) {
     let body = columns(
-        &t,
+        t,
         "SELECT Industry, COUNT(Id), MAX(NumberOfEmployees) most, MIN(Name) FROM Account GROUP BY Industry",
     )
     .await;
@@ -171,21 +184,26 @@ async fn query_columns_describe_the_selected_items() {
             assert!(r.get(k).is_some(), "{k} in {r}");
         }
     }
+}
 
+/// COUNT() returns no records, and so no columns; FIELDS() expands to the object's fields.
+async fn check_count_and_fields_columns(t: &TestOrg) {
     // COUNT() returns no records, and so no columns.
-    let body = columns(&t, "SELECT COUNT() FROM Contact").await;
+    let body = columns(t, "SELECT COUNT() FROM Contact").await;
     assert_eq!(body["columnMetadata"], json!([]));
 
     // FIELDS() expands to the object's fields.
-    let body = columns(&t, "SELECT FIELDS(STANDARD) FROM Contact LIMIT 1").await;
+    let body = columns(t, "SELECT FIELDS(STANDARD) FROM Contact LIMIT 1").await;
     assert_eq!(body["idSelected"], true);
     let all = names(&body["columnMetadata"]);
     assert!(
         all.iter().any(|n| n == "LastName") && all.iter().any(|n| n == "AccountId"),
         "{all:?}"
     );
+}
 
-    // Errors are the query's own.
+/// Errors are the query's own.
+async fn check_column_query_errors(t: &TestOrg) {
     let path = format!(
         "{}?{}&columns=true",
         data("/query"),
@@ -202,5 +220,4 @@ async fn query_columns_describe_the_selected_items() {
         common::form(&[("q", "SELECT Id FROM Nope")])
     );
     t.get(&path).await.expect_code(400, "INVALID_TYPE");
-    t.shutdown().await;
 }

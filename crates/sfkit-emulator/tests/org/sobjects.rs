@@ -263,8 +263,14 @@ async fn create_read_update_delete() {
         r.header("location"),
         Some(format!("/services/data/v66.0/sobjects/Account/{id}").as_str())
     );
+    let got = check_read_gives_every_field(&t, &id).await;
+    check_fields_parameter_picks_fields(&t, &id).await;
+    check_update_sets_and_clears_fields(&t, &id, &got).await;
+    check_delete_leaves_the_record_gone(&t, &id).await;
+}
 
-    // Read: every field, nulls included, in describe order after the attributes.
+/// Read: every field, nulls included, in describe order after the attributes.
+async fn check_read_gives_every_field(t: &TestOrg, id: &str) -> Value {
     let d = t.get(&data("/sobjects/Account/describe")).await.expect(200);
     let described: Vec<String> = d["fields"]
         .as_array()
@@ -272,7 +278,7 @@ async fn create_read_update_delete() {
         .iter()
         .map(|f| f["name"].as_str().unwrap().to_owned())
         .collect();
-    let got = t.read("Account", &id).await;
+    let got = t.read("Account", id).await;
     let mut expected_keys = vec!["attributes".to_owned()];
     expected_keys.extend(described);
     assert_eq!(keys(&got), expected_keys);
@@ -288,12 +294,15 @@ async fn create_read_update_delete() {
     assert_eq!(got["Website"], "https://acme.example");
     assert_eq!(got["Phone"], Value::Null);
     assert_eq!(got["IsDeleted"], false);
+    got
+}
 
-    // ?fields= picks fields (any casing, reported in API casing), and the Id follows them.
+/// `?fields=` picks fields (any casing, reported in API casing), and the Id follows them.
+async fn check_fields_parameter_picks_fields(t: &TestOrg, id: &str) {
     let picked = t
         .get(&format!(
             "{}?fields=name,Industry,NUMBEROFEMPLOYEES",
-            rec("Account", &id)
+            rec("Account", id)
         ))
         .await
         .expect(200);
@@ -302,24 +311,26 @@ async fn create_read_update_delete() {
         ["attributes", "Name", "Industry", "NumberOfEmployees", "Id"]
     );
     let r = t
-        .get(&format!("{}?fields=Name,Foo", rec("Account", &id)))
+        .get(&format!("{}?fields=Name,Foo", rec("Account", id)))
         .await;
     r.expect_error(
         400,
         "INVALID_FIELD",
         "No such column 'Foo' on entity 'Account'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.",
     );
+}
 
-    // Update: 204 with no body; nulls clear fields.
+/// Update: 204 with no body; nulls clear fields.
+async fn check_update_sets_and_clears_fields(t: &TestOrg, id: &str, got: &Value) {
     let r = t
         .patch(
-            &rec("Account", &id),
+            &rec("Account", id),
             &json!({"Industry": "Banking", "Website": null, "Phone": "555-0100"}),
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(r.text, "");
-    let got2 = t.read("Account", &id).await;
+    let got2 = t.read("Account", id).await;
     assert_eq!(got2["Industry"], "Banking");
     assert_eq!(got2["Website"], Value::Null);
     assert_eq!(got2["Phone"], "555-0100");
@@ -328,20 +339,19 @@ async fn create_read_update_delete() {
     assert!(
         assert_sf_datetime(&got2["LastModifiedDate"]) >= assert_sf_datetime(&got["CreatedDate"])
     );
+}
 
-    // Delete: 204, then the record is gone for read, update and delete.
-    let r = t.delete(&rec("Account", &id)).await;
+/// Delete: 204, then the record is gone for read, update and delete.
+async fn check_delete_leaves_the_record_gone(t: &TestOrg, id: &str) {
+    let r = t.delete(&rec("Account", id)).await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(r.text, "");
     let deleted = |r: common::Reply| {
         r.expect_error_fields(404, "ENTITY_IS_DELETED", "entity is deleted", &[]);
     };
-    deleted(t.get(&rec("Account", &id)).await);
-    deleted(
-        t.patch(&rec("Account", &id), &json!({"Name": "Back"}))
-            .await,
-    );
-    deleted(t.delete(&rec("Account", &id)).await);
+    deleted(t.get(&rec("Account", id)).await);
+    deleted(t.patch(&rec("Account", id), &json!({"Name": "Back"})).await);
+    deleted(t.delete(&rec("Account", id)).await);
 }
 
 #[tokio::test]
@@ -419,11 +429,27 @@ async fn ids_in_urls() {
 async fn field_errors_on_create_and_update() {
     let t = TestOrg::start().await;
     let acct = t.create("Account", &json!({"Name": "Base"})).await;
-    let post = |body: Value| {
-        let t = &t;
-        async move { t.post(&create_path("Account"), &body).await }
-    };
+    check_required_and_unknown_fields(&t, &acct).await;
+    check_read_only_fields(&t).await;
+    check_bodies_that_are_not_json_objects(&t, &acct).await;
+    check_values_of_the_wrong_json_type(&t).await;
 
+    // Nothing failed left a trace.
+    assert_eq!(
+        t.query_ok("SELECT COUNT() FROM Account").await["totalSize"],
+        2
+    );
+    assert_eq!(t.read("Account", &acct).await["Name"], "Base");
+}
+
+/// POSTs `body` to the Account create resource.
+async fn post_account(t: &TestOrg, body: Value) -> common::Reply {
+    t.post(&create_path("Account"), &body).await
+}
+
+/// Missing required fields, unknown fields and a given Id are refused; `attributes` is ignored.
+async fn check_required_and_unknown_fields(t: &TestOrg, acct: &str) {
+    let post = |body: Value| post_account(t, body);
     post(json!({})).await.expect_error_fields(
         400,
         "REQUIRED_FIELD_MISSING",
@@ -436,7 +462,7 @@ async fn field_errors_on_create_and_update() {
         "Required fields are missing: [Name]",
         &["Name"],
     );
-    t.patch(&rec("Account", &acct), &json!({"Name": null}))
+    t.patch(&rec("Account", acct), &json!({"Name": null}))
         .await
         .expect_error_fields(
             400,
@@ -450,7 +476,7 @@ async fn field_errors_on_create_and_update() {
         "INVALID_FIELD",
         "No such column 'Foo' on sobject of type Account",
     );
-    t.patch(&rec("Account", &acct), &json!({"Foo": 1}))
+    t.patch(&rec("Account", acct), &json!({"Foo": 1}))
         .await
         .expect_error(
             400,
@@ -470,7 +496,11 @@ async fn field_errors_on_create_and_update() {
         )
         .await;
     assert_eq!(t.read("Account", &id).await["Name"], "lower-case key");
+}
 
+/// System and derived fields cannot be written on create or update.
+async fn check_read_only_fields(t: &TestOrg) {
+    let post = |body: Value| post_account(t, body);
     post(json!({"Name": "x", "CreatedDate": "2020-01-01T00:00:00.000+0000"}))
         .await
         .expect_error_fields(
@@ -501,8 +531,10 @@ async fn field_errors_on_create_and_update() {
             "Unable to create/update fields: IsWon. Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
             &["IsWon"],
         );
+}
 
-    // Bodies that are not a JSON object.
+/// Bodies that are not a JSON object.
+async fn check_bodies_that_are_not_json_objects(t: &TestOrg, acct: &str) {
     let msg = t
         .post_raw(&create_path("Account"), r#"{"Name": "#)
         .await
@@ -529,7 +561,7 @@ async fn field_errors_on_create_and_update() {
     }
     t.send(
         reqwest::Method::PATCH,
-        &rec("Account", &acct),
+        &rec("Account", acct),
         Some(&format!("Bearer {}", t.token)),
         Some(String::new()),
         &[],
@@ -540,8 +572,11 @@ async fn field_errors_on_create_and_update() {
         "JSON_PARSER_ERROR",
         "The HTTP entity body is required, but this request has no entity body.",
     );
+}
 
-    // Values of the wrong JSON type.
+/// Values of the wrong JSON type are refused; numbers and booleans as strings are accepted.
+async fn check_values_of_the_wrong_json_type(t: &TestOrg) {
+    let post = |body: Value| post_account(t, body);
     let opp_body = |extra: Value| {
         let mut b = json!({"Name": "Typed", "StageName": "Prospecting", "CloseDate": "2030-01-01"});
         for (k, v) in extra.as_object().unwrap() {
@@ -596,13 +631,6 @@ async fn field_errors_on_create_and_update() {
     let got = t.read("Opportunity", &id).await;
     assert_eq!(got["Amount"], 12.5);
     assert_eq!(got["IsPrivate"], true);
-
-    // Nothing failed left a trace.
-    assert_eq!(
-        t.query_ok("SELECT COUNT() FROM Account").await["totalSize"],
-        2
-    );
-    assert_eq!(t.read("Account", &acct).await["Name"], "Base");
 }
 
 #[tokio::test]
@@ -764,7 +792,19 @@ async fn derived_and_system_fields() {
     let t = TestOrg::start().await;
     let admin = t.admin_id();
     let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    check_contact_system_fields_and_name(&t, &admin, before).await;
+    check_lead_name_and_status(&t).await;
+    check_opportunity_state_from_stage(&t).await;
+    check_task_defaults_and_closed_flag(&t, &admin).await;
+    check_case_numbers_and_closed_flag(&t).await;
+}
 
+/// Contact: the audit fields, and the derived full name that cannot be written.
+async fn check_contact_system_fields_and_name(
+    t: &TestOrg,
+    admin: &str,
+    before: chrono::DateTime<chrono::Utc>,
+) {
     let c = t
         .create(
             "Contact",
@@ -800,8 +840,10 @@ async fn derived_and_system_fields() {
         "Unable to create/update fields: Name. Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
         &["Name"],
     );
+}
 
-    // Lead: full name, the default status.
+/// Lead: full name, the default status.
+async fn check_lead_name_and_status(t: &TestOrg) {
     let lead = t
         .create(
             "Lead",
@@ -812,8 +854,10 @@ async fn derived_and_system_fields() {
     assert_eq!(got["Name"], "Grace Hopper");
     assert_eq!(got["Status"], "Open - Not Contacted");
     assert_eq!(got["IsConverted"], false);
+}
 
-    // Opportunity: state from the stage.
+/// Opportunity: state from the stage.
+async fn check_opportunity_state_from_stage(t: &TestOrg) {
     let won = t
         .create(
             "Opportunity",
@@ -866,8 +910,10 @@ async fn derived_and_system_fields() {
         )
         .await;
     assert_eq!(t.read("Opportunity", &custom).await["Probability"], 35.0);
+}
 
-    // Task: defaults and the closed flag.
+/// Task: defaults and the closed flag.
+async fn check_task_defaults_and_closed_flag(t: &TestOrg, admin: &str) {
     let task = t.create("Task", &json!({"Subject": "Call"})).await;
     let got = t.read("Task", &task).await;
     assert_eq!(got["Status"], "Not Started");
@@ -878,8 +924,10 @@ async fn derived_and_system_fields() {
         .await
         .expect(204);
     assert_eq!(t.read("Task", &task).await["IsClosed"], true);
+}
 
-    // Case: auto-numbered, one after the other.
+/// Case: auto-numbered, one after the other.
+async fn check_case_numbers_and_closed_flag(t: &TestOrg) {
     let case1 = t.create("Case", &json!({"Subject": "One"})).await;
     let case2 = t.create("Case", &json!({"Subject": "Two"})).await;
     let n1 = t.read("Case", &case1).await;

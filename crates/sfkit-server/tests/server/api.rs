@@ -381,9 +381,15 @@ async fn connections_catalog_openapi_metrics() {
     let local = conns["connections"][0].clone();
     assert_eq!(local["name"], "local");
     let org = local["instanceUrl"].as_str().unwrap().to_owned();
+    check_token_connections_to_the_local_org(&t, &org).await;
+    check_catalog_and_openapi(&t).await;
+    check_metrics(&t).await;
+    t.server.unwrap().shutdown().await;
+}
 
-    // A token connection to the same org: checked by logging in, then saved.
-    let token = json!({"access_token": local_token(&t, &org, "viewer@sfkit.local").await});
+/// A token connection to the same org: checked by logging in, then saved, used and deleted.
+async fn check_token_connections_to_the_local_org(t: &T, org: &str) {
+    let token = json!({"access_token": local_token(t, org, "viewer@sfkit.local").await});
     let (s, _) = t
         .call(
             Some(&t.admin),
@@ -442,7 +448,10 @@ async fn connections_catalog_openapi_metrics() {
         )
         .await;
     assert_eq!(s, 404);
+}
 
+/// The action catalog, one action's schema, and the OpenAPI document.
+async fn check_catalog_and_openapi(t: &T) {
     let (_, catalog) = t
         .call(Some(&t.admin), reqwest::Method::GET, "/v1/actions", None)
         .await;
@@ -473,6 +482,10 @@ async fn connections_catalog_openapi_metrics() {
             ["schema"]["required"],
         json!(["lastName", "company"])
     );
+}
+
+/// The Prometheus metrics count requests, their durations and the org's API usage.
+async fn check_metrics(t: &T) {
     t.action(&t.admin, "getLimits", json!({})).await; // one connection again
     let (_, m) = t
         .call(Some(&t.admin), reqwest::Method::GET, "/metrics", None)
@@ -487,7 +500,6 @@ async fn connections_catalog_openapi_metrics() {
         m.contains("sfkit_salesforce_api_requests_used{connection=\"local\"}"),
         "{m}"
     );
-    t.server.unwrap().shutdown().await;
 }
 
 #[tokio::test]
@@ -734,9 +746,16 @@ async fn mcp_tools_over_http() {
         json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
     )
     .await;
+    check_mcp_tools_list_the_catalog(&t, session).await;
+    check_mcp_tool_calls_and_errors(&t, session).await;
+    check_mcp_read_only_key(&t).await;
+    t.server.unwrap().shutdown().await;
+}
 
+/// tools/list offers the whole catalog, with each action's input schema.
+async fn check_mcp_tools_list_the_catalog(t: &T, session: Option<&str>) {
     let (_, _, tools) = mcp(
-        &t,
+        t,
         Some(&t.admin),
         session,
         json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
@@ -752,9 +771,12 @@ async fn mcp_tools_over_http() {
         create["inputSchema"]["required"],
         json!(["lastName", "company"])
     );
+}
 
+/// createLead and query run; a failed call is a tool error with Salesforce's code.
+async fn check_mcp_tool_calls_and_errors(t: &T, session: Option<&str>) {
     let (_, _, made) = mcp(
-        &t,
+        t,
         Some(&t.admin),
         session,
         tool_call(
@@ -769,7 +791,7 @@ async fn mcp_tools_over_http() {
     let out: Value = serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
     assert_eq!(out["success"], true);
     let (_, _, q) = mcp(
-        &t,
+        t,
         Some(&t.admin),
         session,
         tool_call(
@@ -783,7 +805,7 @@ async fn mcp_tools_over_http() {
         serde_json::from_str(q["result"]["content"][0]["text"].as_str().unwrap()).unwrap();
     assert_eq!(out["records"][0]["Company"], "Bots Inc");
     let (_, _, bad) = mcp(
-        &t,
+        t,
         Some(&t.admin),
         session,
         tool_call(5, "createLead", json!({"lastName": "No company"})),
@@ -793,15 +815,18 @@ async fn mcp_tools_over_http() {
     let err: Value =
         serde_json::from_str(bad["result"]["content"][0]["text"].as_str().unwrap()).unwrap();
     assert_eq!(err["error"]["code"], "REQUIRED_FIELD_MISSING");
-    // A read-only key's writes are tool errors too.
+}
+
+/// A read-only key's writes are tool errors too, and it is offered only the tools it may call.
+async fn check_mcp_read_only_key(t: &T) {
     let (_, reader) = t
         .store
         .create_api_key("mcp-reader", Scope::new(vec![], true))
         .await
         .unwrap();
-    let (_, s2, _) = mcp(&t, Some(&reader), None, initialize("r")).await;
+    let (_, s2, _) = mcp(t, Some(&reader), None, initialize("r")).await;
     let (_, _, denied) = mcp(
-        &t,
+        t,
         Some(&reader),
         s2.as_deref(),
         tool_call(6, "createLead", json!({"lastName": "X", "company": "Y"})),
@@ -810,7 +835,7 @@ async fn mcp_tools_over_http() {
     assert_eq!(denied["result"]["isError"], true, "{denied}");
     // And it is offered only the tools it may call.
     let (_, _, listed) = mcp(
-        &t,
+        t,
         Some(&reader),
         s2.as_deref(),
         json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list", "params": {}}),
@@ -832,7 +857,6 @@ async fn mcp_tools_over_http() {
             .all(|t| t["annotations"]["readOnlyHint"] == true),
         "{listed}"
     );
-    t.server.unwrap().shutdown().await;
 }
 
 /// Results larger than an agent should take at once come in parts. Each answer has one
@@ -1325,16 +1349,45 @@ async fn a_nango_connection_gets_its_tokens_from_nango() {
     let t = T::start(100.0).await;
     let org = t.local_org_url().await;
     let (nango, nango_url) = FakeNango::start(&t, &org).await;
-    let create = |body: Value| {
-        t.call(
-            Some(&t.admin),
-            reqwest::Method::POST,
-            "/v1/connections",
-            Some(body),
-        )
-    };
     let settings =
         json!({"host": nango_url, "integrationId": "salesforce", "connectionId": "acme"});
+    check_nango_connections_lacking_what_they_take(&t, &settings, &nango_url).await;
+    check_nango_refuses_a_wrong_key(&t, &settings).await;
+    check_nango_connection_is_saved(&t, &settings, &org).await;
+    check_actions_run_through_nango(&t, &nango).await;
+    check_nango_refreshes_once_then_fails_with_the_fix(&t, &nango, &org).await;
+    t.server.unwrap().shutdown().await;
+}
+
+/// POSTs `body` to /v1/connections with the admin key.
+async fn create_connection(t: &T, body: Value) -> (u16, Value) {
+    t.call(
+        Some(&t.admin),
+        reqwest::Method::POST,
+        "/v1/connections",
+        Some(body),
+    )
+    .await
+}
+
+/// Runs the action `name` on the `nango` connection: its status and body.
+async fn run_on_nango(t: &T, name: &'static str, input: Value) -> (u16, Value) {
+    let r = t
+        .http
+        .post(t.url(&format!("/v1/actions/{name}")))
+        .bearer_auth(&t.admin)
+        .header("X-Sfkit-Connection", "nango")
+        .json(&input)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json::<Value>().await.unwrap())
+}
+
+/// Refused with a clear error while it lacks what it takes (or has no instanceUrl for another
+/// kind).
+async fn check_nango_connections_lacking_what_they_take(t: &T, settings: &Value, nango_url: &str) {
+    let create = |body: Value| create_connection(t, body);
     let (s, e) = create(json!({"name": "nango", "kind": "nango", "settings": settings})).await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
@@ -1382,7 +1435,11 @@ async fn a_nango_connection_gets_its_tokens_from_nango() {
             .contains("instanceUrl"),
         "{e}"
     );
-    // Nango refuses a wrong key: the connection failed (424), the key is not echoed.
+}
+
+/// Nango refuses a wrong key: the connection failed (424), the key is not echoed.
+async fn check_nango_refuses_a_wrong_key(t: &T, settings: &Value) {
+    let create = |body: Value| create_connection(t, body);
     let (s, e) = create(
         json!({"name": "nango", "kind": "nango", "settings": settings,
                                 "secrets": {"secretKey": "wrong-nango-key"}}),
@@ -1398,14 +1455,18 @@ async fn a_nango_connection_gets_its_tokens_from_nango() {
         "{e}"
     );
     assert!(!e.to_string().contains("wrong-nango-key"), "{e}");
+}
 
+/// Saved without an instanceUrl (Nango names the org); the secret is never shown again.
+async fn check_nango_connection_is_saved(t: &T, settings: &Value, org: &str) {
+    let create = |body: Value| create_connection(t, body);
     let (s, made) = create(
         json!({"name": "nango", "kind": "nango", "settings": settings,
                                    "secrets": {"secretKey": NANGO_SECRET}}),
     )
     .await;
     assert_eq!(s, 201, "{made}");
-    assert_eq!(made["instanceUrl"], org.as_str(), "Nango named the org");
+    assert_eq!(made["instanceUrl"], org, "Nango named the org");
     let (_, listed) = t
         .call(
             Some(&t.admin),
@@ -1427,22 +1488,11 @@ async fn a_nango_connection_gets_its_tokens_from_nango() {
         !listed.to_string().contains(NANGO_SECRET),
         "never shown again"
     );
+}
 
-    let run = |name: &'static str, input: Value| {
-        let t = &t;
-        async move {
-            let r = t
-                .http
-                .post(t.url(&format!("/v1/actions/{name}")))
-                .bearer_auth(&t.admin)
-                .header("X-Sfkit-Connection", "nango")
-                .json(&input)
-                .send()
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.json::<Value>().await.unwrap())
-        }
-    };
+/// The actions run on the connection, with no forced refresh.
+async fn check_actions_run_through_nango(t: &T, nango: &FakeNango) {
+    let run = |name: &'static str, input: Value| run_on_nango(t, name, input);
     let (s, out) = run("createAccount", json!({"name": "Through Nango"})).await;
     assert_eq!((s, out["success"].as_bool()), (200, Some(true)), "{out}");
     let (s, out) = run("listAccounts", json!({})).await;
@@ -1452,9 +1502,13 @@ async fn a_nango_connection_gets_its_tokens_from_nango() {
         "{out}"
     );
     assert_eq!(nango.forced(), 0);
+}
 
+/// One forced refresh when the session ends; 424 and the fix when Nango can no longer refresh.
+async fn check_nango_refreshes_once_then_fails_with_the_fix(t: &T, nango: &FakeNango, org: &str) {
+    let run = |name: &'static str, input: Value| run_on_nango(t, name, input);
     // The session ends: one forced refresh, and the action answers.
-    revoke(&t, &org, &nango.current()).await;
+    revoke(t, org, &nango.current()).await;
     let (s, out) = run("listAccounts", json!({})).await;
     assert_eq!(s, 200, "{out}");
     assert_eq!(nango.forced(), 1);
@@ -1463,7 +1517,7 @@ async fn a_nango_connection_gets_its_tokens_from_nango() {
     nango
         .broken
         .store(true, std::sync::atomic::Ordering::SeqCst);
-    revoke(&t, &org, &nango.current()).await;
+    revoke(t, org, &nango.current()).await;
     let (s, e) = run("listAccounts", json!({})).await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
@@ -1478,5 +1532,4 @@ async fn a_nango_connection_gets_its_tokens_from_nango() {
         "{e}"
     );
     assert_eq!(nango.forced(), 2, "one forced refresh per call");
-    t.server.unwrap().shutdown().await;
 }

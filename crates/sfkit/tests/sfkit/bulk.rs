@@ -204,7 +204,13 @@ fn a_load_of_20000_rows_reports_every_row_and_exports_back() {
     // Create, upload, close, status checks, then the two result files that hold rows: the
     // unprocessed rows are known to be none without asking. (The bench counts exactly.)
     assert!(calls <= 20, "{calls} API calls");
+    check_the_20000_row_result_files(&results, &good);
+    check_the_20000_rows_export_back(&org, &d.0, &good);
+}
 
+/// The result files of the 20,000-row load: every good row once, the 4 bad ones, none
+/// unprocessed.
+fn check_the_20000_row_result_files(results: &Path, good: &BTreeSet<String>) {
     let ok = read_csv(&results.join("successful.csv"));
     assert_eq!(
         ok[0],
@@ -224,7 +230,7 @@ fn a_load_of_20000_rows_reports_every_row_and_exports_back() {
             .all(|r| r[0].starts_with("001") && r[1] == "true")
     );
     let names: BTreeSet<String> = ok[1..].iter().map(|r| r[2].clone()).collect();
-    assert_eq!(names, good, "every good row once");
+    assert_eq!(&names, good, "every good row once");
     let seven = ok.iter().find(|r| r[2] == "Bulk BulkTwenty 00007").unwrap();
     assert_eq!(seven[4], "says \"hi\", twice\nand again");
     let failed = read_csv(&results.join("failed.csv"));
@@ -243,13 +249,15 @@ fn a_load_of_20000_rows_reports_every_row_and_exports_back() {
         unprocessed,
         [["Name", "Industry", "Description", "NumberOfEmployees"]]
     );
+}
 
-    // Export what was loaded: every good row, cells intact, to a file and to a pipe.
-    let exported = d.0.join("exported.csv");
+/// Export what was loaded: every good row, cells intact, to a file and to a pipe.
+fn check_the_20000_rows_export_back(org: &Org, dir: &Path, good: &BTreeSet<String>) {
+    let exported = dir.join("exported.csv");
     let soql =
         "SELECT Name, Description, NumberOfEmployees FROM Account WHERE Industry = 'BulkTwenty'";
     let o = org.sfkit(
-        &d.0,
+        dir,
         &[
             "bulk",
             "export",
@@ -268,13 +276,13 @@ fn a_load_of_20000_rows_reports_every_row_and_exports_back() {
     let rows = read_csv(&exported);
     assert_eq!(rows[0], ["Name", "Description", "NumberOfEmployees"]);
     let names: BTreeSet<String> = rows[1..].iter().map(|r| r[0].clone()).collect();
-    assert_eq!(names, good);
+    assert_eq!(&names, good);
     let seven = rows
         .iter()
         .find(|r| r[0] == "Bulk BulkTwenty 00007")
         .unwrap();
     assert_eq!(seven[1..], ["says \"hi\", twice\nand again", "7"]);
-    let piped = org.sfkit(&d.0, &["bulk", "export", soql]);
+    let piped = org.sfkit(dir, &["bulk", "export", soql]);
     assert_eq!(piped.status.code(), Some(0), "{}", err(&piped));
     assert_eq!(out(&piped), std::fs::read_to_string(&exported).unwrap());
     assert_quiet(&piped);

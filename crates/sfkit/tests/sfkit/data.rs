@@ -306,8 +306,26 @@ fn bulk_load_and_export_on_the_local_org() {
     text.push_str(",CliBulk,no name\n");
     std::fs::write(&csv, text).unwrap();
     let results = d.0.join("results");
+    check_load_reports_the_failed_row(&d.0, &csv, &results);
+    check_export_writes_every_row(&d.0);
+    check_delete_through_a_load(&d.0);
+    check_usage_errors_send_nothing(&d.0, &csv);
+    // What Bulk queries cannot do is Salesforce's answer: exit 3.
     let o = sfkit(
         &d.0,
+        &[
+            "bulk",
+            "export",
+            "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+}
+
+/// The load of `csv`: 30 rows made, the one without a name refused, both result files written.
+fn check_load_reports_the_failed_row(dir: &Path, csv: &Path, results: &Path) {
+    let o = sfkit(
+        dir,
         &[
             "bulk",
             "load",
@@ -333,10 +351,12 @@ fn bulk_load_and_export_on_the_local_org() {
     assert!(failed.contains("no name"));
     let ok = std::fs::read_to_string(results.join("successful.csv")).unwrap();
     assert_eq!(ok.lines().count(), 31);
+}
 
-    // Export: every row, quotes intact, a header first.
+/// Export: every row, quotes intact, a header first.
+fn check_export_writes_every_row(dir: &Path) {
     let o = sfkit(
-        &d.0,
+        dir,
         &[
             "bulk",
             "export",
@@ -349,20 +369,22 @@ fn bulk_load_and_export_on_the_local_org() {
     assert_eq!(lines.len(), 31, "{exported}");
     assert_eq!(lines[0], "Name,Description");
     assert_eq!(lines[1], "Bulk 00,\"quoted, \"\"text\"\"\"");
+}
 
-    // Delete the exported ids through a load, JSON out.
+/// Delete the exported ids through a load, JSON out; queryAll still sees them.
+fn check_delete_through_a_load(dir: &Path) {
     let ids = sfkit(
-        &d.0,
+        dir,
         &[
             "bulk",
             "export",
             "SELECT Id FROM Account WHERE Industry = 'CliBulk'",
         ],
     );
-    let ids_file = d.0.join("ids.csv");
+    let ids_file = dir.join("ids.csv");
     std::fs::write(&ids_file, out(&ids)).unwrap();
     let o = sfkit(
-        &d.0,
+        dir,
         &[
             "bulk",
             "load",
@@ -377,7 +399,7 @@ fn bulk_load_and_export_on_the_local_org() {
     assert_eq!(v["successful"], 30);
     assert_eq!(v["failed"], json!([]));
     let o = sfkit(
-        &d.0,
+        dir,
         &[
             "bulk",
             "export",
@@ -390,8 +412,10 @@ fn bulk_load_and_export_on_the_local_org() {
         31,
         "queryAll sees the deleted rows"
     );
+}
 
-    // Usage errors: exit 2, nothing sent.
+/// Usage errors: exit 2, nothing sent.
+fn check_usage_errors_send_nothing(dir: &Path, csv: &Path) {
     for args in [
         vec!["bulk", "load", "Account", "/no/such/file.csv"],
         vec![
@@ -411,19 +435,9 @@ fn bulk_load_and_export_on_the_local_org() {
             "X__c",
         ],
     ] {
-        let o = sfkit(&d.0, &args);
+        let o = sfkit(dir, &args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
     }
-    // What Bulk queries cannot do is Salesforce's answer: exit 3.
-    let o = sfkit(
-        &d.0,
-        &[
-            "bulk",
-            "export",
-            "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
 }
 
 /// `SELECT COUNT()` answers a count and no rows: the CLI prints the count, in every format.

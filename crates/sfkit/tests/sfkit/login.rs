@@ -92,26 +92,7 @@ fn token_and_jwt_logins_are_saved_and_chosen() {
         text(&o.stderr)
     );
     assert!(!text(&o.stderr).contains(&token));
-
-    // Secrets are encrypted; the key is the user's alone.
-    let sealed = std::fs::read(data.0.join("secrets.bin")).unwrap();
-    assert!(
-        !sealed.windows(token.len()).any(|w| w == token.as_bytes()),
-        "no plain token on disk"
-    );
-    let listing = std::fs::read_to_string(data.0.join("profiles.json")).unwrap();
-    assert!(!listing.contains(&token));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        for f in ["secret.key", "secrets.bin"] {
-            let mode = std::fs::metadata(data.0.join(f))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o077, 0, "{f} is private: {mode:o}");
-        }
-    }
+    check_secrets_are_sealed_and_private(&data.0, &token);
 
     // JWT with the org's key; it becomes the default.
     let o = sfkit(
@@ -132,11 +113,44 @@ fn token_and_jwt_logins_are_saved_and_chosen() {
         ],
     );
     ok(&o);
+    check_the_newest_login_is_the_default(&data.0);
+    check_org_picks_a_login_over_the_default(&data.0);
+
+    ok(&sfkit(&data.0, &["logout", "byjwt"]));
     let list = ok(&sfkit(&data.0, &["login", "list"]));
+    assert!(!list.contains("byjwt"), "{list}");
+    assert_eq!(sfkit(&data.0, &["logout", "byjwt"]).status.code(), Some(2));
+}
+
+/// Secrets are encrypted; the key is the user's alone.
+fn check_secrets_are_sealed_and_private(data: &Path, token: &str) {
+    let sealed = std::fs::read(data.join("secrets.bin")).unwrap();
+    assert!(
+        !sealed.windows(token.len()).any(|w| w == token.as_bytes()),
+        "no plain token on disk"
+    );
+    let listing = std::fs::read_to_string(data.join("profiles.json")).unwrap();
+    assert!(!listing.contains(token));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for f in ["secret.key", "secrets.bin"] {
+            let mode = std::fs::metadata(data.join(f))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "{f} is private: {mode:o}");
+        }
+    }
+}
+
+/// The newest login (by JWT) is the default, in the listing and its JSON.
+fn check_the_newest_login_is_the_default(data: &Path) {
+    let list = ok(&sfkit(data, &["login", "list"]));
     assert!(list.contains("* byjwt"), "{list}");
     assert!(list.contains("  bytoken"), "{list}");
     let list: Value =
-        serde_json::from_str(&ok(&sfkit(&data.0, &["login", "list", "--json"]))).unwrap();
+        serde_json::from_str(&ok(&sfkit(data, &["login", "list", "--json"]))).unwrap();
     let by = |name: &str| {
         list.as_array()
             .unwrap()
@@ -148,13 +162,16 @@ fn token_and_jwt_logins_are_saved_and_chosen() {
     assert_eq!(by("byjwt")["default"], true);
     assert_eq!(by("bytoken")["default"], false);
     assert!(by("bytoken")["instanceUrl"].is_string());
+}
 
-    // The default (the viewer) may read but not write; --org picks the admin.
-    let denied = sfkit(&data.0, &["run", "createAccount", "-p", "name=No"]);
+/// The default (the viewer) may read but not write; --org picks the admin; an unknown name is
+/// refused.
+fn check_org_picks_a_login_over_the_default(data: &Path) {
+    let denied = sfkit(data, &["run", "createAccount", "-p", "name=No"]);
     assert_eq!(denied.status.code(), Some(3), "{}", text(&denied.stdout));
     assert!(text(&denied.stdout).contains("INSUFFICIENT_ACCESS"));
     let chosen = sfkit(
-        &data.0,
+        data,
         &["--org", "bytoken", "run", "createAccount", "-p", "name=Yes"],
     );
     assert!(
@@ -164,18 +181,13 @@ fn token_and_jwt_logins_are_saved_and_chosen() {
     );
     let made: Value = serde_json::from_str(&ok(&chosen)).unwrap();
     assert_eq!(made["success"], true);
-    let nope = sfkit(&data.0, &["--org", "nosuch", "limits"]);
+    let nope = sfkit(data, &["--org", "nosuch", "limits"]);
     assert_eq!(nope.status.code(), Some(4));
     assert!(
         text(&nope.stderr).contains("no saved login named"),
         "{}",
         text(&nope.stderr)
     );
-
-    ok(&sfkit(&data.0, &["logout", "byjwt"]));
-    let list = ok(&sfkit(&data.0, &["login", "list"]));
-    assert!(!list.contains("byjwt"), "{list}");
-    assert_eq!(sfkit(&data.0, &["logout", "byjwt"]).status.code(), Some(2));
 }
 
 /// The web flow: the command prints the authorize URL, the "browser" logs in on the org's page

@@ -124,16 +124,7 @@ async fn emulator_mcp_and_runs_share_one_org() {
     assert_eq!(addr["url"], url.as_str());
     assert_eq!(addr["pid"], emu.id());
 
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sfkit"));
-    cmd.arg("mcp")
-        .env("SFKIT_DATA_DIR", &d.0)
-        .env("SFKIT_CONFIG", d.0.join("config.toml"))
-        .env("SFKIT_KEYRING", "off")
-        .env_remove("SF_INSTANCE_URL")
-        .env_remove("SF_ACCESS_TOKEN")
-        .env_remove("SFKIT_STORE");
-    let mcp = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
-    let args = |v: Value| v.as_object().unwrap().clone();
+    let mcp = start_mcp(&d.0).await;
     let made = mcp
         .call_tool(
             CallToolRequestParams::new("createRecord").with_arguments(args(
@@ -143,11 +134,48 @@ async fn emulator_mcp_and_runs_share_one_org() {
         .await
         .unwrap();
     assert_ne!(made.is_error, Some(true), "{made:?}");
+    check_two_runs_at_once_use_the_emulator(&d.0, &url, emu.id());
+    check_mcp_sees_every_invoice(&mcp).await;
 
-    // Two runs at once, while both other processes hold the org.
+    // The emulator dies without a word: its address file stays behind, stale. The MCP server
+    // finds the org again (and serves it itself); a run then uses the MCP server's org.
+    emu.kill().unwrap();
+    emu.wait().unwrap();
+    assert!(d.0.join("org").join("org.addr").exists());
+    check_mcp_finds_the_org_again(&mcp, &d.0, &url).await;
+
+    mcp.cancel().await.unwrap();
+    check_a_run_serves_the_org_itself(&d.0);
+}
+
+/// An MCP client of `sfkit mcp`.
+type McpClient = rmcp::service::RunningService<rmcp::RoleClient, ()>;
+
+/// `sfkit mcp` on the data directory `dir`, and a client of it.
+async fn start_mcp(dir: &Path) -> McpClient {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sfkit"));
+    cmd.arg("mcp")
+        .env("SFKIT_DATA_DIR", dir)
+        .env("SFKIT_CONFIG", dir.join("config.toml"))
+        .env("SFKIT_KEYRING", "off")
+        .env_remove("SF_INSTANCE_URL")
+        .env_remove("SF_ACCESS_TOKEN")
+        .env_remove("SFKIT_STORE");
+    ().serve(TokioChildProcess::new(cmd).unwrap())
+        .await
+        .unwrap()
+}
+
+/// A JSON object as a tool call's arguments.
+fn args(v: Value) -> serde_json::Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+/// Two runs at once, while both other processes hold the org: both served by the emulator.
+fn check_two_runs_at_once_use_the_emulator(dir: &Path, url: &str, emu_id: u32) {
     let runs: Vec<_> = (0..2)
         .map(|i| {
-            let dir = d.0.clone();
+            let dir = dir.to_owned();
             std::thread::spawn(move || {
                 let fields = format!(r#"fields:={{"Name": "INV-{i}", "Total__c": {i}}}"#);
                 sfkit(
@@ -168,11 +196,15 @@ async fn emulator_mcp_and_runs_share_one_org() {
         let o = r.join().unwrap();
         assert_eq!(json_ok(&o)["success"], true);
         assert!(
-            err(&o).contains(&format!("served by process {} at {url}", emu.id())),
+            err(&o).contains(&format!("served by process {emu_id} at {url}")),
             "{}",
             err(&o)
         );
     }
+}
+
+/// The MCP server sees the invoices it and both runs made.
+async fn check_mcp_sees_every_invoice(mcp: &McpClient) {
     let listed = mcp
         .call_tool(CallToolRequestParams::new("query").with_arguments(args(
             json!({"query": "SELECT Name FROM Invoice__c ORDER BY Name"}),
@@ -186,12 +218,10 @@ async fn emulator_mcp_and_runs_share_one_org() {
         .map(|r| r["Name"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(names, ["INV-0", "INV-1", "INV-MCP"]);
+}
 
-    // The emulator dies without a word: its address file stays behind, stale. The MCP server
-    // finds the org again (and serves it itself); a run then uses the MCP server's org.
-    emu.kill().unwrap();
-    emu.wait().unwrap();
-    assert!(d.0.join("org").join("org.addr").exists());
+/// With the emulator dead, the MCP server finds the org again and a run uses its org.
+async fn check_mcp_finds_the_org_again(mcp: &McpClient, dir: &Path, url: &str) {
     // A read goes again by itself (its kept-alive connection to the dead process fails first),
     // and finds the org anew. A write is not sent twice: one caught on a dead connection would
     // be an error, so the write comes after the read here.
@@ -213,28 +243,25 @@ async fn emulator_mcp_and_runs_share_one_org() {
         .await
         .unwrap();
     assert_ne!(again.is_error, Some(true), "{again:?}");
-    let o = sfkit(&d.0, &["query", "SELECT COUNT() FROM Invoice__c", "--json"]);
+    let o = sfkit(dir, &["query", "SELECT COUNT() FROM Invoice__c", "--json"]);
     assert!(err(&o).contains("served by process"), "{}", err(&o));
-    assert!(
-        !err(&o).contains(&url),
-        "not the dead emulator: {}",
-        err(&o)
-    );
+    assert!(!err(&o).contains(url), "not the dead emulator: {}", err(&o));
     assert_eq!(json_ok(&o)["count"], 4);
+}
 
-    mcp.cancel().await.unwrap();
-    // Nobody serves it now: a run serves it itself, and Invoice__c is still there (kept schema).
-    let o = sfkit(&d.0, &["query", "SELECT COUNT() FROM Invoice__c", "--json"]);
+/// Nobody serves it now: a run serves it itself, and Invoice__c is still there (kept schema).
+fn check_a_run_serves_the_org_itself(dir: &Path) {
+    let o = sfkit(dir, &["query", "SELECT COUNT() FROM Invoice__c", "--json"]);
     assert!(err(&o).contains("served by this process"), "{}", err(&o));
     assert_eq!(json_ok(&o)["count"], 4);
     assert!(
-        d.0.join("org")
+        dir.join("org")
             .join("schema")
             .join("invoices.toml")
             .exists()
     );
     assert!(
-        !d.0.join("org").join("org.addr").exists(),
+        !dir.join("org").join("org.addr").exists(),
         "removed on exit"
     );
 }
@@ -357,53 +384,71 @@ fn each_org_selection_path() {
     let other = Dir::new("choose-other");
     let (mut remote, url) = emulator(&other.0, &[]);
     let tok = token(&url);
-    let marker = |dir: &Path, extra: &[&str]| -> (Output, i64) {
-        let mut args: Vec<&str> = extra.to_vec();
-        args.extend([
-            "query",
-            "SELECT COUNT() FROM Account WHERE Name = 'Remote'",
-            "--json",
-        ]);
-        let o = sfkit(dir, &args);
-        let n = json_ok(&o)["count"].as_i64().unwrap();
-        (o, n)
-    };
     let o = command(&other.0)
         .args(["run", "createAccount", "-p", "name=Remote"])
         .output()
         .unwrap();
     assert_eq!(json_ok(&o)["success"], true);
 
+    check_local_org_then_the_newest_login(&d.0, &url, &tok);
+    check_target_org_over_the_newest_login(&d.0);
+    check_org_flag_and_environment(&d.0, &url, &tok);
+    check_unknown_org_names_are_refused(&d.0);
+    check_target_org_names_a_login_and_unset(&d.0);
+
+    remote.kill().unwrap();
+    remote.wait().unwrap();
+}
+
+/// The output of a count of the remote org's marker account run in `dir` with `extra` first,
+/// and the count: 1 on the remote org, 0 on the local one.
+fn marker(dir: &Path, extra: &[&str]) -> (Output, i64) {
+    let mut args: Vec<&str> = extra.to_vec();
+    args.extend([
+        "query",
+        "SELECT COUNT() FROM Account WHERE Name = 'Remote'",
+        "--json",
+    ]);
+    let o = sfkit(dir, &args);
+    let n = json_ok(&o)["count"].as_i64().unwrap();
+    (o, n)
+}
+
+/// 1.–3. The local org with nothing configured; then a saved login, the newest being the
+/// default; the local org stays reachable.
+fn check_local_org_then_the_newest_login(dir: &Path, url: &str, tok: &str) {
     // 1. Nothing configured: the local org.
-    let (o, n) = marker(&d.0, &[]);
+    let (o, n) = marker(dir, &[]);
     assert_eq!(n, 0);
     assert!(err(&o).contains("no other org configured"), "{}", err(&o));
 
     // 2. A saved login: the newest login is the default.
-    let o = command(&d.0)
-        .args(["login", "token", "--instance-url", &url, "--name", "remote"])
-        .env("SF_ACCESS_TOKEN", &tok)
+    let o = command(dir)
+        .args(["login", "token", "--instance-url", url, "--name", "remote"])
+        .env("SF_ACCESS_TOKEN", tok)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", err(&o));
-    let (o, n) = marker(&d.0, &[]);
+    let (o, n) = marker(dir, &[]);
     assert_eq!(n, 1);
     assert!(err(&o).contains("the newest saved login"), "{}", err(&o));
 
     // 3. The local org stays reachable.
-    let (o, n) = marker(&d.0, &["--org", "local"]);
+    let (o, n) = marker(dir, &["--org", "local"]);
     assert_eq!(n, 0);
     assert!(err(&o).contains("using the local org"), "{}", err(&o));
+}
 
-    // 4. target-org over the newest login.
-    let o = sfkit(&d.0, &["config", "set", "target-org", "local"]);
+/// 4. target-org over the newest login.
+fn check_target_org_over_the_newest_login(dir: &Path) {
+    let o = sfkit(dir, &["config", "set", "target-org", "local"]);
     assert!(o.status.success(), "{}", err(&o));
-    let got = sfkit(&d.0, &["config", "get", "target-org"]);
+    let got = sfkit(dir, &["config", "get", "target-org"]);
     assert_eq!(String::from_utf8_lossy(&got.stdout).trim(), "local");
-    let (o, n) = marker(&d.0, &[]);
+    let (o, n) = marker(dir, &[]);
     assert_eq!(n, 0);
     assert!(err(&o).contains("target-org"), "{}", err(&o));
-    let listed = json_ok(&sfkit(&d.0, &["org", "list", "--json"]));
+    let listed = json_ok(&sfkit(dir, &["org", "list", "--json"]));
     let default: Vec<&str> = listed["orgs"]
         .as_array()
         .unwrap()
@@ -413,26 +458,29 @@ fn each_org_selection_path() {
         .collect();
     assert_eq!(default, ["local"]);
     assert_eq!(listed["orgs"].as_array().unwrap().len(), 2);
+}
 
-    // 5. --org over target-org; `org display` shows who and where.
+/// 5.–6. `--org` over target-org (`org display` shows who and where); the environment over
+/// target-org.
+fn check_org_flag_and_environment(dir: &Path, url: &str, tok: &str) {
     let shown = json_ok(&sfkit(
-        &d.0,
+        dir,
         &["--org", "remote", "org", "display", "--json"],
     ));
     assert_eq!(shown["name"], "remote");
-    assert_eq!(shown["instanceUrl"], url.as_str());
+    assert_eq!(shown["instanceUrl"], url);
     assert_eq!(shown["username"], "admin@sfkit.local");
     assert_eq!(shown["chosenBy"], "--org");
 
     // 6. The environment over target-org.
-    let o = command(&d.0)
+    let o = command(dir)
         .args([
             "query",
             "SELECT COUNT() FROM Account WHERE Name = 'Remote'",
             "--json",
         ])
-        .env("SF_INSTANCE_URL", &url)
-        .env("SF_ACCESS_TOKEN", &tok)
+        .env("SF_INSTANCE_URL", url)
+        .env("SF_ACCESS_TOKEN", tok)
         .output()
         .unwrap();
     assert_eq!(json_ok(&o)["count"], 1);
@@ -441,42 +489,43 @@ fn each_org_selection_path() {
         "{}",
         err(&o)
     );
+}
 
-    // 7. Unknown names are refused, with the known ones.
-    let o = sfkit(&d.0, &["--org", "nope", "limits"]);
+/// 7. Unknown names are refused, with the known ones.
+fn check_unknown_org_names_are_refused(dir: &Path) {
+    let o = sfkit(dir, &["--org", "nope", "limits"]);
     assert_eq!(o.status.code(), Some(4), "{}", err(&o));
     assert!(err(&o).contains("remote"), "{}", err(&o));
-    let o = sfkit(&d.0, &["config", "set", "target-org", "nope"]);
+    let o = sfkit(dir, &["config", "set", "target-org", "nope"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         err(&o).contains("local") && err(&o).contains("remote"),
         "{}",
         err(&o)
     );
-    let o = sfkit(&d.0, &["config", "set", "no-such-key", "x"]);
+    let o = sfkit(dir, &["config", "set", "no-such-key", "x"]);
     assert_eq!(o.status.code(), Some(2));
+}
 
-    // 8. target-org names the login; unset goes back to the newest login.
+/// 8. target-org names the login; unset goes back to the newest login.
+fn check_target_org_names_a_login_and_unset(dir: &Path) {
     assert!(
-        sfkit(&d.0, &["config", "set", "target-org", "remote"])
+        sfkit(dir, &["config", "set", "target-org", "remote"])
             .status
             .success()
     );
-    assert_eq!(marker(&d.0, &[]).1, 1);
+    assert_eq!(marker(dir, &[]).1, 1);
     assert!(
-        sfkit(&d.0, &["config", "unset", "target-org"])
+        sfkit(dir, &["config", "unset", "target-org"])
             .status
             .success()
     );
     assert_eq!(
-        sfkit(&d.0, &["config", "get", "target-org"]).status.code(),
+        sfkit(dir, &["config", "get", "target-org"]).status.code(),
         Some(1)
     );
-    let text = std::fs::read_to_string(d.0.join("config.toml")).unwrap();
+    let text = std::fs::read_to_string(dir.join("config.toml")).unwrap();
     assert!(!text.contains("target-org ="), "{text}");
-
-    remote.kill().unwrap();
-    remote.wait().unwrap();
 }
 
 /// A local org served over HTTPS (`sfkit emulator --tls`): commands on its data directory

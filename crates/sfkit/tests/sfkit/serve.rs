@@ -37,27 +37,7 @@ fn serve_with_an_api_key() {
     assert_eq!(key.lines().count(), 1, "the key alone: {key:?}");
     let key = key.trim().to_owned();
     assert!(key.starts_with("sfk_"));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(dir.0.join("secret.key"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(
-            mode & 0o077,
-            0,
-            "the key file is the user's alone: {mode:o}"
-        );
-    }
-    let listed = String::from_utf8(sfkit(&dir, &["apikey", "list"]).stdout).unwrap();
-    assert!(listed.contains("ci") && !listed.contains(&key), "{listed}");
-    let listed = String::from_utf8(sfkit(&dir, &["apikey", "list", "--json"]).stdout).unwrap();
-    let keys: serde_json::Value = serde_json::from_str(&listed).unwrap();
-    assert_eq!(keys[0]["name"], "ci");
-    assert_eq!(keys[0]["state"], "active");
-    assert_eq!(keys[0]["readOnly"], false);
-    assert!(!listed.contains(&key), "never the key itself");
+    check_the_key_is_private_and_never_listed(&dir, &key);
 
     let mut server = crate::common::sfkit_command()
         .args(["serve", "--addr", "127.0.0.1:0"])
@@ -128,6 +108,31 @@ fn serve_with_an_api_key() {
     );
 }
 
+/// The new key's file is the user's alone, and listings name the key but never show it.
+fn check_the_key_is_private_and_never_listed(dir: &Dir, key: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.0.join("secret.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the key file is the user's alone: {mode:o}"
+        );
+    }
+    let listed = String::from_utf8(sfkit(dir, &["apikey", "list"]).stdout).unwrap();
+    assert!(listed.contains("ci") && !listed.contains(key), "{listed}");
+    let listed = String::from_utf8(sfkit(dir, &["apikey", "list", "--json"]).stdout).unwrap();
+    let keys: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(keys[0]["name"], "ci");
+    assert_eq!(keys[0]["state"], "active");
+    assert_eq!(keys[0]["readOnly"], false);
+    assert!(!listed.contains(key), "never the key itself");
+}
+
 /// Everything the server logs at the most detailed level, over calls that carry an API key, an
 /// access token and a client secret: none of them appears.
 #[test]
@@ -160,61 +165,7 @@ fn logs_hold_no_secret() {
         .enable_all()
         .build()
         .unwrap()
-        .block_on(async {
-            let http = reqwest::Client::new();
-            let conns: Value = http
-                .get(format!("{url}/v1/connections"))
-                .bearer_auth(&key)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let org = conns["connections"][0]["instanceUrl"].as_str().unwrap().to_owned();
-            let secret = "sfkit-local-secret";
-            let t: Value = http
-                .post(format!("{org}/services/oauth2/token"))
-                .form(&[
-                    ("grant_type", "password"),
-                    ("client_id", "sfkit-local"),
-                    ("client_secret", secret),
-                    ("username", "admin@sfkit.local"),
-                    ("password", "sfkit-local"),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let token = t["access_token"].as_str().unwrap().to_owned();
-            for (name, access) in [("good", token.as_str()), ("bad", "00Dbad!secret-token-value")] {
-                http.post(format!("{url}/v1/connections"))
-                    .bearer_auth(&key)
-                    .json(&json!({"name": name, "instanceUrl": org, "kind": "token", "secrets": {"accessToken": access}}))
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            let r = http
-                .post(format!("{url}/v1/actions/createLead?connection=good"))
-                .bearer_auth(&key)
-                .json(&json!({"lastName": "Logged", "company": "Nowhere"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-            let r = http
-                .post(format!("{url}/v1/actions/getLimits"))
-                .bearer_auth("sfk_wrong_guess")
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 401);
-            (token, secret.to_owned())
-        });
+        .block_on(calls_that_carry_secrets(&url, &key));
     Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
@@ -232,6 +183,70 @@ fn logs_hold_no_secret() {
     ] {
         assert!(!logs.contains(s), "{s:?} leaked into the logs");
     }
+}
+
+/// Calls that carry the API key, an access token (good and bad) and the client secret: the
+/// token and the secret.
+async fn calls_that_carry_secrets(url: &str, key: &str) -> (String, String) {
+    let http = reqwest::Client::new();
+    let conns: Value = http
+        .get(format!("{url}/v1/connections"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let org = conns["connections"][0]["instanceUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret = "sfkit-local-secret";
+    let t: Value = http
+        .post(format!("{org}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "sfkit-local"),
+            ("client_secret", secret),
+            ("username", "admin@sfkit.local"),
+            ("password", "sfkit-local"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = t["access_token"].as_str().unwrap().to_owned();
+    for (name, access) in [
+        ("good", token.as_str()),
+        ("bad", "00Dbad!secret-token-value"),
+    ] {
+        http.post(format!("{url}/v1/connections"))
+            .bearer_auth(key)
+            .json(&json!({"name": name, "instanceUrl": org, "kind": "token", "secrets": {"accessToken": access}}))
+            .send()
+            .await
+            .unwrap();
+    }
+    let r = http
+        .post(format!("{url}/v1/actions/createLead?connection=good"))
+        .bearer_auth(key)
+        .json(&json!({"lastName": "Logged", "company": "Nowhere"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .post(format!("{url}/v1/actions/getLimits"))
+        .bearer_auth("sfk_wrong_guess")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    (token, secret.to_owned())
 }
 
 #[cfg(unix)]
