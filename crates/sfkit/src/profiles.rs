@@ -45,6 +45,22 @@ pub(crate) struct Profile {
     pub(crate) nango: Option<NangoConnection>,
 }
 
+impl Profile {
+    /// A login of `kind` to `instance_url`, checked as `username`; the kind's other settings
+    /// are added with struct update syntax.
+    pub(crate) fn new(kind: LoginKind, instance_url: String, username: &str) -> Self {
+        Profile {
+            kind,
+            instance_url,
+            login_url: None,
+            client_id: None,
+            username: Some(username.to_owned()),
+            key_file: None,
+            nango: None,
+        }
+    }
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Index {
     #[serde(default)]

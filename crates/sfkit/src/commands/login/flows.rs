@@ -117,13 +117,9 @@ async fn web(args: WebArgs) -> anyhow::Result<LoggedIn> {
     let source = won.login().token_source()?;
     let (instance, user) = verify(source, Some(&instance)).await?;
     let profile = Profile {
-        kind: LoginKind::RefreshToken,
-        instance_url: instance,
         login_url: Some(login_url),
         client_id: Some(client_id),
-        username: Some(user.clone()),
-        key_file: None,
-        nango: None,
+        ..Profile::new(LoginKind::RefreshToken, instance, &user)
     };
     let secrets = Secrets {
         refresh_token: Some(refresh.expose().to_owned()),
@@ -148,13 +144,10 @@ async fn jwt(args: JwtArgs) -> anyhow::Result<LoggedIn> {
         .login_url(login_url.clone());
     let (instance, user) = verify(source, Some(&login_url)).await?;
     let profile = Profile {
-        kind: LoginKind::Jwt,
-        instance_url: instance,
         login_url: Some(login_url),
         client_id: Some(client_id),
-        username: Some(username),
         key_file: Some(key_file),
-        nango: None,
+        ..Profile::new(LoginKind::Jwt, instance, &username)
     };
     Ok(LoggedIn::new(common, profile, Secrets::default(), user))
 }
@@ -174,13 +167,8 @@ async fn client_credentials(args: ClientCredentialsArgs) -> anyhow::Result<Logge
     );
     let (instance, user) = verify(source, Some(&instance_url)).await?;
     let profile = Profile {
-        kind: LoginKind::ClientCredentials,
-        instance_url: instance,
-        login_url: None,
         client_id: Some(client_id),
-        username: Some(user.clone()),
-        key_file: None,
-        nango: None,
+        ..Profile::new(LoginKind::ClientCredentials, instance, &user)
     };
     let secrets = Secrets {
         client_secret: Some(client_secret),
@@ -201,15 +189,7 @@ async fn token(args: TokenArgs) -> anyhow::Result<LoggedIn> {
         Some(&instance_url),
     )
     .await?;
-    let profile = Profile {
-        kind: LoginKind::Token,
-        instance_url: instance,
-        login_url: None,
-        client_id: None,
-        username: Some(user.clone()),
-        key_file: None,
-        nango: None,
-    };
+    let profile = Profile::new(LoginKind::Token, instance, &user);
     let secrets = Secrets {
         access_token: Some(access_token),
         ..Secrets::default()
@@ -232,15 +212,7 @@ async fn sf_cli(args: SfCliArgs) -> anyhow::Result<LoggedIn> {
         }
     };
     let (instance, user) = verify(login, Some(&fallback)).await?;
-    let profile = Profile {
-        kind: LoginKind::SfCli,
-        instance_url: instance,
-        login_url: None,
-        client_id: None,
-        username: Some(user.clone()),
-        key_file: None,
-        nango: None,
-    };
+    let profile = Profile::new(LoginKind::SfCli, instance, &user);
     Ok(LoggedIn::new(common, profile, secrets, user))
 }
 
@@ -308,17 +280,12 @@ async fn nango(args: NangoArgs, nango_key: Option<String>) -> anyhow::Result<Log
     // Nango names the instance: nothing to fall back on.
     let (instance, user) = verify(source, None).await?;
     let profile = Profile {
-        kind: LoginKind::Nango,
-        instance_url: instance,
-        login_url: None,
-        client_id: None,
-        username: Some(user.clone()),
-        key_file: None,
         nango: Some(NangoConnection {
             host,
             integration_id,
             connection_id,
         }),
+        ..Profile::new(LoginKind::Nango, instance, &user)
     };
     let secrets = Secrets {
         nango_secret_key: Some(secret_key),
